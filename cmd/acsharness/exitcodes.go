@@ -1,0 +1,23 @@
+package main
+
+// Exit codes, the same for every subcommand. The README repeats this list.
+const (
+	// exitOK: the command did what it was asked, and every check passed
+	// (skipped conformance scenarios allowed).
+	exitOK = 0
+	// exitFailed: at least one conformance scenario failed, or a self-test
+	// fault went uncaught.
+	exitFailed = 1
+	// exitUsage: an invalid invocation (unknown flag, malformed value,
+	// missing credentials) or an invalid profile, scenario or SLO file.
+	// Nothing was sent.
+	exitUsage = 2
+	// exitSLO: a load run finished but breached at least one SLO.
+	exitSLO = 3
+	// exitUnreachable: the target never answered (connection refused, DNS,
+	// TLS).
+	exitUnreachable = 4
+	// exitInternal: acsharness itself failed (an I/O error writing a
+	// report, say).
+	exitInternal = 5
+)

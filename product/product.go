@@ -1,0 +1,194 @@
+// Package product holds the product profiles the harness knows (ApsaraMQ for
+// MQTT and ApsaraMQ for RabbitMQ), their region tables and the endpoint
+// rules that turn a product and a region into a host name (pop-spec §6).
+package product
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Profile describes one product's POP API: what identifies it on the wire
+// and what its responses default to.
+type Profile struct {
+	// Code is the product code used in endpoint host names ("onsmqtt").
+	Code string `yaml:"code" json:"code"`
+	// Name is the product's display name.
+	Name string `yaml:"name" json:"name"`
+	// Aliases are other names accepted on the command line ("mqtt").
+	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
+	// Version is the API version, YYYY-MM-DD.
+	Version string `yaml:"version" json:"version"`
+	// DefaultFormat is the response format when a request names none, JSON
+	// or XML (pop-spec §5; the MQTT and RabbitMQ docs differ).
+	DefaultFormat string `yaml:"default_format" json:"default_format"`
+	// Style is the signing style of the product's generated SDK requests.
+	Style string `yaml:"style" json:"style"`
+	// Regions lists the regions the product is offered in.
+	Regions []Region `yaml:"regions,omitempty" json:"regions,omitempty"`
+	// VPC reports whether the product has "<code>-vpc.<region>" endpoints.
+	VPC bool `yaml:"vpc" json:"vpc"`
+	// Domain is the endpoint suffix; "" means aliyuncs.com.
+	Domain string `yaml:"domain,omitempty" json:"domain,omitempty"`
+}
+
+// Region is one row of a region table.
+type Region struct {
+	Name string `yaml:"name" json:"name"`
+	ID   string `yaml:"id" json:"id"`
+	// SeedDomain is the domain column as printed in seed 000. For MQTT it
+	// reads "ons.<region>.aliyuncs.com", the RocketMQ (Ons) product's
+	// domain, while the same page and the official endpoint list give
+	// "onsmqtt.<region>.aliyuncs.com" (pop-spec §7.7). It is kept for the
+	// record and never used to build an endpoint.
+	SeedDomain string `yaml:"seed_domain,omitempty" json:"seed_domain,omitempty"`
+}
+
+// Network selects an endpoint family.
+type Network string
+
+// The endpoint networks of pop-spec §6.
+const (
+	Public Network = ""    // <code>.<region>.aliyuncs.com
+	VPC    Network = "vpc" // <code>-vpc.<region>.aliyuncs.com
+)
+
+// ParseNetwork accepts "", "public" and "vpc".
+func ParseNetwork(s string) (Network, error) {
+	switch strings.ToLower(s) {
+	case "", "public":
+		return Public, nil
+	case "vpc":
+		return VPC, nil
+	}
+	return "", fmt.Errorf("unknown network %q: use public or vpc", s)
+}
+
+// InternetRegion is MQTT's pseudo-region for its public-internet endpoint,
+// onsmqtt.mq-internet-access.aliyuncs.com (pop-spec §6).
+const InternetRegion = "mq-internet-access"
+
+// MQTT is ApsaraMQ for MQTT: product code onsmqtt, API version 2020-04-20,
+// RPC, XML by default (seed 001).
+var MQTT = Profile{
+	Code:          "onsmqtt",
+	Name:          "ApsaraMQ for MQTT",
+	Aliases:       []string{"mqtt", "OnsMqtt"},
+	Version:       "2020-04-20",
+	DefaultFormat: "XML",
+	Style:         "rpc",
+	VPC:           true,
+	Regions:       mqttRegions,
+}
+
+// RabbitMQ is ApsaraMQ for RabbitMQ: product code amqp-open, API version
+// 2019-12-12, RPC, JSON by default (seed 004).
+var RabbitMQ = Profile{
+	Code:          "amqp-open",
+	Name:          "ApsaraMQ for RabbitMQ",
+	Aliases:       []string{"rabbitmq", "amqp"},
+	Version:       "2019-12-12",
+	DefaultFormat: "JSON",
+	Style:         "rpc",
+	VPC:           true,
+	Regions:       rabbitRegions,
+}
+
+// Builtin returns the built-in profiles, MQTT first.
+func Builtin() []Profile { return []Profile{MQTT, RabbitMQ} }
+
+// Lookup returns the built-in profile named name: its code or an alias, any
+// case. An unknown name is an error listing the valid ones.
+func Lookup(name string) (Profile, error) {
+	return Find(Builtin(), name)
+}
+
+// Find returns the profile of list named name (code or alias, any case).
+func Find(list []Profile, name string) (Profile, error) {
+	var valid []string
+	for _, p := range list {
+		if strings.EqualFold(p.Code, name) || slices.ContainsFunc(p.Aliases, func(a string) bool { return strings.EqualFold(a, name) }) {
+			return p, nil
+		}
+		valid = append(valid, p.Code)
+		valid = append(valid, p.Aliases...)
+	}
+	return Profile{}, fmt.Errorf("unknown product %q: valid products are %s", name, strings.Join(valid, ", "))
+}
+
+// Region returns the row of the region table with this ID. An unknown
+// region is an error listing the valid ones.
+func (p Profile) Region(id string) (Region, error) {
+	for _, r := range p.Regions {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	ids := make([]string, len(p.Regions))
+	for i, r := range p.Regions {
+		ids[i] = r.ID
+	}
+	return Region{}, fmt.Errorf("unknown region %q for %s: valid regions are %s", id, p.Code, strings.Join(ids, ", "))
+}
+
+// Host returns the endpoint host of the product in region on network, by
+// the SDKs' regional rule "<code><-network>.<region>.<domain>" (pop-spec §6).
+func (p Profile) Host(region string, network Network) (string, error) {
+	if _, err := p.Region(region); err != nil {
+		return "", err
+	}
+	domain := p.Domain
+	if domain == "" {
+		domain = "aliyuncs.com"
+	}
+	switch network {
+	case Public:
+		return p.Code + "." + region + "." + domain, nil
+	case VPC:
+		if !p.VPC || region == InternetRegion {
+			return "", fmt.Errorf("%s has no VPC endpoint in %s: use the public network", p.Code, region)
+		}
+		return p.Code + "-vpc." + region + "." + domain, nil
+	}
+	return "", fmt.Errorf("unknown network %q: use public or vpc", network)
+}
+
+// Endpoint returns the HTTPS base URL of the product in region on network.
+// HTTPS is what the MQTT and RabbitMQ docs advise, though the SDKs default
+// to HTTP (pop-spec §6).
+func (p Profile) Endpoint(region string, network Network) (string, error) {
+	h, err := p.Host(region, network)
+	if err != nil {
+		return "", err
+	}
+	return "https://" + h, nil
+}
+
+// ForHost returns the profile whose endpoints the host (a Host header, with
+// or without a port) belongs to: "<code>.<...>" or "<code>-vpc.<...>", or
+// the bare regionless "<code>.aliyuncs.com" of seed 004. "ons.<region>" is
+// the RocketMQ product, not MQTT (pop-spec §6), and matches nothing here.
+func ForHost(list []Profile, host string) (Profile, bool) {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		host = host[:i]
+	}
+	host = strings.ToLower(host)
+	first, _, _ := strings.Cut(host, ".")
+	for _, p := range list {
+		if first == p.Code || first == p.Code+"-vpc" {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+// ForVersion returns the profile whose API version is v.
+func ForVersion(list []Profile, v string) (Profile, bool) {
+	for _, p := range list {
+		if p.Version == v {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}

@@ -1,0 +1,143 @@
+package signature
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"hash"
+	"sync"
+)
+
+// Verifier checks signatures on the server side. It keeps its buffers and
+// one HMAC state per secret between checks, so that a warm Verifier checks a
+// request without allocating. A Verifier is not safe for concurrent use: a
+// gateway keeps a pool of them. The zero value is ready.
+type Verifier struct {
+	style     Style
+	method    string
+	canonical []byte // V3: the canonical request
+	sts       []byte // the string to sign of the last check
+	sum       []byte
+	expected  []byte // the signature computed, encoded
+	macs      map[macKey]hash.Hash
+}
+
+type macKey struct {
+	kind   macKind
+	secret Secret
+}
+
+// maxCachedMACs bounds the HMAC states a Verifier keeps: a gateway serving
+// many keys recycles them rather than growing without limit.
+const maxCachedMACs = 64
+
+func (v *Verifier) mac(kind macKind, secret Secret) hash.Hash {
+	k := macKey{kind, secret}
+	if m, ok := v.macs[k]; ok {
+		m.Reset()
+		return m
+	}
+	if v.macs == nil || len(v.macs) >= maxCachedMACs {
+		v.macs = make(map[macKey]hash.Hash, 4)
+	}
+	m := newMAC(kind, secret)
+	v.macs[k] = m
+	return m
+}
+
+// RPC checks got, the Signature sent with an RPC request, against the one
+// computed from method and params (the form-decoded query and form body;
+// Signature itself is left out), keyed with secret + "&" (pop-spec §1.6).
+func (v *Verifier) RPC(method string, params Params, secret Secret, got string) bool {
+	v.style, v.method = RPC, method
+	v.sts = AppendRPCStringToSign(v.sts[:0], method, params)
+	return v.finish(macRPC, secret, got)
+}
+
+// ROA checks got, the signature of a ROA Authorization header, against the
+// one computed from m (pop-spec §2.5).
+func (v *Verifier) ROA(m *Message, secret Secret, got string) bool {
+	v.style, v.method = ROA, m.Method
+	v.sts = AppendROAStringToSign(v.sts[:0], m)
+	return v.finish(macROA, secret, got)
+}
+
+// V3 checks got, the Signature of a V3 Authorization header, against the one
+// computed from m over the headers named in signed (pop-spec §3.4).
+func (v *Verifier) V3(m *Message, signed []string, secret Secret, got string) bool {
+	v.style, v.method = V3, m.Method
+	v.canonical = AppendV3CanonicalRequest(v.canonical[:0], m, signed)
+	v.sts = appendV3StringToSign(v.sts[:0], v.canonical)
+	return v.finish(macV3, secret, got)
+}
+
+func (v *Verifier) finish(kind macKind, secret Secret, got string) bool {
+	m := v.mac(kind, secret)
+	m.Write(v.sts)
+	v.sum = m.Sum(v.sum[:0])
+	if kind == macV3 {
+		v.expected = hex.AppendEncode(v.expected[:0], v.sum)
+	} else {
+		v.expected = base64.StdEncoding.AppendEncode(v.expected[:0], v.sum)
+	}
+	return ctEqual(v.expected, got)
+}
+
+// StringToSign returns the server string to sign of the last check: what a
+// gateway echoes after "server string to sign is:" (pop-spec §5).
+func (v *Verifier) StringToSign() string { return string(v.sts) }
+
+// Artifacts returns the server-side artefacts of the last check.
+func (v *Verifier) Artifacts() Artifacts {
+	a := Artifacts{Style: v.style, StringToSign: string(v.sts), Signature: string(v.expected)}
+	switch v.style {
+	case RPC:
+		a.Canonical = rpcCanonicalFromSTS(v.sts, v.method)
+	case ROA:
+		a.Canonical = roaCanonical(v.sts)
+	case V3:
+		a.Canonical = string(v.canonical)
+	}
+	return a
+}
+
+// rpcCanonicalFromSTS undoes the second percent-encoding of an RPC string to
+// sign: the canonical query is what follows method "&%2F&", decoded once.
+func rpcCanonicalFromSTS(sts []byte, method string) string {
+	if len(sts) < len(method)+5 {
+		return ""
+	}
+	s, _, err := unescape(string(sts[len(method)+5:]), nil, len(sts), 0)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// segments are the fixed parts of a templated string, between the slots
+// that change with every request.
+type segments [][]byte
+
+// macState is the per-goroutine state of a template: an HMAC keyed once and
+// the buffers it writes into.
+type macState struct {
+	mac  hash.Hash
+	hash hash.Hash // V3: the SHA-256 of the canonical request
+	buf  []byte
+	sum  []byte
+}
+
+// macPool hands out keyed HMAC states to concurrent signers.
+type macPool struct {
+	kind   macKind
+	secret Secret
+	pool   sync.Pool
+}
+
+func (p *macPool) get() *macState {
+	if s, ok := p.pool.Get().(*macState); ok {
+		return s
+	}
+	return &macState{mac: newMAC(p.kind, p.secret), buf: make([]byte, 0, 1024), sum: make([]byte, 0, 64)}
+}
+
+func (p *macPool) put(s *macState) { p.pool.Put(s) }
