@@ -97,7 +97,7 @@ func (s *Signed) Curl() string {
 }
 
 // shellQuote quotes s for a POSIX shell: single quotes, with each embedded
-// single quote written '\''.
+// single quote written '\”.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
