@@ -96,8 +96,8 @@ func (s *Signed) Curl() string {
 	return b.String()
 }
 
-// shellQuote quotes s for a POSIX shell: single quotes, with each embedded
-// single quote written '\”.
+// shellQuote quotes s for a POSIX shell: inside single quotes, where an
+// embedded single quote closes the quoting, is escaped and reopens it.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
