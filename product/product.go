@@ -16,6 +16,9 @@ type Profile struct {
 	Code string `yaml:"code" json:"code"`
 	// Name is the product's display name.
 	Name string `yaml:"name" json:"name"`
+	// SDKProduct is the product name of the official SDKs and of the
+	// gateway's troubleshooting links ("OnsMqtt").
+	SDKProduct string `yaml:"sdk_product" json:"sdk_product"`
 	// Aliases are other names accepted on the command line ("mqtt").
 	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
 	// Version is the API version, YYYY-MM-DD.
@@ -74,6 +77,7 @@ const InternetRegion = "mq-internet-access"
 var MQTT = Profile{
 	Code:          "onsmqtt",
 	Name:          "ApsaraMQ for MQTT",
+	SDKProduct:    "OnsMqtt",
 	Aliases:       []string{"mqtt", "OnsMqtt"},
 	Version:       "2020-04-20",
 	DefaultFormat: "XML",
@@ -87,6 +91,7 @@ var MQTT = Profile{
 var RabbitMQ = Profile{
 	Code:          "amqp-open",
 	Name:          "ApsaraMQ for RabbitMQ",
+	SDKProduct:    "amqp-open",
 	Aliases:       []string{"rabbitmq", "amqp"},
 	Version:       "2019-12-12",
 	DefaultFormat: "JSON",

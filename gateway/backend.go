@@ -1,0 +1,200 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acsharness/acsharness/product"
+	"github.com/acsharness/acsharness/signature"
+)
+
+// action is one API operation of a product's in-memory backend.
+type action struct {
+	name string
+	// required lists the business parameters that must be present and not
+	// empty, checked in order (pop-spec §4.2 step 11).
+	required []string
+	// method and path are the action's ROA route; a {Name} segment binds
+	// the parameter Name.
+	method, path string
+	// anyVersion serves the route whatever the API version (the seed's
+	// generic ROA example).
+	anyVersion bool
+	handle     func(b *backend, p signature.Params) (any, *apiError)
+}
+
+// maxObjects bounds the groups and virtual hosts a backend keeps, so a
+// client cannot grow the gateway's memory without limit.
+const maxObjects = 100000
+
+// backend is one product's in-memory state and actions. Parameters an
+// action does not define are ignored, never an error: the official SDK
+// sends RegionId and an empty SignatureType with every call.
+type backend struct {
+	profile product.Profile
+	actions map[string]*action
+	routes  []*action
+	now     func() time.Time
+
+	mu      sync.Mutex
+	objects int
+	groups  map[string]map[string]mqttGroupIDDo // instance -> group ID -> group
+	vhosts  map[string]map[string]bool          // instance -> virtual host names
+}
+
+func newBackend(p product.Profile, now func() time.Time) *backend {
+	b := &backend{profile: p, actions: map[string]*action{}, now: now,
+		groups: map[string]map[string]mqttGroupIDDo{}, vhosts: map[string]map[string]bool{}}
+	var defs []*action
+	switch p.Code {
+	case product.MQTT.Code:
+		defs = mqttActions()
+	case product.RabbitMQ.Code:
+		defs = rabbitActions()
+	}
+	defs = append(defs, appEnvAction())
+	for _, a := range defs {
+		b.actions[a.name] = a
+		if a.path != "" {
+			b.routes = append(b.routes, a)
+		}
+	}
+	return b
+}
+
+// route finds the action of a ROA request and the parameters its path
+// binds; ok is false when no route matches the method and path.
+func (b *backend) route(method, path string) (a *action, bound signature.Params, ok bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, r := range b.routes {
+		if r.method != method {
+			continue
+		}
+		pat := strings.Split(strings.Trim(r.path, "/"), "/")
+		if len(pat) != len(segs) {
+			continue
+		}
+		var params signature.Params
+		match := true
+		for i, p := range pat {
+			if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+				if segs[i] == "" {
+					match = false
+					break
+				}
+				params = append(params, signature.Param{Key: p[1 : len(p)-1], Value: segs[i]})
+			} else if p != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r, params, true
+		}
+	}
+	return nil, nil, false
+}
+
+// call checks the action's business parameters and runs it.
+func (b *backend) call(a *action, p signature.Params, style MissingStyle) (any, *apiError) {
+	for _, name := range a.required {
+		if v, _ := p.Get(name); v == "" {
+			return nil, errMissingParameter(style, name)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return a.handle(b, p)
+}
+
+func errExists(what, name string) *apiError {
+	return errf(http.StatusBadRequest, CodeResourceExists, "The %s %q already exists.", what, name)
+}
+
+func errNotFound(what, name string) *apiError {
+	return errf(http.StatusNotFound, CodeResourceNotFound, "The %s %q does not exist.", what, name)
+}
+
+var errQuota = errf(http.StatusBadRequest, CodeQuotaExceeded, "The gateway holds its limit of %d groups and virtual hosts: delete some first.", maxObjects)
+
+// pageParams reads NextToken (an offset) and MaxResults (1 to 100,
+// default 100).
+func pageParams(p signature.Params) (offset, limit int, err *apiError) {
+	limit = 100
+	if v, ok := p.Get("MaxResults"); ok && v != "" {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 || n > 100 {
+			return 0, 0, errInvalidParameter("MaxResults")
+		}
+		limit = n
+	}
+	if v, ok := p.Get("NextToken"); ok && v != "" {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 0 {
+			return 0, 0, errInvalidParameter("NextToken")
+		}
+		offset = n
+	}
+	return offset, limit, nil
+}
+
+// page slices names[offset:offset+limit] and returns the next token.
+func page[T any](items []T, offset, limit int) ([]T, string) {
+	if offset > len(items) {
+		offset = len(items)
+	}
+	end := min(offset+limit, len(items))
+	next := ""
+	if end < len(items) {
+		next = strconv.Itoa(end)
+	}
+	return items[offset:end], next
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// The generic ROA route of seed 002's example, served by every product and
+// for every version, so that any ROA client can be tested.
+type appEnvResponse struct {
+	base
+	Data appEnvData `json:"Data" xml:"Data"`
+}
+
+type appEnvData struct {
+	AppName string `json:"AppName" xml:"AppName"`
+	Env     string `json:"Env" xml:"Env"`
+	Tag     string `json:"Tag" xml:"Tag"`
+}
+
+// AppEnvAction is the action name of the generic ROA route
+// GET /pop/v1/wam/appEnv.
+const AppEnvAction = "GetAppEnv"
+
+func appEnvAction() *action {
+	return &action{name: AppEnvAction, method: http.MethodGet, path: "/pop/v1/wam/appEnv", anyVersion: true,
+		handle: func(_ *backend, p signature.Params) (any, *apiError) {
+			app, _ := p.Get("appName")
+			env, _ := p.Get("env")
+			tag, _ := p.Get("tag")
+			return &appEnvResponse{Data: appEnvData{AppName: app, Env: env, Tag: tag}}, nil
+		}}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}

@@ -1,0 +1,224 @@
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acsharness/acsharness/product"
+)
+
+// NonceCheck says when the nonce is checked relative to the AccessKey
+// lookup. Real gateways check it first: an empty nonce with an empty key ID
+// was answered SignatureNonceUsed (pop-spec §4.1).
+type NonceCheck string
+
+// The two nonce-check orders.
+const (
+	NonceBeforeKey NonceCheck = "before-key"
+	NonceAfterKey  NonceCheck = "after-key"
+)
+
+// NonceRecord says when a nonce is recorded as used.
+type NonceRecord string
+
+// The two recording points (pop-spec §4.2 step 7).
+const (
+	// RecordAfterSignature records a nonce once its request's signature has
+	// passed, so a forged request cannot burn a client's nonce.
+	RecordAfterSignature NonceRecord = "after-signature"
+	// RecordOnArrival records it as soon as it is checked.
+	RecordOnArrival NonceRecord = "on-arrival"
+)
+
+// MethodCase says how SignatureMethod is compared (pop-spec §7.2).
+type MethodCase string
+
+// Strict accepts only "HMAC-SHA1"; Insensitive also the samples' "Hmac-SHA1".
+const (
+	MethodStrict      MethodCase = "strict"
+	MethodInsensitive MethodCase = "insensitive"
+)
+
+// Config is everything that shapes the gateway's behaviour. Every [INF]
+// choice of the spec is a field here, settable from `acsharness serve`'s
+// flags and config file. The zero value of a field means its default.
+type Config struct {
+	// Product pins every request to one product (its code or alias),
+	// whatever the Host; "" routes by Host, then by version.
+	Product string `yaml:"product"`
+	// Skew is the clock-skew window, in both directions (pop-spec §4.1).
+	Skew time.Duration `yaml:"skew"`
+	// NonceRetention is how long a nonce stays used (pop-spec §4.1: 31 minutes).
+	NonceRetention time.Duration `yaml:"nonce_retention"`
+	// NonceCapacity bounds the live nonces held; when full, new requests get
+	// 503 ServiceUnavailable. 0 means 4,000,000.
+	NonceCapacity int `yaml:"nonce_capacity"`
+	// NonceCheck orders the nonce check before or after the key lookup.
+	NonceCheck NonceCheck `yaml:"nonce_check"`
+	// NonceRecord says when a nonce is recorded.
+	NonceRecord NonceRecord `yaml:"nonce_record"`
+	// SignatureMethodCase compares SignatureMethod strictly or not.
+	SignatureMethodCase MethodCase `yaml:"signature_method_case"`
+	// MismatchCode is answered for a wrong signature: SignatureDoesNotMatch
+	// or IncompleteSignature (pop-spec §4).
+	MismatchCode string `yaml:"mismatch_code"`
+	// DefaultFormats maps a product code to its response format when an RPC
+	// request names none; a product absent here uses its profile's default
+	// (MQTT XML, RabbitMQ JSON).
+	DefaultFormats map[string]string `yaml:"default_formats"`
+	// ROADefaultFormat is the format of ROA and V3 responses without a
+	// usable Accept header: JSON, XML, or "product" for the product's.
+	ROADefaultFormat string `yaml:"roa_default_format"`
+	// TimestampOffsets accepts RPC Timestamp and V3 x-acs-date values with a
+	// numeric UTC offset; by default only "Z" times are well formatted.
+	TimestampOffsets bool `yaml:"timestamp_offsets"`
+	// RateLimit is the per-key request rate (per second) above which
+	// requests get Throttling.User; 0 disables it.
+	RateLimit float64 `yaml:"rate_limit"`
+	// RateBurst is the per-key burst; 0 means max(1, RateLimit).
+	RateBurst int `yaml:"rate_burst"`
+	// MissingParameterStyle reports an absent business parameter as
+	// MissingParameter (plain), MissingParameter.<Name> (dotted) or
+	// Missing<Name> (named).
+	MissingParameterStyle MissingStyle `yaml:"missing_parameter_style"`
+	// VerifyContentMD5 rejects a ROA request whose Content-MD5 does not match
+	// its body; by default the header is only signed, as on the real gateway.
+	VerifyContentMD5 bool `yaml:"verify_content_md5"`
+	// MaxHeaderBytes, MaxBodyBytes and MaxParams bound what a request may
+	// carry; beyond them it gets a 4xx envelope.
+	MaxHeaderBytes int   `yaml:"max_header_bytes"`
+	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
+	MaxParams      int   `yaml:"max_params"`
+
+	// Products are the profiles served; nil means product.Builtin().
+	Products []product.Profile `yaml:"-"`
+	// Keys are the AccessKeys known; nil means DemoKeys().
+	Keys []Key `yaml:"-"`
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time `yaml:"-"`
+	// Logger receives one access-log record per request; nil logs nothing.
+	Logger *slog.Logger `yaml:"-"`
+	// Registerer receives the gateway's metrics; nil keeps them in the
+	// gateway's own registry (see Gateway.Registry).
+	Registerer prometheus.Registerer `yaml:"-"`
+	// Faults start the gateway with deliberate deviations, for the
+	// self-test; never set by `acsharness serve`.
+	Faults []Fault `yaml:"-"`
+}
+
+// Defaults of the settings.
+const (
+	DefaultSkew           = 15 * time.Minute
+	DefaultNonceRetention = 31 * time.Minute
+	DefaultNonceCapacity  = 4_000_000
+	DefaultMaxHeaderBytes = 64 << 10
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxParams      = 512
+)
+
+// withDefaults fills the zero fields and checks the others.
+func (c Config) withDefaults() (Config, error) {
+	if c.Skew == 0 {
+		c.Skew = DefaultSkew
+	}
+	if c.NonceRetention == 0 {
+		c.NonceRetention = DefaultNonceRetention
+	}
+	if c.NonceCapacity == 0 {
+		c.NonceCapacity = DefaultNonceCapacity
+	}
+	if c.NonceCheck == "" {
+		c.NonceCheck = NonceBeforeKey
+	}
+	if c.NonceRecord == "" {
+		c.NonceRecord = RecordAfterSignature
+	}
+	if c.SignatureMethodCase == "" {
+		c.SignatureMethodCase = MethodStrict
+	}
+	if c.MismatchCode == "" {
+		c.MismatchCode = CodeSignatureDoesNotMatch
+	}
+	if c.ROADefaultFormat == "" {
+		c.ROADefaultFormat = FormatJSON
+	}
+	if c.MissingParameterStyle == "" {
+		c.MissingParameterStyle = MissingPlain
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxParams == 0 {
+		c.MaxParams = DefaultMaxParams
+	}
+	if c.Products == nil {
+		c.Products = product.Builtin()
+	}
+	if c.Keys == nil {
+		c.Keys = DemoKeys()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	var bad []string
+	check := func(ok bool, format string, a ...any) {
+		if !ok {
+			bad = append(bad, fmt.Sprintf(format, a...))
+		}
+	}
+	check(c.Skew > 0, "skew %v: must be positive", c.Skew)
+	check(c.NonceRetention > 0, "nonce_retention %v: must be positive", c.NonceRetention)
+	check(c.NonceCapacity > 0, "nonce_capacity %d: must be positive", c.NonceCapacity)
+	check(c.NonceCheck == NonceBeforeKey || c.NonceCheck == NonceAfterKey, "nonce_check %q: use before-key or after-key", c.NonceCheck)
+	check(c.NonceRecord == RecordAfterSignature || c.NonceRecord == RecordOnArrival, "nonce_record %q: use after-signature or on-arrival", c.NonceRecord)
+	check(c.SignatureMethodCase == MethodStrict || c.SignatureMethodCase == MethodInsensitive, "signature_method_case %q: use strict or insensitive", c.SignatureMethodCase)
+	check(c.MismatchCode == CodeSignatureDoesNotMatch || c.MismatchCode == CodeIncompleteSignature, "mismatch_code %q: use SignatureDoesNotMatch or IncompleteSignature", c.MismatchCode)
+	f := strings.ToUpper(c.ROADefaultFormat)
+	check(f == FormatJSON || f == FormatXML || f == "PRODUCT", "roa_default_format %q: use JSON, XML or product", c.ROADefaultFormat)
+	c.ROADefaultFormat = f
+	for code, v := range c.DefaultFormats {
+		_, err := product.Find(c.Products, code)
+		check(err == nil, "default_formats: %v", err)
+		v = strings.ToUpper(v)
+		check(v == FormatJSON || v == FormatXML, "default_formats[%s] %q: use JSON or XML", code, v)
+	}
+	check(c.RateLimit >= 0, "rate_limit %v: must not be negative", c.RateLimit)
+	check(c.MissingParameterStyle == MissingPlain || c.MissingParameterStyle == MissingDotted || c.MissingParameterStyle == MissingNamed,
+		"missing_parameter_style %q: use plain, dotted or named", c.MissingParameterStyle)
+	check(c.MaxHeaderBytes > 0 && c.MaxBodyBytes > 0 && c.MaxParams > 0, "max_header_bytes, max_body_bytes and max_params must be positive")
+	if c.Product != "" {
+		_, err := product.Find(c.Products, c.Product)
+		check(err == nil, "product: %v", err)
+	}
+	check(len(c.Keys) > 0, "no keys: give at least one")
+	for _, f := range c.Faults {
+		check(knownFault(f), "unknown fault %q", f)
+	}
+	if len(bad) > 0 {
+		return c, fmt.Errorf("gateway config: %s", strings.Join(bad, "; "))
+	}
+	return c, nil
+}
+
+// defaultFormat returns the RPC default response format of p.
+func (c *Config) defaultFormat(p *product.Profile) string {
+	if p == nil {
+		return FormatJSON
+	}
+	for code, v := range c.DefaultFormats {
+		if strings.EqualFold(code, p.Code) {
+			return strings.ToUpper(v)
+		}
+	}
+	if strings.EqualFold(p.DefaultFormat, FormatXML) {
+		return FormatXML
+	}
+	return FormatJSON
+}

@@ -1,0 +1,218 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// Response formats.
+const (
+	FormatJSON = "JSON"
+	FormatXML  = "XML"
+)
+
+// Content types of the two formats, exactly (pop-spec §5; darabonba decides
+// how to parse an error on this string).
+const (
+	ContentTypeJSON = "application/json;charset=utf-8"
+	ContentTypeXML  = "text/xml;charset=utf-8"
+)
+
+// Response headers (pop-spec §5).
+const (
+	HeaderRequestID = "X-Acs-Request-Id"
+	HeaderTraceID   = "X-Acs-Trace-Id"
+)
+
+// newRequestID returns an uppercase 8-4-4-4-12 UUID (version 4), the shape
+// of every RequestId (pop-spec §5).
+func newRequestID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	const hexUpper = "0123456789ABCDEF"
+	var b [36]byte
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexUpper[c>>4], hexUpper[c&15]
+		j += 2
+	}
+	return string(b[:])
+}
+
+func newTraceID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	return hex.EncodeToString(u[:])
+}
+
+// base is embedded first in every success body: the RequestId field.
+type base struct {
+	RequestId string `json:"RequestId" xml:"RequestId"` //nolint:revive // the wire name
+}
+
+func (b *base) setRequestID(id string) { b.RequestId = id }
+
+type requestIDSetter interface{ setRequestID(string) }
+
+// errorJSON is the JSON error envelope, in the current field order
+// (pop-spec §5); clients must ignore the order.
+type errorJSON struct {
+	RequestId string `json:"RequestId"` //nolint:revive // the wire name
+	Message   string `json:"Message"`
+	Recommend string `json:"Recommend"`
+	HostId    string `json:"HostId"` //nolint:revive
+	Code      string `json:"Code"`
+}
+
+// errorXML is the XML error envelope, rooted at <Error> (pop-spec §5).
+type errorXML struct {
+	XMLName   xml.Name `xml:"Error"`
+	RequestId string   `xml:"RequestId"` //nolint:revive // the wire name
+	HostId    string   `xml:"HostId"`    //nolint:revive
+	Code      string   `xml:"Code"`
+	Message   string   `xml:"Message"`
+	Recommend cdata    `xml:"Recommend"`
+}
+
+// cdata writes its text as a CDATA section in XML, as the real gateway
+// writes Recommend, and as a plain string in JSON.
+type cdata string
+
+func (c cdata) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		S string `xml:",cdata"`
+	}{string(c)}, start)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// reply is what the gateway needs to answer one request.
+type reply struct {
+	requestID string
+	hostID    string
+	format    string // FormatJSON or FormatXML
+	product   string // the product in Recommend links ("OnsMqtt")
+
+	// Set only by faults of the self-test.
+	headerID        string // x-acs-request-id when it must differ from requestID
+	dropField       string // an envelope field to leave out
+	jsonContentType string // a Content-Type to answer JSON with
+	xmlRoot         string // a success XML root to use instead of <{Action}Response>
+}
+
+func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	id := rp.requestID
+	if rp.headerID != "" {
+		id = rp.headerID
+	}
+	h.Set(HeaderRequestID, id)
+	h.Set(HeaderTraceID, newTraceID())
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Content-Length", strconv.Itoa(n))
+}
+
+func (rp *reply) jsonType() string {
+	if rp.jsonContentType != "" {
+		return rp.jsonContentType
+	}
+	return ContentTypeJSON
+}
+
+// recommend is the troubleshooting link of an error (pop-spec §5).
+func (rp *reply) recommend(code string) string {
+	return "https://api.aliyun.com/troubleshoot?q=" + code + "&product=" + rp.product + "&requestId=" + rp.requestID
+}
+
+// writeError answers e in the request's format.
+func (rp *reply) writeError(w http.ResponseWriter, e *apiError) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	ct := rp.jsonType()
+	if rp.format == FormatXML {
+		ct = ContentTypeXML
+		// The real gateway writes single quotes in the prolog (pop-spec §7.11).
+		buf.WriteString("<?xml version='1.0' encoding='UTF-8'?>")
+		_ = xml.NewEncoder(buf).Encode(errorXML{RequestId: rp.requestID, HostId: rp.hostID, Code: e.Code,
+			Message: e.Message, Recommend: cdata(rp.recommend(e.Code))})
+	} else {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(errorJSON{RequestId: rp.requestID, Message: e.Message, Recommend: rp.recommend(e.Code),
+			HostId: rp.hostID, Code: e.Code})
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+	}
+	out := buf.Bytes()
+	if rp.dropField != "" {
+		out = dropEnvelopeField(out, rp.format, rp.dropField)
+	}
+	rp.headers(w, ct, len(out))
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(out)
+}
+
+// writeSuccess answers a 200 with body, an action's response struct whose
+// RequestId is filled here. XML is rooted at <{Action}Response>.
+func (rp *reply) writeSuccess(w http.ResponseWriter, action string, body any) {
+	if s, ok := body.(requestIDSetter); ok {
+		s.setRequestID(rp.requestID)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	ct := rp.jsonType()
+	if rp.format == FormatXML {
+		ct = ContentTypeXML
+		buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
+		if err := xml.NewEncoder(buf).EncodeElement(body, xml.StartElement{Name: xml.Name{Local: action + "Response"}}); err != nil {
+			rp.writeError(w, errInternal)
+			return
+		}
+	} else {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
+			rp.writeError(w, errInternal)
+			return
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	rp.headers(w, ct, buf.Len())
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// dropEnvelopeField removes one field from an encoded error body: the
+// "drops a field from the envelope" fault of the self-test.
+func dropEnvelopeField(b []byte, format, field string) []byte {
+	if format == FormatXML {
+		var start, end []byte
+		start, end = []byte("<"+field+">"), []byte("</"+field+">")
+		i, j := bytes.Index(b, start), bytes.Index(b, end)
+		if i < 0 || j < i {
+			return b
+		}
+		return append(append([]byte(nil), b[:i]...), b[j+len(end):]...)
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return b
+	}
+	delete(m, field)
+	out, _ := json.Marshal(m)
+	return out
+}

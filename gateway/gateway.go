@@ -1,0 +1,1066 @@
+// Package gateway is the reference POP gateway: it verifies RPC, ROA and V3
+// signed requests in the order of pop-spec §4.2, answers with the exact
+// error codes, statuses and envelopes of pop-spec §4 and §5, and serves a
+// small in-memory backend per product (ApsaraMQ for MQTT and for RabbitMQ)
+// so that a success looks real. It is acsharness's embedded default target,
+// runs in-process for tests, and runs as `acsharness serve`.
+package gateway
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acsharness/acsharness/product"
+	"github.com/acsharness/acsharness/signature"
+)
+
+// Gateway is the reference gateway, an http.Handler. Build it with New.
+type Gateway struct {
+	cfg      Config
+	pinned   *product.Profile
+	backends map[string]*backend
+	keys     keyring
+	nonces   *NonceStore
+	limiter  *limiter
+	faults   faultSet
+	metrics  *metrics
+	registry *prometheus.Registry
+	verifier sync.Pool // *signature.Verifier
+
+	faultMu      sync.Mutex
+	perKeyNonces map[string]bool // the per-key-nonces fault's store
+	fixedReqID   string          // the repeated-request-id fault's one ID
+}
+
+// New builds a gateway from cfg, filling its defaults. An invalid setting is
+// an error naming it and the valid values.
+func New(cfg Config) (*Gateway, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{
+		cfg:      c,
+		backends: map[string]*backend{},
+		keys:     newKeyring(c.Keys),
+		nonces:   NewNonceStore(c.NonceRetention, c.NonceCapacity, c.Now),
+		limiter:  newLimiter(c.RateLimit, c.RateBurst, c.Now),
+		faults:   newFaultSet(c.Faults),
+		verifier: sync.Pool{New: func() any { return new(signature.Verifier) }},
+	}
+	if c.Product != "" {
+		p, _ := product.Find(c.Products, c.Product)
+		g.pinned = &p
+	}
+	for _, p := range c.Products {
+		g.backends[p.Code] = newBackend(p, c.Now)
+	}
+	reg := c.Registerer
+	if reg == nil {
+		g.registry = prometheus.NewRegistry()
+		reg = g.registry
+	}
+	g.metrics, err = newMetrics(reg, g)
+	if err != nil {
+		return nil, err
+	}
+	g.perKeyNonces = map[string]bool{}
+	g.fixedReqID = newRequestID()
+	return g, nil
+}
+
+// Config returns the gateway's configuration with its defaults filled.
+func (g *Gateway) Config() Config { return g.cfg }
+
+// Nonces returns the gateway's nonce store.
+func (g *Gateway) Nonces() *NonceStore { return g.nonces }
+
+// Registry returns the gateway's own metrics registry, or nil when its
+// metrics went to Config.Registerer.
+func (g *Gateway) Registry() *prometheus.Registry { return g.registry }
+
+// call is the state of one request as it goes through the checks.
+type call struct {
+	r       *http.Request
+	rp      reply
+	style   signature.Style
+	prod    *product.Profile
+	params  signature.Params // RPC: query and form, deduplicated; ROA/V3: query
+	extra   signature.Params // ROA/V3 business parameters from the body and path
+	body    []byte
+	action  *action
+	backend *backend
+	akID    string
+	result  string // the error code answered, or "OK"
+}
+
+// Handler returns the gateway with its operational routes: /healthz
+// answers 200 "ok" to a GET without a query or Authorization; everything
+// else is the POP API.
+func (g *Gateway) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && r.Method == http.MethodGet && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, "ok\n")
+			return
+		}
+		g.ServeHTTP(w, r)
+	})
+}
+
+// ServeHTTP answers one POP API request.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{r: r, rp: reply{requestID: newRequestID(), hostID: hostOnly(r.Host), format: FormatJSON}}
+	g.applyEnvelopeFaults(c)
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			c.result = CodeInternalError
+			if g.cfg.Logger != nil {
+				g.cfg.Logger.Error("panic", "request_id", c.rp.requestID, "panic", fmt.Sprint(p))
+			}
+			g.writeError(w, c, errInternal)
+		}
+		g.observe(c, time.Since(start))
+	}()
+	if err := g.serve(w, c); err != nil {
+		c.result = err.Code
+		g.writeError(w, c, err)
+		return
+	}
+	c.result = "OK"
+}
+
+func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
+	if g.faults.has(FaultErrorsAs200) {
+		e = &apiError{http.StatusOK, e.Code, e.Message}
+	}
+	if g.faults.has(FaultNoStringToSign) {
+		if i := strings.Index(e.Message, StringToSignMarker); i >= 0 {
+			e = &apiError{e.Status, e.Code, strings.TrimSpace(e.Message[:i])}
+		}
+	}
+	c.rp.writeError(w, e)
+}
+
+func (g *Gateway) applyEnvelopeFaults(c *call) {
+	if !g.faults.any {
+		return
+	}
+	switch {
+	case g.faults.has(FaultRepeatedRequestID):
+		c.rp.requestID = g.fixedReqID
+	case g.faults.has(FaultLowercaseRequestID):
+		c.rp.requestID = strings.ToLower(c.rp.requestID)
+	}
+	c.rp.headerID = c.rp.requestID
+	if g.faults.has(FaultRequestIDHeader) {
+		c.rp.headerID = newRequestID()
+	}
+	if g.faults.has(FaultDropRecommend) {
+		c.rp.dropField = "Recommend"
+	} else if g.faults.has(FaultDropHostID) {
+		c.rp.dropField = "HostId"
+	}
+	c.rp.jsonContentType = ""
+	if g.faults.has(FaultContentType) {
+		c.rp.jsonContentType = "application/json"
+	}
+	c.rp.xmlRoot = ""
+	if g.faults.has(FaultXMLRoot) {
+		c.rp.xmlRoot = "Response"
+	}
+}
+
+// serve runs the checks of pop-spec §4.2 in order and the action.
+func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
+	r := c.r
+	// Limits on hostile input come before anything is parsed.
+	if n := headerBytes(r); n > g.cfg.MaxHeaderBytes {
+		return errf(http.StatusRequestHeaderFieldsTooLarge, CodeHeaderTooLarge,
+			"The request headers and URL hold %d bytes, more than the limit of %d.", n, g.cfg.MaxHeaderBytes)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "The request body is larger than the limit of %d bytes.", g.cfg.MaxBodyBytes)
+		}
+		return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body could not be read.")
+	}
+	c.body = body
+
+	// Step 1: Host → product. An IP or localhost defers to the version.
+	if err := g.resolveHost(c); err != nil {
+		return err
+	}
+	// Step 2: the style, from the Authorization header.
+	auth := r.Header.Get(signature.HeaderAuthorization)
+	switch {
+	case strings.HasPrefix(auth, "ACS3-"):
+		c.style = signature.V3
+	case strings.HasPrefix(auth, "acs "):
+		c.style = signature.ROA
+	default:
+		c.style = signature.RPC
+	}
+	switch c.style {
+	case signature.RPC:
+		if r.Method != http.MethodGet && r.Method != http.MethodPost && !g.faults.has(FaultAnyMethod) {
+			return errUnsupportedHTTP
+		}
+		return g.serveRPC(w, c)
+	default:
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
+		default:
+			return errUnsupportedHTTP
+		}
+		if c.style == signature.ROA {
+			return g.serveROA(w, c, auth)
+		}
+		return g.serveV3(w, c, auth)
+	}
+}
+
+// resolveHost routes by Host (pop-spec §4.2 step 1, §6).
+func (g *Gateway) resolveHost(c *call) *apiError {
+	if g.pinned != nil {
+		g.setProduct(c, g.pinned)
+		return nil
+	}
+	if p, ok := product.ForHost(g.cfg.Products, c.r.Host); ok {
+		g.setProduct(c, &p)
+		return nil
+	}
+	if isLocalHost(c.r.Host) {
+		return nil
+	}
+	return errInvalidProduct
+}
+
+func (g *Gateway) setProduct(c *call, p *product.Profile) {
+	c.prod = p
+	c.backend = g.backends[p.Code]
+	c.rp.product = p.SDKProduct
+}
+
+// isLocalHost reports whether host is an IP address or localhost, which
+// carry no product name.
+func isLocalHost(host string) bool {
+	h := hostOnly(host)
+	return net.ParseIP(strings.Trim(h, "[]")) != nil || h == "localhost" || strings.HasSuffix(h, ".localhost") || h == ""
+}
+
+// hostOnly strips the port from a Host header.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}
+
+// headerBytes approximates the size of the request line and headers.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// resolveVersion settles the product of a request addressed by IP from its
+// version, and checks the version against the product (step 5).
+func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiError {
+	if c.prod == nil {
+		p, ok := product.ForVersion(g.cfg.Products, version)
+		if !ok {
+			if !anyVersion {
+				return errInvalidVersion
+			}
+			p = g.cfg.Products[0]
+		}
+		g.setProduct(c, &p)
+		return nil
+	}
+	if version != c.prod.Version && !anyVersion {
+		return errInvalidVersion
+	}
+	return nil
+}
+
+// parseQuery form-decodes the query string; a malformed escape cannot be
+// canonicalized, so it is answered IncompleteSignature, never a 500
+// (pop-spec §1.6).
+func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params, *apiError) {
+	if g.faults.has(FaultPlusLiteral) {
+		raw = strings.ReplaceAll(raw, "+", "%2B")
+	}
+	p, err := signature.ParseQuery(dst, raw)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, CodeIncompleteSignature,
+			"The request signature does not conform to Aliyun standards. The query or form body holds an %v.", err)
+	}
+	if len(p) > g.cfg.MaxParams {
+		return nil, errf(http.StatusBadRequest, CodeTooManyParams, "The request carries %d parameters, more than the limit of %d.", len(p), g.cfg.MaxParams)
+	}
+	return p, nil
+}
+
+// isForm reports whether the request body is application/x-www-form-urlencoded.
+func isForm(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// dedupe keeps the first parameter of each name, as a Java servlet's
+// getParameter does (pop-spec §1.6): a copy added after signing is ignored.
+func dedupe(p signature.Params) signature.Params {
+	for i := 1; i < len(p); i++ {
+		for j := 0; j < i; j++ {
+			if p[j].Key == p[i].Key {
+				out := p[:i:i]
+				for _, q := range p[i:] {
+					if !out.Has(q.Key) {
+						out = append(out, q)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return p
+}
+
+// getParam looks up a common parameter by its case-sensitive name.
+func (g *Gateway) getParam(p signature.Params, name string) (string, bool) {
+	if v, ok := p.Get(name); ok {
+		return v, true
+	}
+	if g.faults.has(FaultFoldParamNames) {
+		for _, q := range p {
+			if strings.EqualFold(q.Key, name) {
+				return q.Value, true
+			}
+		}
+	}
+	if name == signature.ParamTimestamp && g.faults.has(FaultTimeStampAlias) {
+		return p.Get("TimeStamp")
+	}
+	return "", false
+}
+
+// rpcRequired are the common RPC parameters, in the order they are checked
+// (pop-spec §4.2 step 3).
+var rpcRequired = []string{
+	signature.ParamAction, signature.ParamVersion, signature.ParamAccessKeyID, signature.ParamSignature,
+	signature.ParamSignatureMethod, signature.ParamSignatureVersion, signature.ParamSignatureNonce, signature.ParamTimestamp,
+}
+
+func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
+	r := c.r
+	if c.prod != nil {
+		c.rp.format = g.cfg.defaultFormat(c.prod)
+	}
+	params, err := g.parseQuery(nil, r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	if r.Method == http.MethodPost && isForm(r) {
+		if params, err = g.parseQuery(params, string(c.body)); err != nil {
+			return err
+		}
+	}
+	c.params = dedupe(params)
+	// The response format is known as early as possible, so that even the
+	// first errors answer in it.
+	format, hasFormat := g.getParam(c.params, signature.ParamFormat)
+	formatOK := true
+	if hasFormat {
+		switch {
+		case format == FormatJSON || format == FormatXML:
+		case strings.EqualFold(format, FormatJSON) || strings.EqualFold(format, FormatXML):
+			formatOK = !g.faults.has(FaultStrictFormatCase)
+		default:
+			formatOK = false
+		}
+		if formatOK {
+			c.rp.format = strings.ToUpper(format)
+		}
+	}
+	g.formatFault(c)
+	// Step 3: the common parameters.
+	vals := make(map[string]string, len(rpcRequired))
+	for _, name := range rpcRequired {
+		v, ok := g.getParam(c.params, name)
+		if !ok {
+			if name == signature.ParamVersion && g.faults.has(FaultMissingVersionOK) && c.prod != nil {
+				v, ok = c.prod.Version, true
+			} else {
+				return errMissing(name)
+			}
+		}
+		vals[name] = v
+	}
+	// Step 4: Format, SignatureMethod, SignatureVersion.
+	if !formatOK {
+		return errInvalidFormat
+	}
+	if !g.methodOK(vals[signature.ParamSignatureMethod]) || vals[signature.ParamSignatureVersion] != signature.SignatureVersion10 {
+		return errInvalidSigMeth
+	}
+	// Step 5: version, then action.
+	if err := g.resolveVersion(c, vals[signature.ParamVersion], false); err != nil {
+		return err
+	}
+	if !hasFormat {
+		c.rp.format = g.cfg.defaultFormat(c.prod)
+		g.formatFault(c)
+	}
+	a, ok := c.backend.actions[vals[signature.ParamAction]]
+	if !ok || a.anyVersion {
+		return errInvalidAction
+	}
+	c.action = a
+	// Steps 6 to 9: time, nonce, key, signature.
+	verify := func(secret signature.Secret) (bool, string) {
+		return g.verifyRPC(c, vals[signature.ParamSignature], secret)
+	}
+	if err := g.authenticate(c, vals[signature.ParamTimestamp], false, vals[signature.ParamSignatureNonce], true,
+		vals[signature.ParamAccessKeyID], verify); err != nil {
+		return err
+	}
+	return g.finish(w, c, c.params)
+}
+
+func (g *Gateway) methodOK(m string) bool {
+	if m == signature.SignatureMethodHMACSHA1 {
+		return true
+	}
+	return g.cfg.SignatureMethodCase == MethodInsensitive && strings.EqualFold(m, signature.SignatureMethodHMACSHA1)
+}
+
+// formatFault applies the json-for-xml fault.
+func (g *Gateway) formatFault(c *call) {
+	if g.faults.has(FaultJSONForXML) {
+		c.rp.format = FormatJSON
+	}
+}
+
+// verifyRPC checks an RPC signature and returns the server string to sign.
+func (g *Gateway) verifyRPC(c *call, got string, secret signature.Secret) (bool, string) {
+	params := c.params
+	if g.faults.has(FaultRPCIgnoreForm) {
+		params, _ = g.parseQuery(nil, c.r.URL.RawQuery)
+		params = dedupe(params)
+	}
+	if g.faults.rpcCanonicalFaulty() {
+		sts := faultyRPCStringToSign(g.faults, c.r.Method, params)
+		return g.compare(hmacSHA1Base64(string(secret)+"&", sts), got), sts
+	}
+	v := g.verifier.Get().(*signature.Verifier)
+	defer g.verifier.Put(v)
+	ok := v.RPC(c.r.Method, params, secret, got)
+	if g.faults.has(FaultSignaturePrefix) {
+		ok = g.compare(v.Artifacts().Signature, got)
+	}
+	if ok {
+		return true, ""
+	}
+	return false, v.StringToSign()
+}
+
+// compare is the faulty comparison of the signature faults.
+func (g *Gateway) compare(want, got string) bool {
+	if g.faults.has(FaultSignaturePrefix) {
+		return len(got) >= 8 && len(want) >= 8 && want[:8] == got[:8]
+	}
+	return want == got
+}
+
+// authenticate runs steps 6 to 10 of pop-spec §4.2: timestamp format and
+// skew, nonce, key, signature, nonce record, throttling. verify checks the
+// signature with a secret and returns the server string to sign when it
+// does not match.
+func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, hasNonce bool, akID string,
+	verify func(signature.Secret) (bool, string)) *apiError {
+	if err := g.checkTime(ts, httpDate); err != nil {
+		return err
+	}
+	c.akID = akID
+	if g.cfg.NonceCheck == NonceBeforeKey && hasNonce {
+		if err := g.checkNonce(c, nonce); err != nil {
+			return err
+		}
+	}
+	key, ok := g.keys[akID]
+	if !ok {
+		if g.faults.has(FaultNotFoundAs400) {
+			return &apiError{http.StatusBadRequest, CodeKeyNotFound, msgKeyNotFound}
+		}
+		return errKeyNotFound
+	}
+	if key.Status == KeyInactive && !g.faults.has(FaultInactiveKeyOK) {
+		return errKeyInactive
+	}
+	if g.cfg.NonceCheck == NonceAfterKey && hasNonce {
+		if err := g.checkNonce(c, nonce); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	ok, sts := verify(key.Secret)
+	g.metrics.verify.WithLabelValues(string(c.style)).Observe(time.Since(start).Seconds())
+	if g.faults.has(FaultSkipSignature) {
+		ok = true
+	}
+	if !ok {
+		return g.mismatch(c, sts)
+	}
+	if hasNonce && g.cfg.NonceRecord == RecordAfterSignature {
+		if err := g.recordNonce(c, nonce); err != nil {
+			return err
+		}
+	}
+	if !g.limiter.allow(akID) {
+		return errThrottled
+	}
+	return nil
+}
+
+// mismatch is the error for a wrong signature, carrying the server string
+// to sign after the marker the official SDK looks for (pop-spec §5).
+func (g *Gateway) mismatch(c *call, sts string) *apiError {
+	if c.style == signature.V3 && g.cfg.MismatchCode == CodeSignatureDoesNotMatch {
+		return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatchV3 + sts + "]"}
+	}
+	if g.cfg.MismatchCode == CodeIncompleteSignature {
+		return &apiError{http.StatusBadRequest, CodeIncompleteSignature, msgIncomplete + sts}
+	}
+	return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatch + sts}
+}
+
+// checkTime parses a Timestamp / x-acs-date (ISO 8601 UTC) or a ROA Date
+// (RFC 1123 GMT) and checks the skew window in both directions
+// (pop-spec §4.1).
+func (g *Gateway) checkTime(ts string, httpDate bool) *apiError {
+	now := g.cfg.Now()
+	t, ok := g.parseTime(ts, httpDate)
+	if !ok {
+		if !g.faults.has(FaultLenientTimestamp) {
+			return errTSFormat
+		}
+		t = now
+	}
+	skew := g.cfg.Skew
+	if g.faults.has(FaultWideSkew) {
+		skew = time.Hour
+	}
+	d := now.Sub(t)
+	if d > skew || (d < -skew && !g.faults.has(FaultFutureOK)) {
+		return errTSExpired
+	}
+	return nil
+}
+
+// parseTime accepts RFC 3339 with optional fractional seconds and a Z, or a
+// numeric offset when TimestampOffsets is set; a Date header in any of the
+// three HTTP date forms.
+func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
+	if httpDate {
+		t, err := http.ParseTime(s)
+		return t, err == nil
+	}
+	if len(s) < 20 || s[10] != 'T' {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if !strings.HasSuffix(s, "Z") && !g.cfg.TimestampOffsets {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// checkNonce rejects a nonce already used (pop-spec §4.1). An empty nonce
+// counts as present and as used: the real gateway answered
+// SignatureNonceUsed to one.
+func (g *Gateway) checkNonce(c *call, nonce string) *apiError {
+	if g.faults.has(FaultForgetNonces) {
+		return nil
+	}
+	if nonce == "" && !g.faults.has(FaultEmptyNonceOK) {
+		return errNonceUsed
+	}
+	if g.faults.has(FaultPerKeyNonces) {
+		g.faultMu.Lock()
+		defer g.faultMu.Unlock()
+		if g.perKeyNonces[c.akID+"\x00"+nonce] {
+			return errNonceUsed
+		}
+		if g.cfg.NonceRecord == RecordOnArrival {
+			g.perKeyNonces[c.akID+"\x00"+nonce] = true
+		}
+		return nil
+	}
+	if g.cfg.NonceRecord == RecordOnArrival {
+		return g.addNonce(nonce)
+	}
+	if g.nonces.Seen(nonce) {
+		return errNonceUsed
+	}
+	return nil
+}
+
+// recordNonce records a nonce once the signature has passed: the atomic
+// check-and-insert that lets exactly one of many racing copies through.
+func (g *Gateway) recordNonce(c *call, nonce string) *apiError {
+	switch {
+	case g.faults.has(FaultForgetNonces):
+		return nil
+	case g.faults.has(FaultPerKeyNonces):
+		g.faultMu.Lock()
+		defer g.faultMu.Unlock()
+		k := c.akID + "\x00" + nonce
+		if g.perKeyNonces[k] {
+			return errNonceUsed
+		}
+		g.perKeyNonces[k] = true
+		return nil
+	case g.faults.has(FaultNonceRace):
+		// The fault: check, pause, then record without rechecking.
+		if g.nonces.Seen(nonce) {
+			return errNonceUsed
+		}
+		time.Sleep(20 * time.Millisecond)
+		_, _ = g.nonces.Add(nonce)
+		return nil
+	}
+	return g.addNonce(nonce)
+}
+
+func (g *Gateway) addNonce(nonce string) *apiError {
+	added, err := g.nonces.Add(nonce)
+	if err != nil {
+		return errUnavailable
+	}
+	if !added {
+		return errNonceUsed
+	}
+	return nil
+}
+
+// finish runs steps 11 and 12: the action's business parameters and the
+// action itself.
+func (g *Gateway) finish(w http.ResponseWriter, c *call, params signature.Params) *apiError {
+	a := c.action
+	if g.faults.has(FaultSkipBusinessCheck) {
+		a = &action{name: a.name, handle: a.handle}
+	}
+	out, err := c.backend.call(a, params, g.cfg.MissingParameterStyle)
+	if err != nil {
+		return err
+	}
+	name := c.action.name
+	if c.rp.xmlRoot != "" {
+		name = strings.TrimSuffix(c.rp.xmlRoot, "Response")
+	}
+	c.rp.writeSuccess(w, name, out)
+	return nil
+}
+
+// serveROA handles a request signed "Authorization: acs AK:Signature".
+func (g *Gateway) serveROA(w http.ResponseWriter, c *call, auth string) *apiError {
+	r := c.r
+	c.rp.format = g.acceptFormat(c)
+	akID, sig, perr := signature.ParseROAAuthorization(auth)
+	query, err := g.parseQuery(nil, r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	c.params = query
+	if perr != nil {
+		return errf(http.StatusBadRequest, CodeIncompleteSignature,
+			`The request signature does not conform to Aliyun standards. The Authorization header must read "acs <AccessKeyId>:<Signature>".`)
+	}
+	date, ok := headerPresent(r.Header, signature.HeaderDate)
+	if !ok {
+		return errMissing("Date")
+	}
+	version, ok := headerPresent(r.Header, signature.HeaderACSVersion)
+	if !ok && !g.faults.has(FaultMissingVersionOK) {
+		return errMissing("Version")
+	}
+	if m, ok := headerPresent(r.Header, signature.HeaderACSSignatureMethod); ok && !g.methodOK(m) {
+		return errInvalidSigMeth
+	}
+	if v, ok := headerPresent(r.Header, signature.HeaderACSSignatureVersion); ok && v != signature.SignatureVersion10 {
+		return errInvalidSigMeth
+	}
+	if err := g.routeROA(c, version); err != nil {
+		return err
+	}
+	if err := g.bodyParams(c); err != nil {
+		return err
+	}
+	nonce, hasNonce := headerPresent(r.Header, signature.HeaderACSNonce)
+	if g.faults.has(FaultROANonceNoted) {
+		hasNonce = false
+	}
+	verify := func(secret signature.Secret) (bool, string) {
+		if g.cfg.VerifyContentMD5 {
+			if md5h, ok := headerPresent(r.Header, signature.HeaderContentMD5); ok {
+				sum := md5.Sum(c.body)
+				if md5h != base64.StdEncoding.EncodeToString(sum[:]) {
+					return false, ""
+				}
+			}
+		}
+		return g.verifyROA(c, sig, secret)
+	}
+	if err := g.authenticate(c, date, true, nonce, hasNonce, akID, verify); err != nil {
+		return err
+	}
+	return g.finish(w, c, append(query.Clone(), c.extra...))
+}
+
+func (g *Gateway) verifyROA(c *call, got string, secret signature.Secret) (bool, string) {
+	m, _ := signature.NewMessage(c.r)
+	m.Query = c.params
+	if g.faults.has(FaultROASkipACSHeaders) || g.faults.has(FaultROAEncodedResource) {
+		sts := faultyROAStringToSign(g.faults, &m)
+		return g.compare(hmacSHA1Base64(string(secret), sts), got), sts
+	}
+	v := g.verifier.Get().(*signature.Verifier)
+	defer g.verifier.Put(v)
+	ok := v.ROA(&m, secret, got)
+	if g.faults.has(FaultSignaturePrefix) {
+		ok = g.compare(v.Artifacts().Signature, got)
+	}
+	if ok {
+		return true, ""
+	}
+	return false, v.StringToSign()
+}
+
+// routeROA finds the action of a ROA or V3-ROA request by method and path
+// and checks the version.
+func (g *Gateway) routeROA(c *call, version string) *apiError {
+	if c.prod == nil {
+		// Addressed by IP: settle the product by version, but let the
+		// generic route through whatever the version.
+		for _, p := range g.cfg.Products {
+			if a, _, ok := g.backends[p.Code].route(c.r.Method, c.r.URL.Path); ok && a.anyVersion {
+				if err := g.resolveVersion(c, version, true); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		if c.prod == nil {
+			if err := g.resolveVersion(c, version, false); err != nil {
+				return err
+			}
+		}
+		if c.style == signature.ROA || c.rp.format == "" {
+			c.rp.format = g.acceptFormat(c)
+		}
+	}
+	a, bound, ok := c.backend.route(c.r.Method, c.r.URL.Path)
+	if !ok {
+		if err := g.resolveVersion(c, version, false); err != nil {
+			return err
+		}
+		return errInvalidAction
+	}
+	if err := g.resolveVersion(c, version, a.anyVersion); err != nil {
+		return err
+	}
+	c.action = a
+	c.extra = append(c.extra, bound...)
+	return nil
+}
+
+// bodyParams adds the business parameters a ROA or V3 body carries: a form,
+// or a JSON object whose scalar members become parameters.
+func (g *Gateway) bodyParams(c *call) *apiError {
+	if len(c.body) == 0 {
+		return nil
+	}
+	if isForm(c.r) {
+		p, err := g.parseQuery(nil, string(c.body))
+		if err != nil {
+			return err
+		}
+		c.extra = append(c.extra, p...)
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(c.body, &obj); err != nil {
+		return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body is not a JSON object: %v.", err)
+	}
+	for k, v := range obj {
+		switch v := v.(type) {
+		case string:
+			c.extra = append(c.extra, signature.Param{Key: k, Value: v})
+		case float64:
+			c.extra = append(c.extra, signature.Param{Key: k, Value: strconv.FormatFloat(v, 'f', -1, 64)})
+		case bool:
+			c.extra = append(c.extra, signature.Param{Key: k, Value: strconv.FormatBool(v)})
+		}
+	}
+	if len(c.extra) > g.cfg.MaxParams {
+		return errf(http.StatusBadRequest, CodeTooManyParams, "The request carries %d parameters, more than the limit of %d.", len(c.extra), g.cfg.MaxParams)
+	}
+	return nil
+}
+
+// acceptFormat picks the ROA/V3 response format from Accept (pop-spec §5).
+func (g *Gateway) acceptFormat(c *call) string {
+	if g.faults.has(FaultJSONForXML) {
+		return FormatJSON
+	}
+	accept := strings.ToLower(c.r.Header.Get(signature.HeaderAccept))
+	switch {
+	case strings.Contains(accept, "application/xml") || strings.Contains(accept, "text/xml"):
+		return FormatXML
+	case strings.Contains(accept, "application/json"):
+		return FormatJSON
+	case g.cfg.ROADefaultFormat == "PRODUCT":
+		return g.cfg.defaultFormat(c.prod)
+	}
+	return g.cfg.ROADefaultFormat
+}
+
+// headerPresent returns a header's trimmed first value and whether it was
+// sent at all (an empty value counts as sent).
+func headerPresent(h http.Header, name string) (string, bool) {
+	vs, ok := h[http.CanonicalHeaderKey(name)]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return strings.TrimSpace(vs[0]), true
+}
+
+// v3Required are the headers a V3 request must carry, and the name each
+// one's Missing code uses.
+var v3Required = []struct{ header, name string }{
+	{signature.HeaderACSAction, "Action"},
+	{signature.HeaderACSVersion, "Version"},
+	{signature.HeaderACSDate, "Date"},
+	{signature.HeaderACSNonce, "SignatureNonce"},
+	{signature.HeaderACSContentSHA256, "ContentSha256"},
+}
+
+// v3MustSign are the headers every V3 signature covers (pop-spec §3.4).
+var v3MustSign = []string{"host", signature.HeaderACSAction, signature.HeaderACSVersion, signature.HeaderACSDate,
+	signature.HeaderACSNonce, signature.HeaderACSContentSHA256}
+
+// serveV3 handles a request signed "Authorization: ACS3-HMAC-SHA256 ...".
+func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *apiError {
+	r := c.r
+	c.rp.format = g.acceptFormat(c)
+	query, err := g.parseQuery(nil, r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	c.params = query
+	auth, perr := signature.ParseV3Authorization(authHeader)
+	switch {
+	case perr != nil && auth.Algorithm != "" && auth.Algorithm != signature.V3Algorithm && auth.Credential != "" && auth.Signature != "":
+		return errInvalidSigMeth
+	case perr != nil && auth.Credential == "" && !strings.Contains(perr.Error(), "unknown field") && !strings.Contains(perr.Error(), "has no '='"):
+		return errMissing("AccessKeyId")
+	case perr != nil:
+		return errf(http.StatusBadRequest, CodeIncompleteSignature,
+			"The request signature does not conform to Aliyun standards. The Authorization header must read \"ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<names>,Signature=<hex>\".")
+	}
+	vals := map[string]string{}
+	for _, req := range v3Required {
+		v, ok := headerPresent(r.Header, req.header)
+		if !ok {
+			if req.name == "Version" && g.faults.has(FaultMissingVersionOK) && c.prod != nil {
+				v = c.prod.Version
+			} else {
+				return &apiError{http.StatusBadRequest, "Missing" + req.name, req.header + " is mandatory for this action."}
+			}
+		}
+		vals[req.header] = v
+	}
+	version, actionName := vals[signature.HeaderACSVersion], vals[signature.HeaderACSAction]
+	if r.URL.Path == "/" || r.URL.Path == "" {
+		if err := g.resolveVersion(c, version, false); err != nil {
+			return err
+		}
+		if c.rp.format == "" {
+			c.rp.format = g.acceptFormat(c)
+		}
+		a, ok := c.backend.actions[actionName]
+		if !ok || a.anyVersion {
+			return errInvalidAction
+		}
+		c.action = a
+	} else {
+		if err := g.routeROA(c, version); err != nil {
+			return err
+		}
+		if actionName != c.action.name {
+			return errInvalidAction
+		}
+	}
+	if err := g.bodyParams(c); err != nil {
+		return err
+	}
+	verify := func(secret signature.Secret) (bool, string) { return g.verifyV3(c, auth, secret) }
+	nonce, hasNonce := vals[signature.HeaderACSNonce], true
+	if g.faults.has(FaultROANonceNoted) {
+		hasNonce = false
+	}
+	if err := g.checkV3Coverage(c, auth); err != nil {
+		return err
+	}
+	if err := g.authenticate(c, vals[signature.HeaderACSDate], false, nonce, hasNonce, auth.Credential, verify); err != nil {
+		return err
+	}
+	return g.finish(w, c, append(query.Clone(), c.extra...))
+}
+
+// checkV3Coverage requires SignedHeaders to cover the V3 headers and every
+// x-acs-*, host and content-type header present (pop-spec §3.4 step 2).
+func (g *Gateway) checkV3Coverage(c *call, auth signature.V3Auth) *apiError {
+	if g.faults.has(FaultV3UnsignedHeaders) {
+		return nil
+	}
+	signed := make(map[string]bool, len(auth.SignedHeaders))
+	for _, h := range auth.SignedHeaders {
+		signed[strings.ToLower(h)] = true
+	}
+	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, Header: c.r.Header}
+	missing := signature.UnsignedV3Headers(&m, auth.SignedHeaders)
+	for _, h := range v3MustSign {
+		if !signed[h] && !containsString(missing, h) {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) > 0 {
+		return errf(http.StatusBadRequest, CodeIncompleteSignature,
+			"The request signature does not conform to Aliyun standards. These headers must be signed: %s.", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secret) (bool, string) {
+	if !g.faults.has(FaultV3SkipBodyHash) {
+		sum := sha256.Sum256(c.body)
+		if !strings.EqualFold(signature.HeaderValue(c.r.Header, signature.HeaderACSContentSHA256), hex.EncodeToString(sum[:])) {
+			return false, "(x-acs-content-sha256 does not match the request body)"
+		}
+	}
+	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, Query: c.params, Header: c.r.Header}
+	v := g.verifier.Get().(*signature.Verifier)
+	defer g.verifier.Put(v)
+	ok := v.V3(&m, auth.SignedHeaders, secret, auth.Signature)
+	if g.faults.has(FaultSignaturePrefix) {
+		ok = g.compare(v.Artifacts().Signature, auth.Signature)
+	}
+	if ok {
+		return true, ""
+	}
+	return false, v.StringToSign()
+}
+
+// faultyROAStringToSign builds the ROA string to sign the way a gateway with
+// one of the ROA faults would.
+func faultyROAStringToSign(fs faultSet, m *signature.Message) string {
+	var b bytes.Buffer
+	b.WriteString(m.Method + "\n")
+	for _, h := range []string{"Accept", "Content-MD5", "Content-Type", "Date"} {
+		b.WriteString(signature.HeaderValue(m.Header, h) + "\n")
+	}
+	if !fs.has(FaultROASkipACSHeaders) {
+		b.Write(signature.AppendROACanonicalHeaders(nil, m.Header))
+	}
+	q := m.Query
+	if fs.has(FaultROAEncodedResource) {
+		q = q.Clone()
+		for i := range q {
+			q[i].Value = signature.PercentEncode(q[i].Value)
+		}
+	}
+	path := m.Path
+	if path == "" {
+		path = "/"
+	}
+	b.Write(signature.AppendROACanonicalResource(nil, path, q))
+	return b.String()
+}
+
+// observe records metrics and the access log of a finished request.
+func (g *Gateway) observe(c *call, d time.Duration) {
+	prod, actionName := "unknown", "unknown"
+	if c.prod != nil {
+		prod = c.prod.Code
+	}
+	if c.action != nil {
+		actionName = c.action.name
+	}
+	style := string(c.style)
+	if style == "" {
+		style = "unknown"
+	}
+	g.metrics.requests.WithLabelValues(prod, actionName, style, boundedCode(c.result)).Inc()
+	g.metrics.duration.WithLabelValues(style).Observe(d.Seconds())
+	if g.cfg.Logger != nil {
+		// Never a secret, a signature, a nonce or the query string.
+		g.cfg.Logger.LogAttrs(c.r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", c.rp.requestID),
+			slog.String("remote", c.r.RemoteAddr),
+			slog.String("method", c.r.Method),
+			slog.String("path", c.r.URL.Path),
+			slog.String("host", c.rp.hostID),
+			slog.String("style", style),
+			slog.String("product", prod),
+			slog.String("action", actionName),
+			slog.String("access_key_id", c.akID),
+			slog.String("result", c.result),
+			slog.Duration("duration", d),
+		)
+	}
+}

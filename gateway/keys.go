@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/acsharness/acsharness/signature"
+)
+
+// KeyStatus is the state of an AccessKey.
+type KeyStatus string
+
+// Key states: an inactive key is answered InvalidAccessKeyId.Inactive.
+const (
+	KeyActive   KeyStatus = "active"
+	KeyInactive KeyStatus = "inactive"
+)
+
+// Key is one AccessKey the gateway knows.
+type Key struct {
+	ID     string           `yaml:"id"`
+	Secret signature.Secret `yaml:"secret"`
+	Status KeyStatus        `yaml:"status"`
+}
+
+// The demo keys the gateway knows when no keys file is given. They are
+// documented, public test values, like the docs' own testid/testsecret.
+const (
+	DemoKeyID         = "testid"
+	DemoKeySecret     = "testsecret"
+	DemoInactiveKeyID = "testinactive"
+	DemoInactiveKey   = "testsecret-inactive"
+)
+
+// DemoKeys returns the documented demo pair and one inactive key.
+func DemoKeys() []Key {
+	return []Key{
+		{ID: DemoKeyID, Secret: DemoKeySecret, Status: KeyActive},
+		{ID: DemoInactiveKeyID, Secret: DemoInactiveKey, Status: KeyInactive},
+	}
+}
+
+// keyFile is the YAML form of a keys file:
+//
+//	keys:
+//	  - id: testid
+//	    secret: testsecret
+//	    status: active   # or inactive; default active
+type keyFile struct {
+	Keys []Key `yaml:"keys"`
+}
+
+// LoadKeys reads a keys file. Unknown fields, a duplicated or empty ID, an
+// empty secret and an unknown status are errors naming the line; a secret
+// is never quoted in an error.
+func LoadKeys(path string) ([]Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("keys file: %w", err)
+	}
+	return ParseKeys(path, b)
+}
+
+// ParseKeys parses the content of a keys file named name (for messages).
+func ParseKeys(name string, b []byte) ([]Key, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %v", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var f keyFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %v (a keys file holds `keys:` with id, secret and status for each key)", name, err)
+	}
+	lines := keyLines(&doc)
+	seen := map[string]bool{}
+	for i := range f.Keys {
+		k := &f.Keys[i]
+		at := fmt.Sprintf("%s:%d", name, lineOf(lines, i))
+		switch {
+		case k.ID == "":
+			return nil, fmt.Errorf("%s: key %d has no id", at, i+1)
+		case k.Secret == "":
+			return nil, fmt.Errorf("%s: key %q has no secret", at, k.ID)
+		case seen[k.ID]:
+			return nil, fmt.Errorf("%s: key %q is listed twice", at, k.ID)
+		}
+		seen[k.ID] = true
+		switch k.Status {
+		case "":
+			k.Status = KeyActive
+		case KeyActive, KeyInactive:
+		default:
+			return nil, fmt.Errorf("%s: key %q has status %q: use active or inactive", at, k.ID, k.Status)
+		}
+	}
+	if len(f.Keys) == 0 {
+		return nil, fmt.Errorf("%s: no keys: list at least one under `keys:`", name)
+	}
+	return f.Keys, nil
+}
+
+// keyLines returns the line of each entry of the keys sequence.
+func keyLines(doc *yaml.Node) []int {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "keys" && m.Content[i+1].Kind == yaml.SequenceNode {
+			var out []int
+			for _, n := range m.Content[i+1].Content {
+				out = append(out, n.Line)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func lineOf(lines []int, i int) int {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return 0
+}
+
+// keyring is the gateway's read-only view of its keys.
+type keyring map[string]Key
+
+func newKeyring(keys []Key) keyring {
+	kr := make(keyring, len(keys))
+	for _, k := range keys {
+		kr[k.ID] = k
+	}
+	return kr
+}

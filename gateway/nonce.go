@@ -1,0 +1,161 @@
+package gateway
+
+import (
+	"errors"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrNonceStoreFull means the store holds its capacity of live nonces. The
+// gateway then fails closed: it answers 503 ServiceUnavailable rather than
+// accept a nonce it could not remember.
+var ErrNonceStoreFull = errors.New("nonce store full")
+
+const nonceShards = 64
+
+// nonceKey is a 128-bit keyed hash of a nonce: two independent maphash
+// seeds, random per process, so an attacker cannot aim for a collision,
+// and every entry costs 16 bytes whatever the nonce's length.
+type nonceKey [2]uint64
+
+// NonceStore remembers every nonce seen for at least its retention time,
+// across all keys: SignatureNonce is unique network-wide, not per
+// AccessKey (pop-spec §4.1). Entries expire in time buckets, so memory is
+// bounded by the request rate times the retention, and by a hard capacity.
+// It is safe for concurrent use; Add is an atomic check-and-insert, so of
+// many requests racing with one nonce exactly one wins.
+type NonceStore struct {
+	now      func() time.Time
+	bucket   time.Duration // bucket width: the granularity of expiry
+	keep     int64         // buckets an entry lives: ceil(retention / bucket)
+	capacity int64
+	size     atomic.Int64
+	seeds    [2]maphash.Seed
+	shards   [nonceShards]nonceShard
+}
+
+type nonceShard struct {
+	mu      sync.Mutex
+	entries map[nonceKey]int64   // nonce -> bucket it was added in
+	buckets map[int64][]nonceKey // bucket -> nonces added in it, for eviction
+	oldest  int64                // no bucket older than this holds entries
+}
+
+// NewNonceStore returns a store that keeps each nonce for at least
+// retention (and at most retention plus one bucket of retention/31, a
+// minute for the default 31 minutes) and holds at most capacity live
+// nonces. now is the clock; nil means time.Now.
+func NewNonceStore(retention time.Duration, capacity int, now func() time.Time) *NonceStore {
+	if now == nil {
+		now = time.Now
+	}
+	if retention <= 0 {
+		retention = 31 * time.Minute
+	}
+	bucket := retention / 31
+	if bucket < time.Millisecond {
+		bucket = time.Millisecond
+	}
+	s := &NonceStore{now: now, bucket: bucket, keep: int64((retention + bucket - 1) / bucket), capacity: int64(capacity)}
+	s.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	for i := range s.shards {
+		s.shards[i].entries = make(map[nonceKey]int64)
+		s.shards[i].buckets = make(map[int64][]nonceKey)
+	}
+	return s
+}
+
+func (s *NonceStore) key(nonce string) nonceKey {
+	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}
+}
+
+func (s *NonceStore) epoch() int64 { return s.now().UnixNano() / int64(s.bucket) }
+
+// Seen reports whether nonce was added and has not expired.
+func (s *NonceStore) Seen(nonce string) bool {
+	k := s.key(nonce)
+	sh := &s.shards[k[0]%nonceShards]
+	now := s.epoch()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.entries[k]
+	return ok && now-e <= s.keep
+}
+
+// Add records nonce and reports true, or reports false when it is already
+// live. A full store returns ErrNonceStoreFull and records nothing.
+func (s *NonceStore) Add(nonce string) (bool, error) {
+	k := s.key(nonce)
+	sh := &s.shards[k[0]%nonceShards]
+	now := s.epoch()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s.evict(sh, now)
+	if e, ok := sh.entries[k]; ok && now-e <= s.keep {
+		return false, nil
+	}
+	if s.capacity > 0 && s.size.Load() >= s.capacity {
+		return false, ErrNonceStoreFull
+	}
+	sh.entries[k] = now
+	sh.buckets[now] = append(sh.buckets[now], k)
+	s.size.Add(1)
+	return true, nil
+}
+
+// evict drops the buckets of sh that have expired by epoch now.
+func (s *NonceStore) evict(sh *nonceShard, now int64) {
+	cutoff := now - s.keep // buckets before this have expired
+	if sh.oldest >= cutoff {
+		return
+	}
+	if len(sh.buckets) == 0 {
+		sh.oldest = cutoff
+		return
+	}
+	if cutoff-sh.oldest > int64(len(sh.buckets))*2 {
+		// A long idle gap: walk the buckets present, not every epoch.
+		for b, keys := range sh.buckets {
+			if b < cutoff {
+				s.drop(sh, b, keys)
+			}
+		}
+	} else {
+		for b := sh.oldest; b < cutoff; b++ {
+			if keys, ok := sh.buckets[b]; ok {
+				s.drop(sh, b, keys)
+			}
+		}
+	}
+	sh.oldest = cutoff
+}
+
+func (s *NonceStore) drop(sh *nonceShard, b int64, keys []nonceKey) {
+	n := 0
+	for _, k := range keys {
+		if e, ok := sh.entries[k]; ok && e == b {
+			delete(sh.entries, k)
+			n++
+		}
+	}
+	delete(sh.buckets, b)
+	s.size.Add(int64(-n))
+}
+
+// Len returns the number of nonces held, expired ones not yet evicted
+// included.
+func (s *NonceStore) Len() int { return int(s.size.Load()) }
+
+// Sweep evicts every expired bucket now, rather than on the next Add to
+// each shard. The gateway calls it periodically so an idle store shrinks.
+func (s *NonceStore) Sweep() {
+	now := s.epoch()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		s.evict(sh, now)
+		sh.mu.Unlock()
+	}
+}
