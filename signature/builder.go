@@ -85,6 +85,9 @@ type Signed struct {
 	Body []byte
 	// SpacePercent encodes a space as %20 on the wire rather than "+".
 	SpacePercent bool
+	// RawQuery, when set, is sent verbatim as the query string instead of
+	// the encoded Query: a test sends a malformed escape this way.
+	RawQuery string
 
 	AccessKeyID string
 	Nonce       string // the nonce sent, as generated
@@ -296,6 +299,9 @@ func (s *Signed) Resign(c Credentials) {
 	s.AccessKeyID = c.AccessKeyID
 	switch s.Style {
 	case RPC:
+		if s.Query.Has(ParamAccessKeyID) {
+			s.Query = s.Query.Set(ParamAccessKeyID, c.AccessKeyID)
+		}
 		all := make(Params, 0, len(s.Query)+len(s.Form))
 		all = append(append(all, s.Query...), s.Form...)
 		s.Artifacts = SignRPC(s.Method, all, c.AccessKeySecret)
@@ -331,6 +337,9 @@ func (s *Signed) BodyBytes() []byte {
 // RequestURI returns the escaped path and query as sent on the request line.
 func (s *Signed) RequestURI() string {
 	b := AppendV3CanonicalURI(nil, rootPath(s.Path))
+	if s.RawQuery != "" {
+		return string(b) + "?" + s.RawQuery
+	}
 	if len(s.Query) > 0 {
 		b = append(b, '?')
 		b = AppendQuery(b, s.Query, !s.SpacePercent)

@@ -33,6 +33,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"sign", "sign one request and print every step of the signature, and a curl line", runSign},
+		{"serve", "run the reference gateway (RPC, ROA and V3; MQTT and RabbitMQ)", runServe},
 		{"version", "print the version", runVersion},
 	}
 }
