@@ -325,7 +325,12 @@ func TestROAValidation(t *testing.T) {
 		{"header changed after signing", groups, func(s *signature.Signed) { s.Header.Set("X-Acs-Region-Id", "cn-beijing") }, 400, CodeSignatureDoesNotMatch},
 		{"unknown route", signature.Request{Style: signature.ROA, Path: "/nowhere", Version: "2020-04-20"}, nil, 404, CodeInvalidAction},
 		{"wrong method for route", func() signature.Request { r := groups; r.Method = "PUT"; return r }(), nil, 404, CodeInvalidAction},
-		{"wrong version for route", func() signature.Request { r := groups; r.Host = "onsmqtt.cn-hangzhou.aliyuncs.com"; r.Version = "2019-12-12"; return r }(), nil, 400, CodeInvalidVersion},
+		{"wrong version for route", func() signature.Request {
+			r := groups
+			r.Host = "onsmqtt.cn-hangzhou.aliyuncs.com"
+			r.Version = "2019-12-12"
+			return r
+		}(), nil, 400, CodeInvalidVersion},
 		{"x-acs-signature-method bad", groups, resign(func(s *signature.Signed) { s.Header.Set("X-Acs-Signature-Method", "HMAC-SHA256") }), 400, CodeInvalidSignatureMethod},
 		{"TRACE", groups, func(s *signature.Signed) { s.Method = "TRACE" }, 400, CodeUnsupportedHTTPMethod},
 	} {

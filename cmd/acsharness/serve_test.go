@@ -40,7 +40,9 @@ func TestServeStartsAndStopsCleanly(t *testing.T) {
 	keys := filepath.Join(t.TempDir(), "keys.yaml")
 	require.NoError(t, os.WriteFile(keys, []byte("keys:\n  - id: k1\n    secret: verysecret\n"), 0o600))
 	done := make(chan int, 1)
-	go func() { done <- run(e, []string{"serve", "--addr", "127.0.0.1:0", "--keys", keys, "--log-format", "text"}) }()
+	go func() {
+		done <- run(e, []string{"serve", "--addr", "127.0.0.1:0", "--keys", keys, "--log-format", "text"})
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stderr.String(), "gateway listening") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
