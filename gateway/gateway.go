@@ -544,7 +544,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 			return err
 		}
 	}
-	if !g.limiter.allow(akID) {
+	if !g.limiter.allow(key) {
 		return errThrottled
 	}
 	return nil
@@ -702,6 +702,10 @@ func (g *Gateway) serveROA(w http.ResponseWriter, c *call, auth string) *apiErro
 	if err != nil {
 		return err
 	}
+	// The first copy of a repeated name wins for the signature as for the
+	// backend, as in RPC (pop-spec §1.6): a copy appended after signing
+	// neither breaks the signature nor reaches the action.
+	query = dedupe(query)
 	c.params = query
 	if perr != nil {
 		return errf(http.StatusBadRequest, CodeIncompleteSignature,
@@ -827,6 +831,11 @@ func (g *Gateway) bodyParams(c *call) *apiError {
 	if err := json.Unmarshal(c.body, &obj); err != nil {
 		return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body is not a JSON object: %v.", err)
 	}
+	if obj == nil {
+		// json.Unmarshal takes a body of `null` into a nil map without an
+		// error; it is no object either (found by hostile_test.go).
+		return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body is not a JSON object: null.")
+	}
 	for k, v := range obj {
 		switch v := v.(type) {
 		case string:
@@ -892,6 +901,7 @@ func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *ap
 	if err != nil {
 		return err
 	}
+	query = dedupe(query) // the first copy wins, as for ROA and RPC (pop-spec §1.6)
 	c.params = query
 	auth, perr := signature.ParseV3Authorization(authHeader)
 	switch {

@@ -516,7 +516,7 @@ func TestKeysFile(t *testing.T) {
 	t.Parallel()
 	keys, err := ParseKeys("keys.yaml", []byte("keys:\n  - id: a\n    secret: sa\n  - id: b\n    secret: sb\n    status: inactive\n"))
 	require.NoError(t, err)
-	assert.Equal(t, []Key{{"a", "sa", KeyActive}, {"b", "sb", KeyInactive}}, keys)
+	assert.Equal(t, []Key{{ID: "a", Secret: "sa", Status: KeyActive}, {ID: "b", Secret: "sb", Status: KeyInactive}}, keys)
 	for _, tc := range []struct{ yaml, want string }{
 		{"keys:\n  - id: a\n    secret: s\n  - id: a\n    secret: t\n", "keys.yaml:4: key \"a\" is listed twice"},
 		{"keys:\n  - id: a\n", "keys.yaml:2: key \"a\" has no secret"},

@@ -24,22 +24,38 @@ type Key struct {
 	ID     string           `yaml:"id"`
 	Secret signature.Secret `yaml:"secret"`
 	Status KeyStatus        `yaml:"status"`
+	// RateLimit, when set, limits this key to so many requests per second
+	// (Throttling.User beyond), in bursts of RateBurst; it replaces the
+	// gateway's rate_limit for this key.
+	RateLimit float64 `yaml:"rate_limit,omitempty"`
+	RateBurst int     `yaml:"rate_burst,omitempty"`
 }
 
 // The demo keys the gateway knows when no keys file is given. They are
 // documented, public test values, like the docs' own testid/testsecret.
 const (
-	DemoKeyID         = "testid"
-	DemoKeySecret     = "testsecret"
-	DemoInactiveKeyID = "testinactive"
-	DemoInactiveKey   = "testsecret-inactive"
+	DemoKeyID          = "testid"
+	DemoKeySecret      = "testsecret"
+	DemoInactiveKeyID  = "testinactive"
+	DemoInactiveKey    = "testsecret-inactive"
+	DemoSecondKeyID    = "testid2"
+	DemoSecondKey      = "testsecret2"
+	DemoThrottledKeyID = "testthrottled"
+	DemoThrottledKey   = "testsecret-throttled"
+	// DemoThrottledRate is the demo throttled key's limit: one request per
+	// two seconds, in bursts of one.
+	DemoThrottledRate = 0.5
 )
 
-// DemoKeys returns the documented demo pair and one inactive key.
+// DemoKeys returns the documented demo pair, a second active key (for
+// replays across keys), one inactive key, and one key limited to a request
+// every two seconds (for Throttling.User).
 func DemoKeys() []Key {
 	return []Key{
 		{ID: DemoKeyID, Secret: DemoKeySecret, Status: KeyActive},
+		{ID: DemoSecondKeyID, Secret: DemoSecondKey, Status: KeyActive},
 		{ID: DemoInactiveKeyID, Secret: DemoInactiveKey, Status: KeyInactive},
+		{ID: DemoThrottledKeyID, Secret: DemoThrottledKey, Status: KeyActive, RateLimit: DemoThrottledRate, RateBurst: 1},
 	}
 }
 
@@ -88,6 +104,8 @@ func ParseKeys(name string, b []byte) ([]Key, error) {
 			return nil, fmt.Errorf("%s: key %q has no secret", at, k.ID)
 		case seen[k.ID]:
 			return nil, fmt.Errorf("%s: key %q is listed twice", at, k.ID)
+		case k.RateLimit < 0 || k.RateBurst < 0:
+			return nil, fmt.Errorf("%s: key %q has a negative rate_limit or rate_burst", at, k.ID)
 		}
 		seen[k.ID] = true
 		switch k.Status {

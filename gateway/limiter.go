@@ -25,16 +25,21 @@ func newLimiter(perSecond float64, burst int, now func() time.Time) *limiter {
 	return &limiter{rate: rate.Limit(perSecond), burst: burst, now: now, keys: map[string]*rate.Limiter{}}
 }
 
-// allow reports whether a request of key may go on now.
-func (l *limiter) allow(key string) bool {
-	if l.rate <= 0 {
+// allow reports whether a request of k may go on now. A key's own rate
+// limit, when set, replaces the gateway's.
+func (l *limiter) allow(k Key) bool {
+	r, burst := l.rate, l.burst
+	if k.RateLimit > 0 {
+		r, burst = rate.Limit(k.RateLimit), max(1, k.RateBurst)
+	}
+	if r <= 0 {
 		return true
 	}
 	l.mu.Lock()
-	lim, ok := l.keys[key]
+	lim, ok := l.keys[k.ID]
 	if !ok {
-		lim = rate.NewLimiter(l.rate, l.burst)
-		l.keys[key] = lim
+		lim = rate.NewLimiter(r, burst)
+		l.keys[k.ID] = lim
 	}
 	l.mu.Unlock()
 	return lim.AllowN(l.now(), 1)

@@ -1,0 +1,143 @@
+package conformance
+
+import (
+	"time"
+)
+
+// Outcome of one case.
+const (
+	Pass = "pass"
+	Fail = "fail"
+	Skip = "skip"
+)
+
+// Report is the outcome of a conformance run: what reports render.
+type Report struct {
+	Tool     string    `json:"tool"`
+	Target   string    `json:"target"`
+	Products []string  `json:"products"`
+	Started  time.Time `json:"started"`
+	Duration float64   `json:"duration_seconds"`
+	// ClockOffset is the target's clock minus ours, from its Date header;
+	// timestamps were shifted by it.
+	ClockOffset float64  `json:"clock_offset_seconds"`
+	Totals      Totals   `json:"totals"`
+	ByCategory  []Totals `json:"by_category"`
+	Results     []Result `json:"results"`
+}
+
+// Totals counts outcomes, overall or for one category.
+type Totals struct {
+	Category string `json:"category,omitempty"`
+	Cases    int    `json:"cases"`
+	Pass     int    `json:"pass"`
+	Fail     int    `json:"fail"`
+	Skip     int    `json:"skip"`
+}
+
+// Result is the outcome of one case: a scenario run in one style against
+// one product.
+type Result struct {
+	// ID is "<scenario id>[<style>/<product>]".
+	ID         string  `json:"id"`
+	ScenarioID string  `json:"scenario"`
+	Title      string  `json:"title"`
+	Category   string  `json:"category"`
+	Style      string  `json:"style"`
+	Product    string  `json:"product"`
+	Spec       string  `json:"spec,omitempty"`
+	Status     string  `json:"status"`
+	Reason     string  `json:"reason,omitempty"`
+	Expected   string  `json:"expected,omitempty"`
+	Observed   string  `json:"observed,omitempty"`
+	Duration   float64 `json:"duration_seconds"`
+	// Mismatch, when the gateway echoed its string to sign and it differs
+	// from ours, shows both and where they part.
+	Mismatch *Mismatch   `json:"string_to_sign_mismatch,omitempty"`
+	Steps    []StepTrace `json:"steps,omitempty"`
+	File     string      `json:"file,omitempty"`
+	Line     int         `json:"line,omitempty"`
+}
+
+// Mismatch is a difference between our string to sign and the one the
+// gateway echoed.
+type Mismatch struct {
+	Ours   string `json:"ours"`
+	Theirs string `json:"theirs"`
+	// At is the byte offset of the first difference.
+	At int `json:"first_difference_at"`
+}
+
+// StepTrace is what one step sent and got, redacted: no signature, no
+// secret, no security token.
+type StepTrace struct {
+	Name     string        `json:"name,omitempty"`
+	Request  RequestTrace  `json:"request"`
+	Response ResponseTrace `json:"response"`
+	// Statuses of every copy of a concurrent step.
+	Statuses []int    `json:"copy_statuses,omitempty"`
+	Failures []string `json:"failures,omitempty"`
+}
+
+// RequestTrace is a request as sent, redacted.
+type RequestTrace struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// ResponseTrace is a response as received (the body cut at 4 KiB).
+type ResponseTrace struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+	Error   string            `json:"error,omitempty"`
+}
+
+// Failed reports whether any case failed.
+func (r *Report) Failed() bool { return r.Totals.Fail > 0 }
+
+// tally fills the totals from the results.
+func (r *Report) tally() {
+	r.Totals = Totals{}
+	by := map[string]*Totals{}
+	for _, c := range Categories {
+		by[c] = &Totals{Category: c}
+	}
+	for _, res := range r.Results {
+		t, ok := by[res.Category]
+		if !ok {
+			t = &Totals{Category: res.Category}
+			by[res.Category] = t
+		}
+		for _, x := range []*Totals{&r.Totals, t} {
+			x.Cases++
+			switch res.Status {
+			case Pass:
+				x.Pass++
+			case Fail:
+				x.Fail++
+			case Skip:
+				x.Skip++
+			}
+		}
+	}
+	r.ByCategory = nil
+	for _, c := range Categories {
+		if by[c].Cases > 0 {
+			r.ByCategory = append(r.ByCategory, *by[c])
+		}
+	}
+}
+
+// firstDifference returns the offset where a and b first differ.
+func firstDifference(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}

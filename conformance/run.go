@@ -1,0 +1,833 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acsharness/acsharness/signature"
+)
+
+// Options configure a run.
+type Options struct {
+	// Target is the gateway's base URL (scheme and host).
+	Target string
+	// Credentials sign every request; the key must be active.
+	Credentials signature.Credentials
+	// InactiveKeyID is a disabled key of the target, for the .Inactive
+	// checks; "" skips them.
+	InactiveKeyID string
+	// SecondKey is another active key, for replays across keys (the nonce
+	// store is network-wide); nil skips them.
+	SecondKey *signature.Credentials
+	// ThrottledKey is a key the target rate-limits to a few requests per
+	// second, for the Throttling.User checks; nil skips them.
+	ThrottledKey *signature.Credentials
+	Profiles     []Profile
+	Scenarios    []Scenario
+	Select       Selection
+	// Concurrency bounds the cases run at once; 0 means 8.
+	Concurrency int
+	// Timeout bounds each request; 0 means 10 s.
+	Timeout time.Duration
+	// Client sends the requests; nil means a client that trusts the system
+	// roots (or none, with Insecure).
+	Client *http.Client
+	// Insecure skips TLS certificate verification.
+	Insecure bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// OnSend is called for every request sent, from any goroutine: tests
+	// recompute valid requests' signatures with the official SDKs there.
+	OnSend func(Sent)
+	// OnResult is called as each case finishes, from any goroutine.
+	OnResult func(Result)
+}
+
+// Sent describes one request sent, for OnSend.
+type Sent struct {
+	Case   string
+	Step   int
+	Signed *signature.Signed
+	// Valid reports that the step deviated from a correct request in no
+	// way: its signature must match any correct signer's.
+	Valid bool
+	// Secret is the secret it was signed with.
+	Secret signature.Secret
+}
+
+// Selection narrows the cases run. Empty fields select everything.
+type Selection struct {
+	Products   []string
+	Styles     []signature.Style
+	Categories []string
+	// IDs are scenario ids or glob patterns (path.Match syntax).
+	IDs []string
+}
+
+// UnreachableError means the target never answered: connection refused,
+// DNS failure, TLS failure.
+type UnreachableError struct {
+	Target string
+	Err    error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("the target %s never answered: %v (is it running, and is the URL right?)", e.Target, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Case is a scenario expanded to one style and one product.
+type Case struct {
+	ID       string
+	Scenario *Scenario
+	Style    signature.Style
+	Profile  *Profile
+}
+
+// Expand returns the cases of the selected scenarios, in a stable order:
+// scenario order, then style, then profile order.
+func Expand(scenarios []Scenario, profiles []Profile, sel Selection) []Case {
+	var out []Case
+	for i := range scenarios {
+		s := &scenarios[i]
+		if !sel.matches(s) {
+			continue
+		}
+		styles := s.Styles
+		if len(styles) == 0 {
+			styles = signature.Styles
+		}
+		for _, st := range styles {
+			if len(sel.Styles) > 0 && !slices.Contains(sel.Styles, st) {
+				continue
+			}
+			for j := range profiles {
+				p := &profiles[j]
+				if len(s.Products) > 0 && !slices.Contains(s.Products, p.Product) {
+					continue
+				}
+				if len(sel.Products) > 0 && !slices.Contains(sel.Products, p.Product) {
+					continue
+				}
+				out = append(out, Case{ID: fmt.Sprintf("%s[%s/%s]", s.ID, st, p.Product), Scenario: s, Style: st, Profile: p})
+			}
+		}
+	}
+	return out
+}
+
+func (sel Selection) matches(s *Scenario) bool {
+	if len(sel.Categories) > 0 && !slices.Contains(sel.Categories, s.Category) {
+		return false
+	}
+	if len(sel.IDs) == 0 {
+		return true
+	}
+	for _, pat := range sel.IDs {
+		if pat == s.ID {
+			return true
+		}
+		if ok, _ := path.Match(pat, s.ID); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs the selected cases against the target and returns the report.
+// The error is an *UnreachableError when the target never answered, or an
+// error in the options; failed cases are in the report, not the error.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	u, err := url.Parse(opts.Target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("target %q must be a URL such as http://127.0.0.1:8080 or https://onsmqtt.cn-hangzhou.aliyuncs.com", opts.Target)
+	}
+	if opts.Credentials.AccessKeyID == "" || opts.Credentials.AccessKeySecret == "" {
+		return nil, errors.New("no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	}
+	if len(opts.Profiles) == 0 {
+		return nil, errors.New("no profiles")
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		if opts.Insecure {
+			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+		}
+		opts.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		defer tr.CloseIdleConnections()
+	}
+	r := &runner{opts: opts, target: u, nonces: signature.NewNonceSource()}
+	start := opts.Now()
+	if err := r.preflight(ctx); err != nil {
+		return nil, err
+	}
+	cases := Expand(opts.Scenarios, opts.Profiles, opts.Select)
+	results := make([]Result, len(cases))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range opts.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = r.runCase(ctx, &cases[i])
+				if opts.OnResult != nil {
+					opts.OnResult(results[i])
+				}
+			}
+		}()
+	}
+	dispatched := 0
+dispatch:
+	for i := range cases {
+		select {
+		case work <- i:
+			dispatched++
+		case <-ctx.Done():
+			break dispatch
+		}
+	}
+	close(work)
+	wg.Wait()
+	for j := dispatched; j < len(cases); j++ {
+		results[j] = r.skipped(&cases[j], "the run was interrupted")
+	}
+	if len(cases) > 0 {
+		results = append(results, r.requestIDCheck())
+	}
+	rep := &Report{
+		Tool: "acsharness", Target: opts.Target, Products: ProductCodes(opts.Profiles), Started: start,
+		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Results: results,
+	}
+	rep.tally()
+	return rep, nil
+}
+
+// runner holds what the cases of one run share.
+type runner struct {
+	opts        Options
+	target      *url.URL
+	nonces      *signature.NonceSource
+	clockOffset time.Duration
+
+	mu         sync.Mutex
+	requestIDs map[string]string // RequestId -> case that got it
+	duplicates []string
+	transport  int // responses seen
+}
+
+// preflight checks that the target answers at all, and reads its clock
+// from the Date header.
+func (r *runner) preflight(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.opts.Target+"/", nil)
+	if err != nil {
+		return err
+	}
+	sent := r.opts.Now()
+	resp, err := r.opts.Client.Do(req)
+	if err != nil {
+		return &UnreachableError{Target: r.opts.Target, Err: err}
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		mid := sent.Add(r.opts.Now().Sub(sent) / 2).Truncate(time.Second)
+		if off := d.Sub(mid); off > 2*time.Second || off < -2*time.Second {
+			r.clockOffset = off
+		}
+	}
+	return nil
+}
+
+func (r *runner) now() time.Time { return r.opts.Now().Add(r.clockOffset) }
+
+func (r *runner) skipped(c *Case, reason string) Result {
+	res := r.newResult(c)
+	res.Status, res.Reason = Skip, reason
+	return res
+}
+
+func (r *runner) newResult(c *Case) Result {
+	s := c.Scenario
+	return Result{ID: c.ID, ScenarioID: s.ID, Title: s.Title, Category: s.Category, Style: string(c.Style),
+		Product: c.Profile.Product, Spec: s.Spec, File: s.File, Line: s.Line}
+}
+
+// skipReason says why a case cannot run against this target, or "".
+func (r *runner) skipReason(c *Case) string {
+	for _, need := range c.Scenario.Needs {
+		switch {
+		case need == "inactive-key" && r.opts.InactiveKeyID == "":
+			return "no inactive key: pass --inactive-key-id to check InvalidAccessKeyId.Inactive"
+		case need == "second-key" && r.opts.SecondKey == nil:
+			return "no second key: set ACSHARNESS_SECOND_ACCESS_KEY_ID and _SECRET to check replays across keys"
+		case need == "throttled-key" && r.opts.ThrottledKey == nil:
+			return "no rate-limited key: set ACSHARNESS_THROTTLED_ACCESS_KEY_ID and _SECRET to check Throttling.User"
+		}
+	}
+	for _, st := range c.Scenario.Steps {
+		style := c.Style
+		if st.Request.Style != "" {
+			style = st.Request.Style
+		}
+		if style == signature.ROA && c.Profile.ROA == nil && st.Request.Path == "" {
+			return "the profile has no ROA route"
+		}
+		if st.Request.Action == "business" && c.Profile.Business == nil {
+			return "the profile has no business action"
+		}
+	}
+	return ""
+}
+
+func (r *runner) runCase(ctx context.Context, c *Case) Result {
+	if reason := r.skipReason(c); reason != "" {
+		return r.skipped(c, reason)
+	}
+	res := r.newResult(c)
+	start := time.Now()
+	captures := map[string]string{}
+	res.Status = Pass
+	for i := range c.Scenario.Steps {
+		st := &c.Scenario.Steps[i]
+		trace, exp, obs, failures, mm := r.runStep(ctx, c, i, st, captures)
+		trace.Failures = failures
+		res.Steps = append(res.Steps, trace)
+		if mm != nil && res.Mismatch == nil {
+			res.Mismatch = mm
+		}
+		if len(failures) > 0 {
+			res.Status = Fail
+			res.Expected = exp
+			res.Observed = obs
+			res.Reason = fmt.Sprintf("step %d: %s", i+1, strings.Join(failures, "; "))
+			break
+		}
+		if i == len(c.Scenario.Steps)-1 {
+			res.Expected, res.Observed = exp, obs
+		}
+	}
+	res.Duration = time.Since(start).Seconds()
+	return res
+}
+
+// exchange is one request sent and its answer.
+type exchange struct {
+	signed *signature.Signed
+	status int
+	header http.Header
+	body   []byte
+	err    error
+}
+
+func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, captures map[string]string) (StepTrace, string, string, []string, *Mismatch) {
+	style := c.Style
+	if st.Request.Style != "" {
+		style = st.Request.Style
+	}
+	creds, secret := r.credentials(st.Sign)
+	req, action, err := r.request(c.Profile, style, st)
+	if err != nil {
+		return StepTrace{Name: st.Name}, "", "", []string{err.Error()}, nil
+	}
+	b := &signature.Builder{Credentials: creds, Now: r.now}
+	switch n := st.Sign.Nonce; {
+	case n == "empty":
+		b.Nonce = func() string { return "" }
+	case strings.HasPrefix(n, "literal:"):
+		v := strings.TrimPrefix(n, "literal:")
+		b.Nonce = func() string { return v }
+	case strings.HasPrefix(n, "reuse:"):
+		v := captures[strings.TrimPrefix(n, "reuse:")]
+		b.Nonce = func() string { return v }
+	default:
+		b.Nonce = r.nonces.Next
+	}
+	applyTime(&req, style, st.Sign.Timestamp, r.now())
+	copies := max(st.Copies, 1)
+	batch := make([]*signature.Signed, copies)
+	for i := range batch {
+		if i > 0 && !st.Distinct {
+			batch[i] = batch[0]
+			continue
+		}
+		s, err := b.Sign(req)
+		if err != nil {
+			return StepTrace{Name: st.Name}, "", "", []string{"cannot build the request: " + err.Error()}, nil
+		}
+		tamper(s, st.Tamper, creds)
+		batch[i] = s
+	}
+	signed := batch[0]
+	valid := signIsEmpty(st.Sign) && tamperIsEmpty(st.Tamper)
+	if r.opts.OnSend != nil {
+		r.opts.OnSend(Sent{Case: c.ID, Step: index, Signed: signed.Clone(), Valid: valid, Secret: secret})
+	}
+	answers := r.send(ctx, batch)
+
+	first := answers[0]
+	for _, a := range answers {
+		if a.err == nil && a.status >= 200 && a.status < 300 {
+			first = a
+			break
+		}
+	}
+	trace := StepTrace{Name: st.Name, Request: traceRequest(signed), Response: traceResponse(first)}
+	if copies > 1 {
+		for _, a := range answers {
+			trace.Statuses = append(trace.Statuses, a.status)
+		}
+	}
+	chk := checker{c: c, style: style, action: action, req: req, signed: signed, creds: creds}
+	exp, obs, failures, mm := chk.check(st, answers)
+	for _, a := range answers {
+		if id := a.header.Get("X-Acs-Request-Id"); id != "" {
+			r.noteRequestID(id, c.ID)
+		}
+	}
+	if st.Capture != nil {
+		if name, ok := st.Capture["nonce"]; ok {
+			captures[name] = signed.Nonce
+		}
+		if name, ok := st.Capture["request_id"]; ok {
+			captures[name] = first.header.Get("X-Acs-Request-Id")
+		}
+	}
+	return trace, exp, obs, failures, mm
+}
+
+func signIsEmpty(s SignSpec) bool {
+	return (s.Nonce == "" || s.Nonce == "fresh") && s.Secret == "" && s.Key == "" &&
+		s.Timestamp == (TimeSpec{}) && len(s.Omit) == 0 && len(s.Set) == 0
+}
+
+func tamperIsEmpty(t TamperSpec) bool {
+	return len(t.Set) == 0 && len(t.Add) == 0 && len(t.Drop) == 0 && len(t.Rename) == 0 && len(t.Headers) == 0 &&
+		len(t.DropHeaders) == 0 && len(t.HeaderCase) == 0 && !t.FlipSig && t.Body == nil && t.RawQuery == "" &&
+		t.Space == "" && t.Method == "" && !t.Resign
+}
+
+// credentials picks the key and secret a step signs with.
+func (r *runner) credentials(s SignSpec) (signature.Credentials, signature.Secret) {
+	c := r.opts.Credentials
+	switch s.Key {
+	case "unknown":
+		c = signature.Credentials{AccessKeyID: "acsharness-unknown-" + randomHex(6), AccessKeySecret: signature.Secret(randomHex(16))}
+	case "inactive":
+		// The gateway refuses the key before it checks the signature, so
+		// the secret does not matter.
+		c = signature.Credentials{AccessKeyID: r.opts.InactiveKeyID, AccessKeySecret: signature.Secret("inactive-" + randomHex(8))}
+	case "second":
+		c = *r.opts.SecondKey
+	case "throttled":
+		c = *r.opts.ThrottledKey
+	}
+	if s.Secret == "wrong" {
+		c.AccessKeySecret = signature.Secret("wrong-" + randomHex(12))
+	}
+	return c, c.AccessKeySecret
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// request builds the correct request a step starts from, and returns the
+// name of the action it calls.
+func (r *runner) request(p *Profile, style signature.Style, st *Step) (signature.Request, string, error) {
+	rs := st.Request
+	req := signature.Request{Style: style, Endpoint: r.opts.Target, Host: p.Host, Version: p.Version}
+	if rs.Host != "" {
+		req.Host = rs.Host
+	}
+	ref := p.Probe
+	switch rs.Action {
+	case "", "probe":
+	case "business":
+		ref = *p.Business
+	default:
+		ref = ActionRef{Action: rs.Action, Method: p.Probe.Method}
+	}
+	req.Action = ref.Action
+	req.Method = ref.Method
+	var base OrderedKV = ref.Params
+	if style == signature.ROA || (style == signature.V3 && rs.Path != "") {
+		route := p.ROA
+		if route == nil {
+			route = &Route{Action: ref.Action, Method: "GET", Version: p.Version}
+		}
+		req.Path, req.Method, req.Action = route.Path, route.Method, route.Action
+		if route.Version != "" {
+			req.Version = route.Version
+		}
+		base = route.Params
+	}
+	if rs.Path != "" {
+		req.Path = rs.Path
+	}
+	if rs.Method != "" {
+		req.Method = rs.Method
+	}
+	if rs.Version != "" {
+		req.Version = rs.Version
+	}
+	if !rs.NoProbeParams {
+		for _, kv := range base {
+			req.Query = append(req.Query, signature.Param{Key: kv.Key, Value: kv.Value})
+		}
+	}
+	for _, kv := range rs.Params {
+		req.Query = req.Query.Set(kv.Key, kv.Value)
+	}
+	for _, kv := range rs.Form {
+		req.Form = append(req.Form, signature.Param{Key: kv.Key, Value: kv.Value})
+	}
+	if rs.Body != "" {
+		req.Body = []byte(rs.Body)
+	}
+	if len(rs.Headers) > 0 || len(st.Sign.Set) > 0 && style != signature.RPC {
+		req.Header = http.Header{}
+	}
+	for _, kv := range rs.Headers {
+		req.Header.Set(kv.Key, kv.Value)
+	}
+	switch rs.Format {
+	case "", "NONE":
+	default:
+		req.Format = rs.Format
+	}
+	if rs.Format == "NONE" && style == signature.ROA {
+		req.Omit = append(req.Omit, signature.HeaderAccept)
+	}
+	req.Omit = append(req.Omit, st.Sign.Omit...)
+	for _, kv := range st.Sign.Set {
+		if style == signature.RPC {
+			req.Query = req.Query.Set(kv.Key, kv.Value)
+		} else {
+			req.Header.Set(kv.Key, kv.Value)
+		}
+	}
+	return req, req.Action, nil
+}
+
+// applyTime applies a timestamp deviation to the request before signing.
+func applyTime(req *signature.Request, style signature.Style, t TimeSpec, now time.Time) {
+	if t == (TimeSpec{}) {
+		return
+	}
+	at := now.Add(t.Offset)
+	var value string
+	switch style {
+	case signature.ROA:
+		value = string(signature.AppendDate(nil, at))
+	default:
+		value = string(signature.AppendTimestamp(nil, at))
+	}
+	if t.Literal != "" {
+		value = t.Literal
+	}
+	switch style {
+	case signature.RPC:
+		name := signature.ParamTimestamp
+		if t.Name != "" {
+			req.Omit = append(req.Omit, signature.ParamTimestamp)
+			name = t.Name
+		}
+		req.Query = req.Query.Set(name, value)
+	case signature.ROA:
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		req.Header.Set(signature.HeaderDate, value)
+	case signature.V3:
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		req.Header.Set(signature.HeaderACSDate, value)
+	}
+}
+
+// tamper applies deviations after signing.
+func tamper(s *signature.Signed, t TamperSpec, creds signature.Credentials) {
+	inForm := func(k string) bool { return s.Form != nil && s.Form.Has(k) && !s.Query.Has(k) }
+	for _, kv := range t.Set {
+		if inForm(kv.Key) {
+			s.Form = s.Form.Set(kv.Key, kv.Value)
+		} else {
+			s.Query = s.Query.Set(kv.Key, kv.Value)
+		}
+	}
+	for _, kv := range t.Add {
+		if inForm(kv.Key) {
+			s.Form = append(s.Form, signature.Param{Key: kv.Key, Value: kv.Value})
+		} else {
+			s.Query = append(s.Query, signature.Param{Key: kv.Key, Value: kv.Value})
+		}
+	}
+	for _, k := range t.Drop {
+		s.Query = s.Query.Without(k)
+		if s.Form != nil {
+			s.Form = s.Form.Without(k)
+		}
+	}
+	for _, kv := range t.Rename {
+		for i := range s.Query {
+			if s.Query[i].Key == kv.Key {
+				s.Query[i].Key = kv.Value
+			}
+		}
+		for i := range s.Form {
+			if s.Form[i].Key == kv.Key {
+				s.Form[i].Key = kv.Value
+			}
+		}
+	}
+	for _, kv := range t.Headers {
+		s.Header.Set(kv.Key, kv.Value)
+	}
+	for _, h := range t.DropHeaders {
+		s.Header.Del(h)
+	}
+	for _, hc := range t.HeaderCase {
+		canon := http.CanonicalHeaderKey(hc.Key)
+		if v, ok := s.Header[canon]; ok {
+			delete(s.Header, canon)
+			s.Header[hc.Value] = v
+		}
+	}
+	if t.Body != nil {
+		s.Form = nil
+		s.Body = []byte(*t.Body)
+	}
+	switch t.Space {
+	case "plus":
+		s.SpacePercent = false
+	case "percent":
+		s.SpacePercent = true
+	}
+	if t.Method != "" {
+		s.Method = t.Method
+	}
+	if t.Resign {
+		s.Resign(creds)
+	}
+	if t.FlipSig {
+		flipSignature(s)
+	}
+	if t.RawQuery != "" {
+		q := string(signature.AppendQuery(nil, s.Query, !s.SpacePercent))
+		s.RawQuery = strings.ReplaceAll(t.RawQuery, "{query}", q)
+	}
+}
+
+// flipSignature changes one character of the signature sent: the fourth
+// from the end, which is significant in base64 (unlike the bits before the
+// padding) and in hex, and which a gateway comparing only a prefix misses.
+func flipSignature(s *signature.Signed) {
+	flip := func(sig string) string {
+		if sig == "" {
+			return "x"
+		}
+		b := []byte(sig)
+		i := max(len(b)-4, 0)
+		switch {
+		case b[i] == 'A' || b[i] == '0':
+			b[i] = 'B'
+		case b[i] >= 'a' && b[i] <= 'f':
+			b[i] = '0'
+		default:
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	if sig, ok := s.Query.Get(signature.ParamSignature); ok && s.Style == signature.RPC {
+		s.Query = s.Query.Set(signature.ParamSignature, flip(sig))
+		return
+	}
+	auth := s.Header.Get(signature.HeaderAuthorization)
+	switch s.Style {
+	case signature.ROA:
+		if i := strings.LastIndexByte(auth, ':'); i >= 0 {
+			s.Header.Set(signature.HeaderAuthorization, auth[:i+1]+flip(auth[i+1:]))
+		}
+	case signature.V3:
+		if i := strings.LastIndex(auth, "Signature="); i >= 0 {
+			j := i + len("Signature=")
+			s.Header.Set(signature.HeaderAuthorization, auth[:j]+flip(auth[j:]))
+		}
+	}
+}
+
+// send sends every request of batch at once and returns every answer.
+func (r *runner) send(ctx context.Context, batch []*signature.Signed) []exchange {
+	out := make([]exchange, len(batch))
+	var ready, done sync.WaitGroup
+	startGun := make(chan struct{})
+	for i, s := range batch {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			rctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+			defer cancel()
+			req, err := s.HTTPRequest(rctx)
+			ready.Done()
+			<-startGun
+			if err != nil {
+				out[i] = exchange{signed: s, err: err}
+				return
+			}
+			resp, err := r.opts.Client.Do(req)
+			if err != nil {
+				out[i] = exchange{signed: s, err: err}
+				return
+			}
+			body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			out[i] = exchange{signed: s, status: resp.StatusCode, header: resp.Header, body: body, err: err}
+		}()
+	}
+	ready.Wait()
+	close(startGun)
+	done.Wait()
+	for i := range out {
+		if out[i].header == nil {
+			out[i].header = http.Header{}
+		}
+	}
+	return out
+}
+
+func (r *runner) noteRequestID(id, caseID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.requestIDs == nil {
+		r.requestIDs = map[string]string{}
+	}
+	r.transport++
+	if first, dup := r.requestIDs[id]; dup {
+		if len(r.duplicates) < 10 {
+			r.duplicates = append(r.duplicates, fmt.Sprintf("%s (in %s and %s)", id, first, caseID))
+		}
+		return
+	}
+	r.requestIDs[id] = caseID
+}
+
+// requestIDCheck is the run-wide check that no two responses share a
+// RequestId (pop-spec §5: unique per request).
+func (r *runner) requestIDCheck() Result {
+	res := Result{ID: "envelope/request-id-unique[run]", ScenarioID: "envelope/request-id-unique", Category: "envelope",
+		Title: "Every response of the run carries its own RequestId", Style: "all", Product: "all", Spec: "pop-spec §5",
+		Expected: "every x-acs-request-id distinct"}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.Observed = fmt.Sprintf("%d responses, %d distinct RequestIds", r.transport, len(r.requestIDs))
+	switch {
+	case r.transport == 0:
+		res.Status, res.Reason = Skip, "no response carried x-acs-request-id"
+	case len(r.duplicates) > 0:
+		res.Status, res.Reason = Fail, "RequestId repeated: "+strings.Join(r.duplicates, ", ")
+	default:
+		res.Status = Pass
+	}
+	return res
+}
+
+// traceRequest records a request as sent, without signature material.
+func traceRequest(s *signature.Signed) RequestTrace {
+	red := s.Redacted()
+	for i, p := range red.Query {
+		if p.Key == signature.ParamSignature {
+			red.Query[i].Value = "[redacted]"
+		}
+	}
+	t := RequestTrace{Method: s.Method, URL: red.URL(), Headers: map[string]string{}}
+	if red.RawQuery != "" {
+		t.URL = red.Scheme + "://" + red.Addr + red.Path + "?[raw query, redacted]"
+	}
+	for k, v := range red.Header {
+		val := strings.Join(v, ", ")
+		if strings.EqualFold(k, signature.HeaderAuthorization) {
+			val = redactAuthorization(val)
+		}
+		t.Headers[k] = val
+	}
+	if s.Host != s.Addr {
+		t.Headers["Host"] = s.Host
+	}
+	t.Body = string(red.BodyBytes())
+	return t
+}
+
+// redactAuthorization keeps the scheme, key ID and signed headers of an
+// Authorization header and hides the signature.
+func redactAuthorization(v string) string {
+	if i := strings.LastIndex(v, "Signature="); i >= 0 {
+		return v[:i] + "Signature=[redacted]"
+	}
+	if i := strings.LastIndexByte(v, ':'); i >= 0 && strings.HasPrefix(v, "acs ") {
+		return v[:i+1] + "[redacted]"
+	}
+	return "[redacted]"
+}
+
+func traceResponse(a exchange) ResponseTrace {
+	t := ResponseTrace{Status: a.status}
+	if a.err != nil {
+		t.Error = a.err.Error()
+		return t
+	}
+	t.Headers = map[string]string{}
+	for _, k := range []string{"Content-Type", "X-Acs-Request-Id", "Date"} {
+		if v := a.header.Get(k); v != "" {
+			t.Headers[k] = v
+		}
+	}
+	body := a.body
+	if len(body) > 4096 {
+		body = append(bytes.Clone(body[:4096]), "…"...)
+	}
+	t.Body = string(body)
+	return t
+}
+
+// IsUnreachable reports whether err is a transport failure that means the
+// target never answered.
+func IsUnreachable(err error) bool {
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op)
+}
