@@ -41,7 +41,7 @@ func (f FaultResult) Caught() bool { return len(f.CaughtBy) > 0 }
 // SelfTestReport is the outcome of a self-test.
 type SelfTestReport struct {
 	// Baseline is the run against the correct target: it must pass whole.
-	Baseline *Report      `json:"baseline"`
+	Baseline *Report       `json:"baseline"`
 	Faults   []FaultResult `json:"faults"`
 	// Score is the share of faults caught, the mutation score.
 	Score float64 `json:"mutation_score"`
