@@ -1,0 +1,383 @@
+package load
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Shard is one part of a distributed run: index i of n (from 0).
+type Shard struct {
+	Index, Of int
+}
+
+// ParseShard parses "i/N" (i from 0 to N-1, as Kubernetes Indexed Jobs
+// number their pods).
+func ParseShard(s string) (Shard, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n || n > 65535 {
+		return Shard{}, fmt.Errorf("shard %q: write INDEX/TOTAL with 0 ≤ INDEX < TOTAL, e.g. 0/4", s)
+	}
+	return Shard{i, n}, nil
+}
+
+// ShardFromEnv reads a shard from JOB_COMPLETION_INDEX (set by Kubernetes
+// Indexed Jobs) and the total from ACSHARNESS_SHARDS; ok is false when the
+// environment names none.
+func ShardFromEnv(getenv func(string) string) (Shard, bool, error) {
+	idx, total := getenv("JOB_COMPLETION_INDEX"), getenv("ACSHARNESS_SHARDS")
+	if idx == "" {
+		return Shard{}, false, nil
+	}
+	if total == "" {
+		return Shard{}, false, errors.New("JOB_COMPLETION_INDEX is set but ACSHARNESS_SHARDS is not: set it to the Job's completions")
+	}
+	s, err := ParseShard(idx + "/" + total)
+	return s, err == nil, err
+}
+
+// Share is the fraction of the rate a shard takes.
+func (s Shard) Share() float64 { return 1 / float64(s.Of) }
+
+// RunID derives a 48-bit run identifier from the config hash: every shard
+// of one run computes the same, and NewShardNonceSource makes their nonce
+// namespaces disjoint by index.
+func RunID(configHash string) uint64 {
+	b, _ := hex.DecodeString(configHash)
+	var id uint64
+	for i := 0; i < 6 && i < len(b); i++ {
+		id = id<<8 | uint64(b[i])
+	}
+	return id
+}
+
+// ConfigHash fingerprints what every shard of a run must share: target,
+// workload, schedule, duration and request count. Shards with different
+// hashes cannot be merged.
+func ConfigHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Manifest describes one shard's results, beside them in its directory.
+type Manifest struct {
+	Version    int       `json:"version"`
+	ConfigHash string    `json:"config_hash"`
+	Shard      int       `json:"shard"`
+	Shards     int       `json:"shards"`
+	Share      float64   `json:"share"`
+	Start      time.Time `json:"start"`
+	// ClockOffset is the target's clock minus this machine's, in seconds.
+	ClockOffset float64  `json:"clock_offset_seconds"`
+	Late        uint64   `json:"late"`
+	Requests    uint64   `json:"requests"`
+	SLOs        []string `json:"slos,omitempty"`
+	// Latency and Sign are the exact histograms, HdrHistogram-encoded, so
+	// that merged percentiles stay exact.
+	Latency string            `json:"latency_hdr"`
+	Sign    string            `json:"sign_hdr"`
+	Items   map[string]string `json:"item_latency_hdr"`
+	Results string            `json:"results_file,omitempty"`
+	Summary *Summary          `json:"summary"`
+}
+
+// ManifestFile is the manifest's name in a shard's directory.
+const ManifestFile = "manifest.json"
+
+func encodeHist(h *hdr.Histogram) (string, error) {
+	if h == nil {
+		return "", nil
+	}
+	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+func decodeHist(s string) (*hdr.Histogram, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	return hdr.Decode(b)
+}
+
+// NewManifest describes sum as shard s of a run.
+func NewManifest(sum *Summary, s Shard, configHash string, start time.Time, clockOffset time.Duration, slos []SLO, resultsFile string) (*Manifest, error) {
+	m := &Manifest{Version: 1, ConfigHash: configHash, Shard: s.Index, Shards: s.Of, Share: s.Share(), Start: start,
+		ClockOffset: clockOffset.Seconds(), Late: sum.Late, Requests: sum.Requests, Results: resultsFile, Summary: sum,
+		Items: map[string]string{}}
+	for _, slo := range slos {
+		m.SLOs = append(m.SLOs, slo.Text)
+	}
+	var err error
+	if m.Latency, err = encodeHist(sum.latency); err != nil {
+		return nil, err
+	}
+	if m.Sign, err = encodeHist(sum.sign); err != nil {
+		return nil, err
+	}
+	for _, it := range sum.ByItem {
+		if m.Items[it.Name], err = encodeHist(it.hist); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// WriteManifest writes m into dir.
+func WriteManifest(dir string, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, ManifestFile), b)
+}
+
+// writeFileAtomic writes b to path through a temporary file and a rename,
+// so that a reader never sees half a file.
+func writeFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadManifest reads the manifest of a shard directory.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("shard %s: %w (each shard directory holds the %s written by `acsharness load --shard`)", dir, err, ManifestFile)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("shard %s: %s is not valid: %v", dir, ManifestFile, err)
+	}
+	if m.Summary == nil || m.Shards < 1 || m.ConfigHash == "" {
+		return nil, fmt.Errorf("shard %s: %s lacks its summary, shard count or config hash", dir, ManifestFile)
+	}
+	return &m, nil
+}
+
+// Merge merges the shards of one run into one summary. A missing shard, a
+// shard given twice, or shards of different runs (config hashes or totals)
+// fail the merge, naming them: a partial merge would report a wrong rate.
+func Merge(dirs []string) (*Summary, []*Manifest, error) {
+	if len(dirs) == 0 {
+		return nil, nil, errors.New("give the shard directories to merge")
+	}
+	var ms []*Manifest
+	for _, d := range dirs {
+		m, err := ReadManifest(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		ms = append(ms, m)
+	}
+	first := ms[0]
+	seen := map[int]string{}
+	for i, m := range ms {
+		switch {
+		case m.ConfigHash != first.ConfigHash:
+			return nil, nil, fmt.Errorf("shard %s ran config %s but %s ran %s: merge shards of one run only", dirs[i], m.ConfigHash, dirs[0], first.ConfigHash)
+		case m.Shards != first.Shards:
+			return nil, nil, fmt.Errorf("shard %s is one of %d but %s is one of %d", dirs[i], m.Shards, dirs[0], first.Shards)
+		}
+		if prev, dup := seen[m.Shard]; dup {
+			return nil, nil, fmt.Errorf("shard %d/%d is given twice: %s and %s", m.Shard, m.Shards, prev, dirs[i])
+		}
+		seen[m.Shard] = dirs[i]
+	}
+	var missing []string
+	for i := range first.Shards {
+		if _, ok := seen[i]; !ok {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, first.Shards))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("shards missing: %s (got %d of %d)", strings.Join(missing, ", "), len(ms), first.Shards)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Shard < ms[j].Shard })
+	out, err := mergeSummaries(ms)
+	return out, ms, err
+}
+
+func mergeSummaries(ms []*Manifest) (*Summary, error) {
+	out := &Summary{Status: map[string]uint64{}, Codes: map[string]uint64{}, Shards: len(ms), latency: newLatencyHist(), sign: newSignHist()}
+	items := map[string]*ItemSummary{}
+	itemHists := map[string]*hdr.Histogram{}
+	var order []string
+	for _, m := range ms {
+		s := m.Summary
+		lh, err := decodeHist(m.Latency)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d: latency histogram: %w", m.Shard, err)
+		}
+		sh, err := decodeHist(m.Sign)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d: sign histogram: %w", m.Shard, err)
+		}
+		if lh != nil {
+			out.latency.Merge(lh)
+		}
+		if sh != nil {
+			out.sign.Merge(sh)
+		}
+		if out.Started.IsZero() || s.Started.Before(out.Started) {
+			out.Started = s.Started
+		}
+		out.Target, out.Workload, out.Style = s.Target, s.Workload, s.Style
+		out.Schedule = fmt.Sprintf("%d shards of %s", len(ms), s.Schedule)
+		out.Duration = max(out.Duration, s.Duration)
+		out.AttackDuration = max(out.AttackDuration, s.AttackDuration)
+		out.Requests += s.Requests
+		out.Successes += s.Successes
+		out.RequestedRate += s.RequestedRate
+		out.Late += s.Late
+		out.LateAfter = max(out.LateAfter, s.LateAfter)
+		out.Dropped += s.Dropped
+		out.BytesIn += s.BytesIn
+		out.BytesOut += s.BytesOut
+		out.Interrupted = out.Interrupted || s.Interrupted
+		for k, v := range s.Status {
+			out.Status[k] += v
+		}
+		for k, v := range s.Codes {
+			out.Codes[k] += v
+		}
+		for k, v := range s.Errors {
+			if out.Errors == nil {
+				out.Errors = map[string]uint64{}
+			}
+			out.Errors[k] += v
+		}
+		for _, it := range s.ByItem {
+			acc := items[it.Name]
+			if acc == nil {
+				acc = &ItemSummary{Name: it.Name, Codes: map[string]uint64{}}
+				items[it.Name] = acc
+				order = append(order, it.Name)
+				itemHists[it.Name] = hdr.New(1, int64(time.Hour/time.Microsecond), 2)
+			}
+			acc.Requests += it.Requests
+			acc.Successes += it.Successes
+			for k, v := range it.Codes {
+				acc.Codes[k] += v
+			}
+			if h, err := decodeHist(m.Items[it.Name]); err == nil && h != nil {
+				itemHists[it.Name].Merge(h)
+			}
+		}
+		out.Series = mergeSeries(out.Series, s.Series)
+	}
+	if out.Requests > 0 {
+		out.SuccessRatio = float64(out.Successes) / float64(out.Requests)
+	}
+	if out.AttackDuration > 0 {
+		out.Rate = float64(out.Requests) / out.AttackDuration
+	}
+	if out.Duration > 0 {
+		out.Throughput = float64(out.Successes) / out.Duration
+	}
+	out.Latency = percentiles(out.latency, time.Microsecond)
+	latSum := out.latency.Mean() * float64(out.latency.TotalCount()) / 1e6
+	out.Sign = signCost(out.sign, latSum)
+	for _, name := range order {
+		it := items[name]
+		it.Latency = percentiles(itemHists[name], time.Microsecond)
+		it.hist = itemHists[name]
+		out.ByItem = append(out.ByItem, *it)
+	}
+	return out, nil
+}
+
+// mergeSeries adds shard b's buckets to a's, coarsening the finer series
+// until both have the same width (shards started together by --start-at
+// share their time origin).
+func mergeSeries(a, b []Bucket) []Bucket {
+	if len(a) == 0 {
+		return append([]Bucket(nil), b...)
+	}
+	if len(b) == 0 {
+		return a
+	}
+	for a[0].Width < b[0].Width {
+		a = coarsen(a)
+	}
+	for b[0].Width < a[0].Width {
+		b = coarsen(b)
+	}
+	for len(a) < len(b) {
+		a = append(a, Bucket{Start: float64(len(a)) * a[0].Width, Width: a[0].Width})
+	}
+	for i, x := range b {
+		y := &a[i]
+		y.Requests += x.Requests
+		y.Requested += x.Requested
+		y.Successes += x.Successes
+		for k, v := range x.Codes {
+			if y.Codes == nil {
+				y.Codes = map[string]uint64{}
+			}
+			y.Codes[k] += v
+		}
+		// Percentiles of a bucket cannot be merged exactly; the worse shard
+		// is shown, which is what a plot of tail latency should not hide.
+		y.P50, y.P99, y.Max = max(y.P50, x.P50), max(y.P99, x.P99), max(y.Max, x.Max)
+	}
+	return a
+}
+
+func coarsen(s []Bucket) []Bucket {
+	out := make([]Bucket, (len(s)+1)/2)
+	for i, b := range s {
+		o := &out[i/2]
+		o.Start, o.Width = float64(i/2)*b.Width*2, b.Width*2
+		o.Requests += b.Requests
+		o.Requested += b.Requested
+		o.Successes += b.Successes
+		for k, v := range b.Codes {
+			if o.Codes == nil {
+				o.Codes = map[string]uint64{}
+			}
+			o.Codes[k] += v
+		}
+		o.P50, o.P99, o.Max = max(o.P50, b.P50), max(o.P99, b.P99), max(o.Max, b.Max)
+	}
+	return out
+}

@@ -1,0 +1,268 @@
+package load
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/signature"
+)
+
+// Item is one kind of request a workload sends: an action of the target, or
+// a scenario step replayed with a fresh signature each time.
+type Item struct {
+	Name   string
+	Weight int
+	// next fills t with a freshly signed request and returns the time the
+	// signing took.
+	next func(t *vegeta.Target) (time.Duration, error)
+	// judge says whether an answer is what the item expects (2xx for an
+	// action, the scenario's expectation otherwise) and its error code.
+	judge func(status int, header http.Header, body []byte) (bool, string)
+}
+
+// ActionSpec is an API call to send again and again.
+type ActionSpec struct {
+	Style   signature.Style
+	Method  string
+	Action  string
+	Version string
+	Path    string // ROA and V3 in ROA form
+	Host    string // Host header; "" sends the target's
+	Params  signature.Params
+	Format  string
+}
+
+// clock caches the wire forms of the current second, so that a request
+// formats no time.
+type clock struct {
+	cur atomic.Pointer[stamp]
+}
+
+type stamp struct {
+	sec  int64
+	iso  []byte // Timestamp, x-acs-date
+	date []byte // ROA Date
+}
+
+func (c *clock) now(t time.Time) *stamp {
+	sec := t.Unix()
+	if s := c.cur.Load(); s != nil && s.sec == sec {
+		return s
+	}
+	s := &stamp{sec: sec, iso: signature.AppendTimestamp(nil, t), date: signature.AppendDate(nil, t)}
+	c.cur.Store(s)
+	return s
+}
+
+// NewActionItem prepares an action: the fixed part of its signature is
+// computed once, so that each request costs two copies, a nonce, a
+// timestamp and the HMAC (see signature's templates).
+func NewActionItem(name string, weight int, target string, a ActionSpec, creds signature.Credentials,
+	nonces *signature.NonceSource) (*Item, error) {
+	b := &signature.Builder{Credentials: creds, Nonce: func() string { return "template" }}
+	s, err := b.Sign(signature.Request{Style: a.Style, Method: a.Method, Endpoint: target, Host: a.Host, Path: a.Path,
+		Action: a.Action, Version: a.Version, Query: a.Params, Format: a.Format})
+	if err != nil {
+		return nil, err
+	}
+	var clk clock
+	it := &Item{Name: name, Weight: max(weight, 1), judge: judgeStatus}
+	base := s.Scheme + "://" + s.Addr
+	host := http.Header{}
+	if s.Host != s.Addr {
+		host.Set("Host", s.Host)
+	}
+	switch a.Style {
+	case signature.RPC:
+		tmpl, err := signature.NewRPCTemplate(s.Method, s.Query, creds.AccessKeySecret)
+		if err != nil {
+			return nil, err
+		}
+		if s.Method == http.MethodPost {
+			host.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		prefix := []byte(base + "/?")
+		it.next = func(t *vegeta.Target) (time.Duration, error) {
+			start := time.Now()
+			st := clk.now(start)
+			var nb [signature.NonceSize]byte
+			var sb [64]byte
+			nonce := nonces.Append(nb[:0])
+			sig := tmpl.AppendSignature(sb[:0], nonce, st.iso)
+			u := make([]byte, 0, 512)
+			u = tmpl.AppendQuery(append(u, prefix...), sig, nonce, st.iso)
+			took := time.Since(start)
+			t.Method, t.URL, t.Header = s.Method, string(u), host
+			return took, nil
+		}
+	case signature.ROA, signature.V3:
+		msg := s.Message()
+		url := s.URL()
+		var roa *signature.ROATemplate
+		var v3 *signature.V3Template
+		if a.Style == signature.ROA {
+			roa, err = signature.NewROATemplate(&msg, creds.AccessKeySecret)
+		} else {
+			v3, err = signature.NewV3Template(&msg, creds.AccessKeySecret)
+		}
+		if err != nil {
+			return nil, err
+		}
+		fixed := s.Header.Clone()
+		for k, v := range host {
+			fixed[k] = v
+		}
+		akPrefix := "acs " + creds.AccessKeyID + ":"
+		body := s.BodyBytes()
+		it.next = func(t *vegeta.Target) (time.Duration, error) {
+			start := time.Now()
+			st := clk.now(start)
+			var nb [signature.NonceSize]byte
+			nonce := nonces.Append(nb[:0])
+			h := make(http.Header, len(fixed)+1)
+			for k, v := range fixed {
+				h[k] = v
+			}
+			var auth []byte
+			if roa != nil {
+				auth = roa.AppendSignature(append(make([]byte, 0, 64), akPrefix...), st.date, nonce)
+				h["Date"] = []string{string(st.date)}
+			} else {
+				auth = v3.AppendAuthorization(make([]byte, 0, 256), creds.AccessKeyID, st.iso, nonce)
+				h["X-Acs-Date"] = []string{string(st.iso)}
+			}
+			h["X-Acs-Signature-Nonce"] = []string{string(nonce)}
+			h["Authorization"] = []string{string(auth)}
+			took := time.Since(start)
+			t.Method, t.URL, t.Header, t.Body = s.Method, url, h, body
+			return took, nil
+		}
+	default:
+		return nil, fmt.Errorf("unknown style %q", a.Style)
+	}
+	return it, nil
+}
+
+// judgeStatus is the expectation of an action: a 2xx without an error code.
+func judgeStatus(status int, _ http.Header, body []byte) (bool, string) {
+	code := errorCode(body)
+	return status >= 200 && status < 300 && code == "", code
+}
+
+// NewScenarioItem replays the single step of a scenario case, signing each
+// request afresh through the conformance runner's builder (slower than an
+// action, which signs from a template).
+func NewScenarioItem(name string, weight int, f *conformance.StepFactory) *Item {
+	return &Item{
+		Name: name, Weight: max(weight, 1),
+		next: func(t *vegeta.Target) (time.Duration, error) {
+			start := time.Now()
+			s, err := f.Build()
+			if err != nil {
+				return 0, err
+			}
+			took := time.Since(start)
+			t.Method, t.URL, t.Body = s.Method, s.URL(), s.BodyBytes()
+			t.Header = s.Header.Clone()
+			if s.Host != s.Addr {
+				t.Header.Set("Host", s.Host)
+			}
+			return took, nil
+		},
+		judge: func(status int, header http.Header, body []byte) (bool, string) {
+			return f.Judge(nil, status, header, body)
+		},
+	}
+}
+
+// errorCode finds the Code of an error envelope, JSON or XML, without
+// parsing the whole body.
+func errorCode(body []byte) string {
+	if i := indexOf(body, `"Code":"`); i >= 0 {
+		rest := body[i+8:]
+		if j := indexOfByte(rest, '"'); j >= 0 {
+			return string(rest[:j])
+		}
+	}
+	if i := indexOf(body, "<Code>"); i >= 0 {
+		rest := body[i+6:]
+		if j := indexOf(rest, "</Code>"); j >= 0 {
+			return string(rest[:j])
+		}
+	}
+	return ""
+}
+
+func indexOf(b []byte, s string) int {
+	n := len(s)
+	for i := 0; i+n <= len(b); i++ {
+		if string(b[i:i+n]) == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func indexOfByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// mix spreads hits over items by weight, smoothly (an item of weight 2
+// next to one of weight 1 goes A A B, interleaved, never in long runs),
+// lock-free.
+type mix struct {
+	items []*Item
+	order []int // one cycle of item indexes
+	n     atomic.Uint64
+}
+
+func newMix(items []*Item) *mix {
+	m := &mix{items: items}
+	total := 0
+	for _, it := range items {
+		total += it.Weight
+	}
+	current := make([]int, len(items))
+	for range total { // smooth weighted round robin, as nginx does
+		best := 0
+		for i, it := range items {
+			current[i] += it.Weight
+			if current[i] > current[best] {
+				best = i
+			}
+		}
+		current[best] -= total
+		m.order = append(m.order, best)
+	}
+	return m
+}
+
+// targeter returns the vegeta Targeter of the mix: each call picks the
+// next item, signs a fresh request of it and times the signing. The item's
+// index rides in the URL fragment, which is never sent, so each result can
+// be told apart.
+func (m *mix) targeter(signs *signRecorder, metrics *Metrics) vegeta.Targeter {
+	return func(t *vegeta.Target) error {
+		n := m.n.Add(1) - 1
+		i := m.order[n%uint64(len(m.order))]
+		took, err := m.items[i].next(t)
+		if err != nil {
+			return err
+		}
+		signs.record(took, n)
+		metrics.sent(took)
+		t.URL += "#" + strconv.Itoa(i)
+		return nil
+	}
+}
