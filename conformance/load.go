@@ -57,8 +57,8 @@ var (
 	stepKeys     = []string{"name", "request", "sign", "tamper", "copies", "distinct_copies", "expect", "capture"}
 	requestKeys  = []string{"style", "method", "action", "path", "params", "form", "headers", "body", "format", "host", "version", "no_probe_params"}
 	signKeys     = []string{"secret", "key", "timestamp", "nonce", "omit", "set"}
-	timeKeys     = []string{"offset", "literal", "name"}
-	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign"}
+	timeKeys     = []string{"offset", "literal", "name", "form"}
+	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "authorization"}
 	expectKeys   = []string{"status", "code", "code_pattern", "message", "format", "xml_root", "envelope", "echo_string_to_sign", "successes"}
 	captureKeys  = []string{"nonce", "request_id"}
 )
@@ -77,7 +77,8 @@ var (
 	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled"}
 	needsValues   = []string{"inactive-key", "second-key", "throttled-key"}
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
-	noncePattern  = regexp.MustCompile(`^(fresh|empty|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
+	noncePattern  = regexp.MustCompile(`^(fresh|empty|uuid|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
+	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601"}
 	yamlLineError = regexp.MustCompile(`line (\d+)`)
 )
 
@@ -420,15 +421,20 @@ func (l *loader) sign(n *yaml.Node, captured map[string]bool) SignSpec {
 		s.Timestamp.Offset = l.duration(tf["offset"], "timestamp.offset")
 		s.Timestamp.Literal = l.str(tf["literal"], "timestamp.literal")
 		s.Timestamp.Name = l.str(tf["name"], "timestamp.name")
+		s.Timestamp.Form = l.str(tf["form"], "timestamp.form")
+		l.oneOf(tf["form"], "timestamp.form", s.Timestamp.Form, timeForms)
 		if tf["offset"] != nil && tf["literal"] != nil {
 			l.addf(tf["literal"], "timestamp.offset and timestamp.literal exclude each other: keep one")
+		}
+		if tf["form"] != nil && tf["literal"] != nil {
+			l.addf(tf["literal"], "timestamp.form and timestamp.literal exclude each other: keep one")
 		}
 	}
 	s.Nonce = l.str(f["nonce"], "nonce")
 	if f["nonce"] != nil {
 		switch {
 		case !noncePattern.MatchString(s.Nonce):
-			l.addf(f["nonce"], "nonce %q is not valid: use fresh, empty, literal:<value> or reuse:<capture name>", s.Nonce)
+			l.addf(f["nonce"], "nonce %q is not valid: use fresh, empty, uuid, literal:<value> or reuse:<capture name>", s.Nonce)
 		case strings.HasPrefix(s.Nonce, "reuse:") && !captured[strings.TrimPrefix(s.Nonce, "reuse:")]:
 			l.addf(f["nonce"], "nonce %q reuses a capture no earlier step makes: add `capture: {nonce: %s}` to an earlier step",
 				s.Nonce, strings.TrimPrefix(s.Nonce, "reuse:"))
@@ -467,6 +473,10 @@ func (l *loader) tamper(n *yaml.Node) TamperSpec {
 	l.oneOf(f["space"], "tamper.space", t.Space, []string{"plus", "percent"})
 	t.Method = strings.ToUpper(l.str(f["method"], "tamper.method"))
 	t.Resign = l.boolean(f["resign"], "resign")
+	t.Authorization = l.str(f["authorization"], "tamper.authorization")
+	if f["authorization"] != nil && t.Authorization == "" {
+		l.addf(f["authorization"], "tamper.authorization is a template for the whole header (e.g. \"ACS3-HMAC-SHA256 Credential=,SignedHeaders={signed_headers},Signature={signature}\"): it cannot be empty")
+	}
 	return t
 }
 

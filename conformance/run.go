@@ -353,37 +353,21 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 		style = st.Request.Style
 	}
 	creds, secret := r.credentials(st.Sign)
-	req, action, err := r.request(c.Profile, style, st)
+	_, action, err := r.request(c.Profile, style, st)
 	if err != nil {
 		return StepTrace{Name: st.Name}, "", "", []string{err.Error()}, nil
 	}
-	b := &signature.Builder{Credentials: creds, Now: r.now}
-	switch n := st.Sign.Nonce; {
-	case n == "empty":
-		b.Nonce = func() string { return "" }
-	case strings.HasPrefix(n, "literal:"):
-		v := strings.TrimPrefix(n, "literal:")
-		b.Nonce = func() string { return v }
-	case strings.HasPrefix(n, "reuse:"):
-		v := captures[strings.TrimPrefix(n, "reuse:")]
-		b.Nonce = func() string { return v }
-	default:
-		b.Nonce = r.nonces.Next
-	}
-	applyTime(&req, style, st.Sign.Timestamp, r.now())
-	copies := max(st.Copies, 1)
-	batch := make([]*signature.Signed, copies)
+	batch := make([]*signature.Signed, max(st.Copies, 1))
 	for i := range batch {
 		if i > 0 && !st.Distinct {
 			batch[i] = batch[0]
 			continue
 		}
-		s, err := b.Sign(req)
+		s, sc, err := r.buildWith(c, style, st, captures, creds)
 		if err != nil {
-			return StepTrace{Name: st.Name}, "", "", []string{"cannot build the request: " + err.Error()}, nil
+			return StepTrace{Name: st.Name}, "", "", []string{err.Error()}, nil
 		}
-		tamper(s, st.Tamper, creds)
-		batch[i] = s
+		batch[i], creds = s, sc
 	}
 	signed := batch[0]
 	valid := signIsEmpty(st.Sign) && tamperIsEmpty(st.Tamper)
@@ -400,12 +384,12 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 		}
 	}
 	trace := StepTrace{Name: st.Name, Request: traceRequest(signed), Response: traceResponse(first)}
-	if copies > 1 {
+	if len(batch) > 1 {
 		for _, a := range answers {
 			trace.Statuses = append(trace.Statuses, a.status)
 		}
 	}
-	chk := checker{c: c, style: style, action: action, req: req, signed: signed, creds: creds}
+	chk := checker{c: c, style: style, action: action, signed: signed, creds: creds}
 	exp, obs, failures, mm := chk.check(st, answers)
 	for _, a := range answers {
 		if id := a.header.Get("X-Acs-Request-Id"); id != "" {
@@ -423,6 +407,42 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 	return trace, exp, obs, failures, mm
 }
 
+// build signs a fresh request of step st, with its deviations before and
+// after signing, and returns it with the credentials it was signed with.
+func (r *runner) build(c *Case, style signature.Style, st *Step, captures map[string]string) (*signature.Signed, signature.Credentials, error) {
+	creds, _ := r.credentials(st.Sign)
+	return r.buildWith(c, style, st, captures, creds)
+}
+
+func (r *runner) buildWith(c *Case, style signature.Style, st *Step, captures map[string]string, creds signature.Credentials) (*signature.Signed, signature.Credentials, error) {
+	req, _, err := r.request(c.Profile, style, st)
+	if err != nil {
+		return nil, creds, err
+	}
+	b := &signature.Builder{Credentials: creds, Now: r.now}
+	switch n := st.Sign.Nonce; {
+	case n == "empty":
+		b.Nonce = func() string { return "" }
+	case strings.HasPrefix(n, "literal:"):
+		v := strings.TrimPrefix(n, "literal:")
+		b.Nonce = func() string { return v }
+	case strings.HasPrefix(n, "reuse:"):
+		v := captures[strings.TrimPrefix(n, "reuse:")]
+		b.Nonce = func() string { return v }
+	case n == "uuid":
+		b.Nonce = newUUID
+	default:
+		b.Nonce = r.nonces.Next
+	}
+	applyTime(&req, style, st.Sign.Timestamp, r.now())
+	s, err := b.Sign(req)
+	if err != nil {
+		return nil, creds, fmt.Errorf("cannot build the request: %w", err)
+	}
+	tamper(s, st.Tamper, creds)
+	return s, creds, nil
+}
+
 func signIsEmpty(s SignSpec) bool {
 	return (s.Nonce == "" || s.Nonce == "fresh") && s.Secret == "" && s.Key == "" &&
 		s.Timestamp == (TimeSpec{}) && len(s.Omit) == 0 && len(s.Set) == 0
@@ -431,7 +451,18 @@ func signIsEmpty(s SignSpec) bool {
 func tamperIsEmpty(t TamperSpec) bool {
 	return len(t.Set) == 0 && len(t.Add) == 0 && len(t.Drop) == 0 && len(t.Rename) == 0 && len(t.Headers) == 0 &&
 		len(t.DropHeaders) == 0 && len(t.HeaderCase) == 0 && !t.FlipSig && t.Body == nil && t.RawQuery == "" &&
-		t.Space == "" && t.Method == "" && !t.Resign
+		t.Space == "" && t.Method == "" && !t.Resign && t.Authorization == ""
+}
+
+// newUUID returns a fresh random (version 4) UUID in lowercase, the nonce
+// form the docs recommend (pop-spec §1.1).
+func newUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	h := hex.EncodeToString(u[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // credentials picks the key and secret a step signs with.
@@ -494,6 +525,11 @@ func (r *runner) request(p *Profile, style signature.Style, st *Step) (signature
 	if rs.Path != "" {
 		req.Path = rs.Path
 	}
+	if rs.Action != "" && rs.Action != "probe" && rs.Action != "business" {
+		// A literal action names the action of a path request too (its
+		// x-acs-action and the XML root expected), not only an RPC one.
+		req.Action = rs.Action
+	}
 	if rs.Method != "" {
 		req.Method = rs.Method
 	}
@@ -544,10 +580,16 @@ func applyTime(req *signature.Request, style signature.Style, t TimeSpec, now ti
 	if t == (TimeSpec{}) {
 		return
 	}
-	at := now.Add(t.Offset)
+	at := now.Add(t.Offset).UTC()
 	var value string
-	switch style {
-	case signature.ROA:
+	switch {
+	case t.Form == "fraction":
+		value = at.Format("2006-01-02T15:04:05.000Z")
+	case t.Form == "offset":
+		value = at.In(time.FixedZone("UTC+8", 8*3600)).Format(time.RFC3339)
+	case t.Form == "zoneless":
+		value = at.Format("2006-01-02T15:04:05")
+	case style == signature.ROA && t.Form == "":
 		value = string(signature.AppendDate(nil, at))
 	default:
 		value = string(signature.AppendTimestamp(nil, at))
@@ -642,6 +684,9 @@ func tamper(s *signature.Signed, t TamperSpec, creds signature.Credentials) {
 	}
 	if t.FlipSig {
 		flipSignature(s)
+	}
+	if t.Authorization != "" {
+		s.Header.Set(signature.HeaderAuthorization, expandAuthorization(s, t.Authorization))
 	}
 	if t.RawQuery != "" {
 		q := string(signature.AppendQuery(nil, s.Query, !s.SpacePercent))
@@ -830,4 +875,23 @@ func IsUnreachable(err error) bool {
 	}
 	var op *net.OpError
 	return errors.As(err, &op)
+}
+
+// expandAuthorization fills an Authorization template with the parts of the
+// header as signed (see TamperSpec.Authorization).
+func expandAuthorization(s *signature.Signed, tmpl string) string {
+	var alg, cred, signed, sig string
+	auth := s.Header.Get(signature.HeaderAuthorization)
+	switch s.Style {
+	case signature.V3:
+		a, _ := signature.ParseV3Authorization(auth)
+		alg, cred, signed, sig = a.Algorithm, a.Credential, strings.Join(a.SignedHeaders, ";"), a.Signature
+	case signature.ROA:
+		alg = "acs"
+		cred, sig, _ = signature.ParseROAAuthorization(auth)
+	default:
+		cred = s.AccessKeyID
+		sig, _ = s.Query.Get(signature.ParamSignature)
+	}
+	return strings.NewReplacer("{algorithm}", alg, "{credential}", cred, "{signed_headers}", signed, "{signature}", sig).Replace(tmpl)
 }

@@ -88,7 +88,9 @@ type SignSpec struct {
 	// Key is "", "unknown", "inactive", "second" or "throttled".
 	Key       string
 	Timestamp TimeSpec
-	// Nonce is "fresh" (default), "empty", "literal:<v>" or "reuse:<capture>".
+	// Nonce is "fresh" (default), "empty", "literal:<v>", "reuse:<capture>"
+	// or "uuid" (a fresh random UUID, the form the docs recommend, where
+	// "fresh" is the SDKs' 32 hex digits).
 	Nonce string
 	// Omit names common parameters or headers not to send.
 	Omit []string
@@ -104,6 +106,12 @@ type TimeSpec struct {
 	Literal string
 	// Name sends the RPC time under this parameter name ("TimeStamp").
 	Name string
+	// Form writes the (offset) time in another form than the style's own
+	// (ISO 8601 UTC "…Z"; ROA: RFC 1123 GMT): "fraction" (ISO 8601 UTC with
+	// milliseconds), "offset" (ISO 8601 of the same instant at +08:00),
+	// "zoneless" (ISO 8601 UTC wall time without a zone) or "iso8601" (the
+	// RPC/V3 form, for a ROA Date).
+	Form string
 }
 
 // TamperSpec deviates from the signed request before it is sent.
@@ -121,6 +129,11 @@ type TamperSpec struct {
 	Space       string   // "plus" or "percent": how a space goes on the wire
 	Method      string   // send with another HTTP method
 	Resign      bool     // sign again after tampering (the deviation is then signed)
+	// Authorization rewrites the Authorization header from a template, last:
+	// {algorithm}, {credential}, {signed_headers} and {signature} stand for
+	// the parts of the header as signed (ROA: "acs", the key ID, "" and the
+	// signature; RPC: "", AccessKeyId, "" and Signature).
+	Authorization string
 }
 
 // Expect is what a step's answer must be.
