@@ -34,6 +34,11 @@ func commands() []command {
 	return []command{
 		{"sign", "sign one request and print every step of the signature, and a curl line", runSign},
 		{"serve", "run the reference gateway (RPC, ROA and V3; MQTT and RabbitMQ)", runServe},
+		{"conform", "run the conformance suite against a gateway (default: the embedded one)", runConform},
+		{"selftest", "prove the suite catches every fault of the reference gateway's catalogue", runSelftest},
+		{"load", "send signed load at a rate, with latency reports, SLO gates and metrics", runLoad},
+		{"report", "merge the shards of a distributed load run: report merge DIR...", runReport},
+		{"bench", "measure signing against the SDK and the HMAC floor, and the gateway against bare net/http", runBench},
 		{"version", "print the version", runVersion},
 	}
 }

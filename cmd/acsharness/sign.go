@@ -41,7 +41,7 @@ func runSign(e *env, args []string) int {
 	fs.StringVar(&bodyFile, "body-file", "", "file holding the raw request body (roa, v3)")
 	fs.StringVar(&accessKeyID, "access-key-id", "", "AccessKey ID (default $"+signature.EnvAccessKeyID+"); the secret only ever comes from $"+signature.EnvAccessKeySecret+", --secret-file or a profile")
 	fs.StringVar(&secretFile, "secret-file", "", "file holding the AccessKey secret")
-	fs.StringVar(&profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json")
+	fs.StringVar(&profile, "aliyun-profile", "", "aliyun CLI profile in ~/.aliyun/config.json")
 	fs.StringVar(&timestamp, "timestamp", "", "fixed time, RFC 3339 (2023-03-13T08:34:30Z) or RFC 1123 GMT (default: now)")
 	fs.StringVar(&nonce, "nonce", "", "fixed nonce (default: a fresh one)")
 	fs.BoolVar(&spacePercent, "space-percent", false, "send a space as %20 rather than + on the wire")

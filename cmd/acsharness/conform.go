@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/reports"
+	"github.com/acsharness/acsharness/scenarios"
+	"github.com/acsharness/acsharness/signature"
+)
+
+// conformFlags are the options of `acsharness conform`.
+type conformFlags struct {
+	targetFlags
+	products, styles, categories, ids, paths listFlag
+	noBuiltin, list, quiet                   bool
+	reportDir, color                         string
+	concurrency                              int
+	timeout                                  time.Duration
+}
+
+func (c *conformFlags) register(fs *flag.FlagSet) {
+	c.targetFlags.register(fs)
+	fs.Var(&c.products, "product", "run only these products (repeatable or comma-separated: onsmqtt, amqp-open)")
+	fs.Var(&c.styles, "style", "run only these styles (rpc, roa, v3)")
+	fs.Var(&c.categories, "category", "run only these categories ("+strings.Join(conformance.Categories, ", ")+")")
+	fs.Var(&c.ids, "scenario", "run only these scenario ids or globs (repeatable), e.g. 'nonce/*'")
+	fs.Var(&c.paths, "scenarios", "scenario file or folder to add to the built-in suite (repeatable)")
+	fs.BoolVar(&c.noBuiltin, "no-builtin", false, "run only the --scenarios files, not the built-in suite")
+	fs.BoolVar(&c.list, "list", false, "list the scenarios with their categories and exit")
+	fs.StringVar(&c.reportDir, "report-dir", "", "write report.json, junit.xml, report.md and report.html here")
+	fs.IntVar(&c.concurrency, "concurrency", 8, "cases run at once")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.StringVar(&c.color, "color", "auto", "colour: auto (on a terminal, not with NO_COLOR or CI=true), always or never")
+	fs.BoolVar(&c.quiet, "quiet", false, "print only the totals")
+}
+
+// loadSuite loads the built-in and --scenarios files, and checks the
+// selection against them.
+func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.Scenario, conformance.Selection, error) {
+	var sel conformance.Selection
+	codes := conformance.ProductCodes(profiles)
+	var all []conformance.Scenario
+	if !c.noBuiltin {
+		sc, err := conformance.LoadFS(scenarios.FS, ".", nil)
+		if err != nil {
+			return nil, sel, fmt.Errorf("built-in suite: %w", err)
+		}
+		all = sc
+	} else if len(c.paths) == 0 {
+		return nil, sel, errors.New("--no-builtin needs at least one --scenarios file or folder")
+	}
+	if len(c.paths) > 0 {
+		extra, err := conformance.LoadPaths(c.paths, nil)
+		if err != nil {
+			return nil, sel, err
+		}
+		all = append(all, extra...)
+		if problems := conformance.Validate(all, nil); len(problems) > 0 {
+			return nil, sel, &conformance.LoadError{Problems: problems}
+		}
+	}
+	if err := checkChoices("product", c.products, codes); err != nil {
+		return nil, sel, err
+	}
+	if err := checkChoices("category", c.categories, conformance.Categories); err != nil {
+		return nil, sel, err
+	}
+	for _, s := range c.styles {
+		st, err := signature.ParseStyle(s)
+		if err != nil {
+			return nil, sel, fmt.Errorf("--style: %w", err)
+		}
+		sel.Styles = append(sel.Styles, st)
+	}
+	sel.Products, sel.Categories, sel.IDs = c.products, c.categories, c.ids
+	if len(c.ids) > 0 {
+		for _, pat := range c.ids {
+			if len(conformance.Expand(all, profiles, conformance.Selection{IDs: []string{pat}})) == 0 {
+				return nil, sel, fmt.Errorf("--scenario %q matches no scenario: see `acsharness conform --list`", pat)
+			}
+		}
+	}
+	return all, sel, nil
+}
+
+func runConform(e *env, args []string) int {
+	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
+	var c conformFlags
+	c.register(fs)
+	if code := parseFlags(e, fs, args); code >= 0 {
+		return code
+	}
+	profiles, err := c.loadProfiles()
+	if err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
+	suite, sel, err := c.loadSuite(profiles)
+	if err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
+	if c.list {
+		printScenarios(e, suite, profiles, sel)
+		return exitOK
+	}
+	tgt, err := c.resolve(e, profiles)
+	if err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
+	defer tgt.close()
+	rep, err := conformance.Run(e.ctx, conformance.Options{
+		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled,
+		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout, Insecure: c.insecure,
+	})
+	var unreachable *conformance.UnreachableError
+	switch {
+	case errors.As(err, &unreachable):
+		fmt.Fprintf(e.stderr, "acsharness conform: %v\n", err)
+		return exitUnreachable
+	case err != nil:
+		return usageError(e, "conform", "%v", err)
+	}
+	if tgt.embedded != nil {
+		rep.Target = "embedded reference gateway (" + tgt.url + ")"
+	}
+	code := exitOK
+	if rep.Failed() {
+		code = exitFailed
+	}
+	if !c.quiet {
+		if err := reports.ConformanceText(e.stdout, rep, useColor(e, e.stdout, c.color)); err != nil {
+			fmt.Fprintf(e.stderr, "acsharness conform: %v\n", err)
+		}
+	} else {
+		t := rep.Totals
+		fmt.Fprintf(e.stdout, "%d cases: %d passed, %d failed, %d skipped\n", t.Cases, t.Pass, t.Fail, t.Skip)
+	}
+	if c.reportDir != "" {
+		paths, err := reports.WriteConformance(c.reportDir, rep)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "acsharness conform: %v\n", err)
+			return exitInternal
+		}
+		fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(paths, ", "))
+	}
+	if e.ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "acsharness conform: interrupted; the report covers the cases that ran")
+	}
+	return code
+}
+
+func printScenarios(e *env, suite []conformance.Scenario, profiles []conformance.Profile, sel conformance.Selection) {
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCATEGORY\tCASES\tTITLE")
+	n, cases := 0, 0
+	for i := range suite {
+		s := suite[i]
+		k := len(conformance.Expand([]conformance.Scenario{s}, profiles, sel))
+		if k == 0 {
+			continue
+		}
+		n++
+		cases += k
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", s.ID, s.Category, k, s.Title)
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d scenarios, %d cases\n", n, cases)
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/reports"
+	"github.com/acsharness/acsharness/scenarios"
+	"github.com/acsharness/acsharness/signature"
+)
+
+// runSelftest proves the suite's power: the whole suite against the
+// reference gateway must pass, and against the gateway started with each
+// fault of its catalogue at least one case must fail.
+func runSelftest(e *env, args []string) int {
+	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
+	var (
+		reportDir, color string
+		asJSON           bool
+		concurrency      int
+		faults           listFlag
+	)
+	fs.StringVar(&reportDir, "report-dir", "", "write selftest.json and the baseline's conformance reports here")
+	fs.BoolVar(&asJSON, "json", false, "print the matrix as JSON")
+	fs.IntVar(&concurrency, "concurrency", 16, "cases run at once")
+	fs.Var(&faults, "fault", "run only these faults (repeatable; default: the whole catalogue)")
+	fs.StringVar(&color, "color", "auto", "colour: auto, always or never")
+	if code := parseFlags(e, fs, args); code >= 0 {
+		return code
+	}
+	suite, err := conformance.LoadFS(scenarios.FS, ".", nil)
+	if err != nil {
+		return usageError(e, "selftest", "built-in suite: %v", err)
+	}
+	var catalogue []conformance.Fault
+	var names []string
+	for _, f := range gateway.Faults() {
+		names = append(names, string(f.Fault))
+		if len(faults) == 0 || slices.Contains(faults, string(f.Fault)) {
+			catalogue = append(catalogue, conformance.Fault{Name: string(f.Fault), Category: f.Category, About: f.About})
+		}
+	}
+	if err := checkChoices("fault", faults, names); err != nil {
+		return usageError(e, "selftest", "%v", err)
+	}
+	start := time.Now()
+	rep, err := conformance.SelfTest(e.ctx, conformance.SelfTestOptions{
+		Run: conformance.Options{
+			Credentials:   signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret},
+			InactiveKeyID: gateway.DemoInactiveKeyID,
+			SecondKey:     &signature.Credentials{AccessKeyID: gateway.DemoSecondKeyID, AccessKeySecret: gateway.DemoSecondKey},
+			ThrottledKey:  &signature.Credentials{AccessKeyID: gateway.DemoThrottledKeyID, AccessKeySecret: gateway.DemoThrottledKey},
+			Profiles:      conformance.BuiltinProfiles(),
+			Scenarios:     suite,
+			Concurrency:   concurrency,
+		},
+		Faults: catalogue,
+		Start:  startFaultyGateway,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness selftest: %v\n", err)
+		return exitInternal
+	}
+	if asJSON {
+		err = reports.SelftestJSON(e.stdout, rep)
+	} else {
+		err = reports.SelftestText(e.stdout, rep, useColor(e, e.stdout, color))
+		fmt.Fprintf(e.stdout, "selftest took %s\n", time.Since(start).Round(time.Millisecond))
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness selftest: %v\n", err)
+		return exitInternal
+	}
+	if reportDir != "" {
+		if _, err := reports.WriteConformance(filepath.Join(reportDir, "baseline"), rep.Baseline); err != nil {
+			fmt.Fprintf(e.stderr, "acsharness selftest: %v\n", err)
+			return exitInternal
+		}
+		f, err := os.Create(filepath.Join(reportDir, "selftest.json"))
+		if err == nil {
+			err = reports.SelftestJSON(f, rep)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "acsharness selftest: %v\n", err)
+			return exitInternal
+		}
+	}
+	if !rep.Passed() {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// startFaultyGateway starts the reference gateway in-process with one fault.
+func startFaultyGateway(fault string) (string, func() error, error) {
+	cfg := gateway.Config{}
+	if fault != "" {
+		cfg.Faults = []gateway.Fault{gateway.Fault(fault)}
+	}
+	l, err := gateway.StartLocal(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	return l.URL, l.Close, nil
+}

@@ -1,0 +1,200 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/acsharness/acsharness/conformance"
+)
+
+// Planted material the runner should have redacted: no format may show it.
+const (
+	plantedSignature = "abc%2Bdef%3D"
+	plantedROASig    = "SIGVALUE"
+	plantedSecret    = "planted-s3cret-7Qx"
+)
+
+var started = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// roaOurs is a ROA string to sign (pop-spec §2): method, Accept,
+// Content-MD5, Content-Type, Date, the x-acs- headers, the resource.
+const roaOurs = "POST\napplication/json\n\napplication/x-www-form-urlencoded\nWed, 04 Mar 2026 05:06:07 GMT\n" +
+	"x-acs-security-token:" + plantedSecret + "\nx-acs-signature-method:HMAC-SHA1\nx-acs-signature-nonce:3f1c\n" +
+	"x-acs-signature-version:1.0\nx-acs-version:2020-04-20\n/topics/中文?a=1&b=2&c=3"
+
+// roaTheirs differs in the resource: the gateway kept "+" unencoded.
+const roaTheirs = "POST\napplication/json\n\napplication/x-www-form-urlencoded\nWed, 04 Mar 2026 05:06:07 GMT\n" +
+	"x-acs-security-token:" + plantedSecret + "\nx-acs-signature-method:HMAC-SHA1\nx-acs-signature-nonce:3f1c\n" +
+	"x-acs-signature-version:1.0\nx-acs-version:2020-04-20\n/topics/中文?a=1&b=3&c=3"
+
+// fixture is a hand-made report with every shape a renderer meets.
+func fixture() *conformance.Report {
+	return &conformance.Report{
+		Tool:     "acsharness",
+		Target:   "https://ops:" + plantedSecret + "@gw.example.test:8443",
+		Products: []string{"ons", "mqtt"},
+		Started:  started,
+		Duration: 3.25,
+		Totals:   conformance.Totals{Cases: 9, Pass: 3, Fail: 4, Skip: 2},
+		ByCategory: []conformance.Totals{
+			{Category: "signature", Cases: 3, Pass: 1, Fail: 2},
+			{Category: "timestamp", Cases: 1, Skip: 1},
+			{Category: "nonce", Cases: 1, Fail: 1},
+			{Category: "encoding", Cases: 1, Skip: 1},
+			{Category: "envelope", Cases: 2, Pass: 1, Fail: 1},
+			{Category: "parameters", Cases: 1, Pass: 1},
+		},
+		Results: []conformance.Result{
+			{
+				ID: "signature/valid[rpc/ons]", ScenarioID: "signature/valid", Title: "A correctly signed request succeeds",
+				Category: "signature", Style: "rpc", Product: "ons", Spec: "pop-spec §1", Status: conformance.Pass,
+				Expected: "200 with a RequestId", Observed: "200 JSON", Duration: 0.012,
+				File: "scenarios/signature.yaml", Line: 12,
+				Steps: []conformance.StepTrace{{
+					Request: conformance.RequestTrace{
+						Method: "GET",
+						URL: "https://gw.example.test:8443/?AccessKeyId=testid&Action=OnsInstanceInServiceList" +
+							"&SecurityToken=" + plantedSecret + "&Signature=" + plantedSignature + "&SignatureMethod=HMAC-SHA1&SignatureNonce=n1",
+						Headers: map[string]string{"User-Agent": "acsharness", "Accept": "application/json"},
+					},
+					Response: conformance.ResponseTrace{
+						Status:  200,
+						Headers: map[string]string{"Content-Type": "application/json", "X-Acs-Request-Id": "5E2C9A1B-0000-4000-8000-000000000001"},
+						Body:    `{"RequestId":"5E2C9A1B-0000-4000-8000-000000000001","Data":[]}`,
+					},
+				}},
+			},
+			{
+				ID: "signature/sorted-params[rpc/ons]", ScenarioID: "signature/sorted-params", Title: "Parameters are signed in byte order",
+				Category: "signature", Style: "rpc", Product: "ons", Spec: "pop-spec §1.3", Status: conformance.Fail,
+				Expected: "200 with a RequestId", Observed: "400 SignatureDoesNotMatch",
+				Reason: "step 1: status 400 SignatureDoesNotMatch, expected 200", Duration: 0.021,
+				Mismatch: &conformance.Mismatch{
+					Ours:   "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Dn2%26Timestamp%3D2026-03-04T05%253A06%253A07Z",
+					Theirs: "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureNonce%3Dn2%26SignatureMethod%3DHMAC-SHA1%26Timestamp%3D2026-03-04T05%253A06%253A07Z",
+					At:     87,
+				},
+				Steps: []conformance.StepTrace{{
+					Request: conformance.RequestTrace{
+						Method: "GET", URL: "https://gw.example.test:8443/?Action=OnsInstanceInServiceList&Signature=[redacted]",
+						Headers: map[string]string{},
+					},
+					Response: conformance.ResponseTrace{
+						Status: 400, Headers: map[string]string{"Content-Type": "application/json"},
+						Body: `{"Code":"SignatureDoesNotMatch","Message":"server string to sign is:GET&%2F&..."}`,
+					},
+					Failures: []string{"status 400 SignatureDoesNotMatch, expected 200"},
+				}},
+			},
+			{
+				ID: "signature/roa-resource[roa/mqtt]", ScenarioID: "signature/roa-resource", Title: "The resource keeps its query, sorted",
+				Category: "signature", Style: "roa", Product: "mqtt", Spec: "pop-spec §2.4", Status: conformance.Fail,
+				Expected: "200 with a RequestId", Observed: "400 IncompleteSignature",
+				Reason: "step 1: the echoed server string to sign differs from ours", Duration: 0.034,
+				Mismatch: &conformance.Mismatch{Ours: roaOurs, Theirs: roaTheirs, At: 1},
+				Steps: []conformance.StepTrace{{
+					Name: "post",
+					Request: conformance.RequestTrace{
+						Method: "POST", URL: "https://gw.example.test:8443/topics/%E4%B8%AD%E6%96%87?a=1&b=2&c=3",
+						Headers: map[string]string{
+							"Authorization":        "acs testid:" + plantedROASig + "=",
+							"X-Acs-Security-Token": plantedSecret,
+							"Date":                 "Wed, 04 Mar 2026 05:06:07 GMT",
+						},
+						Body: "Name=%E4%B8%AD&Password=" + plantedSecret,
+					},
+					Response: conformance.ResponseTrace{
+						Status: 400, Headers: map[string]string{"Content-Type": "application/json"},
+						Body: `{"Code":"IncompleteSignature","Message":"got Authorization: acs testid:` + plantedROASig +
+							`= for ` + "\n" + `server string to sign is:POST...","AccessKeySecret":"` + plantedSecret + `"}`,
+					},
+					Failures: []string{"the echoed server string to sign differs from ours"},
+				}},
+			},
+			{
+				ID: "timestamp/inactive-key[rpc/ons]", ScenarioID: "timestamp/inactive-key", Title: "An inactive key is refused",
+				Category: "timestamp", Style: "rpc", Product: "ons", Status: conformance.Skip,
+				Reason: "no inactive key: pass --inactive-key-id to check InvalidAccessKeyId.Inactive",
+			},
+			{
+				ID: "nonce/replay-concurrent[v3/ons]", ScenarioID: "nonce/replay-concurrent", Title: "Four copies of one nonce: one wins",
+				Category: "nonce", Style: "v3", Product: "ons", Spec: "pop-spec §3.5", Status: conformance.Fail,
+				Expected: "exactly 1 of 4 copies succeeds, the others 400 SignatureNonceUsed",
+				Observed: "200, 400 SignatureNonceUsed, 200, 400 SignatureNonceUsed",
+				Reason:   "step 1: 2 of 4 concurrent copies succeeded, expected exactly 1", Duration: 0.05,
+				Steps: []conformance.StepTrace{{
+					Name: "race",
+					Request: conformance.RequestTrace{
+						Method: "POST", URL: "https://gw.example.test:8443/",
+						Headers: map[string]string{
+							"Authorization": "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-date,Signature=" + plantedSignature,
+							"x-acs-date":    "2026-03-04T05:06:07Z",
+						},
+					},
+					Response: conformance.ResponseTrace{Status: 200, Body: `{"RequestId":"A"}`},
+					Statuses: []int{200, 400, 200, 400},
+					Failures: []string{"2 of 4 concurrent copies succeeded, expected exactly 1"},
+				}},
+			},
+			{
+				ID: "encoding/pipes[roa/mqtt]", ScenarioID: "encoding/pipes", Title: "Pipes | in a path",
+				Category: "encoding", Style: "roa", Product: "mqtt", Status: conformance.Skip,
+				Reason: "the profile has no ROA route | <none> & \"x\"",
+			},
+			{
+				ID: "envelope/escaping[v3/ons]", ScenarioID: "envelope/escaping", Title: `Values <b>&"quoted"</b> | pipes 中文 🚀`,
+				Category: "envelope", Style: "v3", Product: "ons", Status: conformance.Fail,
+				Expected: "a | b\nsecond line <ok> & \"fine\"",
+				Observed: "<script>alert(\"x\")</script> & 🚀 中文 | done",
+				Reason:   "step 1: \x1b[31mred\x1b[0m\nAccessKeySecret=" + plantedSecret, Duration: 0.002,
+				Steps: []conformance.StepTrace{{
+					Request:  conformance.RequestTrace{Method: "GET", URL: "https://gw.example.test:8443/?q=<&>", Headers: map[string]string{}},
+					Response: conformance.ResponseTrace{Error: "read tcp: connection reset by peer"},
+					Failures: []string{"no answer: read tcp: connection reset by peer"},
+				}},
+			},
+			{
+				ID: "parameters/format-xml[roa/mqtt]", ScenarioID: "parameters/format-xml", Title: "Format=XML answers XML",
+				Category: "parameters", Style: "roa", Product: "mqtt", Status: conformance.Pass,
+				Expected: "200 XML", Observed: "200 XML", Duration: 0.009,
+			},
+			{
+				ID: "envelope/request-id-unique[run]", ScenarioID: "envelope/request-id-unique", Title: "Every response of the run carries its own RequestId",
+				Category: "envelope", Style: "all", Product: "all", Spec: "pop-spec §5", Status: conformance.Pass,
+				Expected: "every x-acs-request-id distinct", Observed: "9 responses, 9 distinct RequestIds",
+			},
+		},
+	}
+}
+
+// selftestFixture is a self-test with a caught fault, a missed one and
+// names that need escaping.
+func selftestFixture() *conformance.SelfTestReport {
+	base := fixture()
+	var passing []conformance.Result
+	for _, r := range base.Results {
+		if r.Status != conformance.Fail {
+			passing = append(passing, r)
+		}
+	}
+	base.Results = passing
+	return &conformance.SelfTestReport{
+		Baseline: base,
+		Faults: []conformance.FaultResult{
+			{
+				Fault: conformance.Fault{Name: "signature-prefix", Category: "signature", About: "compares only the first 8 characters of the signature"},
+				CaughtBy: []string{
+					"signature/flip-last[rpc/ons]", "signature/flip-last[rpc/mqtt]", "signature/wrong-secret[rpc/ons]",
+					"signature/case[v3/ons]", "signature/roa-resource[roa/mqtt]", "signature/sorted-params[rpc/ons]",
+				},
+			},
+			{
+				Fault: conformance.Fault{Name: "nonce-ignored", Category: "nonce", About: "accepts a replayed SignatureNonce <within> 15 min & \"quotes\""},
+			},
+			{
+				Fault:    conformance.Fault{Name: "時刻-skew 🚀", Category: "timestamp", About: "accepts timestamps an hour old"},
+				CaughtBy: []string{"timestamp/stale[v3/ons]"},
+			},
+		},
+		Score: 2.0 / 3,
+	}
+}

@@ -1,0 +1,186 @@
+// Package reports renders what package conformance produces: a terminal
+// summary, report.json, junit.xml, report.md and a self-contained
+// report.html for a conformance run, and the matrix of a self-test.
+//
+// Every renderer works on a redacted copy of the report (see redact.go):
+// the runner already hides signatures and secrets, and reports hides them
+// again, so that a trace the runner missed never reaches a CI artifact.
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/acsharness/acsharness/conformance"
+)
+
+var errNoReport = errors.New("no report to render")
+
+// summary counts the outcomes of a report's results, overall and per
+// category. Reports count from the results rather than trust Totals, so
+// that every format agrees with the cases it lists.
+type summary struct {
+	Totals     conformance.Totals
+	ByCategory []conformance.Totals
+}
+
+// summarize counts the results, the categories in conformance.Categories
+// order, then unknown ones in order of first appearance.
+func summarize(results []conformance.Result) summary {
+	order := slices.Clone(conformance.Categories)
+	for _, res := range results {
+		if !slices.Contains(order, res.Category) {
+			order = append(order, res.Category)
+		}
+	}
+	counts := make([]conformance.Totals, len(order))
+	for i, c := range order {
+		counts[i].Category = c
+	}
+	var s summary
+	for _, res := range results {
+		for _, t := range []*conformance.Totals{&s.Totals, &counts[slices.Index(order, res.Category)]} {
+			t.Cases++
+			switch res.Status {
+			case conformance.Pass:
+				t.Pass++
+			case conformance.Fail:
+				t.Fail++
+			case conformance.Skip:
+				t.Skip++
+			}
+		}
+	}
+	for _, t := range counts {
+		if t.Cases > 0 {
+			s.ByCategory = append(s.ByCategory, t)
+		}
+	}
+	return s
+}
+
+// verdict is the one-line outcome of a run.
+func verdict(t conformance.Totals) string {
+	switch {
+	case t.Cases == 0:
+		return "no cases ran"
+	case t.Fail > 0:
+		return fmt.Sprintf("%d of %d cases failed (%d passed, %d skipped)", t.Fail, t.Cases, t.Pass, t.Skip)
+	case t.Skip > 0:
+		return fmt.Sprintf("no case failed (%d passed, %d skipped)", t.Pass, t.Skip)
+	default:
+		return fmt.Sprintf("all %d cases passed", t.Cases)
+	}
+}
+
+// seconds formats a duration in seconds for people: "0.012 s", "3.2 s".
+func seconds(s float64) string {
+	if s < 1 {
+		return strconv.FormatFloat(s, 'f', 3, 64) + " s"
+	}
+	return strconv.FormatFloat(s, 'f', 1, 64) + " s"
+}
+
+// percent formats a share in [0, 1] as "91.7%".
+func percent(share float64) string {
+	return strconv.FormatFloat(math.Round(share*1000)/10, 'f', -1, 64) + "%"
+}
+
+// visible escapes control characters, bidirectional overrides, XML's
+// forbidden characters and invalid UTF-8, so that text from the target
+// cannot move the cursor, colour a terminal, reorder a line or break an
+// XML file; newlines are kept when keepNewlines. CJK and emoji pass.
+func visible(s string, keepNewlines bool) string {
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w = size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' && keepNewlines:
+			b.WriteByte('\n')
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufffe' || r == '\uffff' || unicode.In(r, unicode.Bidi_Control):
+			if r < 0x100 {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// oneLine is visible text on a single line.
+func oneLine(s string) string { return visible(s, false) }
+
+// width is the number of terminal columns s takes: two for East Asian
+// wide characters and most emoji, none for combining marks.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r) || r == '\u200d' || r == '\ufe0f':
+		case isWide(r):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func isWide(r rune) bool {
+	for _, rg := range [...][2]rune{
+		{0x1100, 0x115F}, {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
+		{0xA000, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE30, 0xFE4F}, {0xFF00, 0xFF60},
+		{0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD},
+	} {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// pad right-pads s with spaces to w columns.
+func pad(s string, w int) string {
+	if n := width(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// expectedObserved is a failure in one line: "expected X; observed Y", or
+// the reason when the runner recorded neither.
+func expectedObserved(r *conformance.Result) string {
+	if r.Expected == "" && r.Observed == "" {
+		return oneLine(r.Reason)
+	}
+	return "expected " + oneLine(r.Expected) + "; observed " + oneLine(r.Observed)
+}
+
+// failed returns the failed results, in report order.
+func failed(results []conformance.Result) []*conformance.Result {
+	var out []*conformance.Result
+	for i := range results {
+		if results[i].Status == conformance.Fail {
+			out = append(out, &results[i])
+		}
+	}
+	return out
+}

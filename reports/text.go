@@ -1,0 +1,259 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acsharness/acsharness/conformance"
+)
+
+// ANSI SGR codes.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[1;31m"
+	ansiGreen  = "\x1b[1;32m"
+	ansiYellow = "\x1b[33m"
+	ansiDim    = "\x1b[2m"
+)
+
+// painter colours text when enabled.
+type painter bool
+
+func (p painter) paint(code, s string) string {
+	if !p || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (p painter) status(s string) string {
+	switch s {
+	case conformance.Pass:
+		return p.paint(ansiGreen, "PASS")
+	case conformance.Fail:
+		return p.paint(ansiRed, "FAIL")
+	default:
+		return p.paint(ansiYellow, "SKIP")
+	}
+}
+
+// ConformanceText writes the terminal summary: one line per failed case with
+// expected versus observed (and, for a string-to-sign mismatch, ours and theirs
+// with the first difference marked), then counts per category and the totals.
+// color adds ANSI colours (the caller decides: terminal and not NO_COLOR/CI);
+// without it the output holds no escape code, not even one sent by the target.
+func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
+	if r == nil {
+		return errNoReport
+	}
+	r = redact(r)
+	p := painter(color)
+	b := bufio.NewWriter(w)
+	sum := summarize(r.Results)
+
+	fmt.Fprintf(b, "%s conformance against %s\n", toolName(r), oneLine(r.Target))
+	fmt.Fprintf(b, "%s\n", p.paint(ansiDim, runLine(r)))
+	fmt.Fprintln(b)
+
+	const indent = "     "
+	for _, res := range failed(r.Results) {
+		fmt.Fprintf(b, "%s %s: %s\n", p.status(res.Status), p.paint(ansiBold, oneLine(res.ID)), expectedObserved(res))
+		if m := res.Mismatch; m != nil {
+			d := locate(m)
+			fmt.Fprintf(b, "%sstring to sign differs at %s:\n", indent, d)
+			ours, col := snippet(m.Ours, d)
+			theirs, _ := snippet(m.Theirs, d)
+			fmt.Fprintf(b, "%s  ours    %s\n", indent, ours)
+			fmt.Fprintf(b, "%s  theirs  %s\n", indent, theirs)
+			fmt.Fprintf(b, "%s  %s%s\n", indent, strings.Repeat(" ", len("theirs  ")+col), p.paint(ansiRed, "^"))
+		}
+	}
+	if sum.Totals.Fail > 0 {
+		fmt.Fprintln(b)
+	}
+
+	rows := [][]string{{"category", "cases", "pass", "fail", "skip"}}
+	for _, t := range sum.ByCategory {
+		rows = append(rows, countRow(oneLine(t.Category), t))
+	}
+	rows = append(rows, countRow("total", sum.Totals))
+	writeTable(b, rows, 1)
+	fmt.Fprintln(b)
+
+	v := p.paint(ansiGreen, "PASS")
+	if sum.Totals.Fail > 0 {
+		v = p.paint(ansiRed, "FAIL")
+	}
+	fmt.Fprintf(b, "%s %s\n", v, verdict(sum.Totals))
+	return b.Flush()
+}
+
+func toolName(r *conformance.Report) string {
+	if r.Tool == "" {
+		return "acsharness"
+	}
+	return oneLine(r.Tool)
+}
+
+// runLine says what ran, when and how long.
+func runLine(r *conformance.Report) string {
+	var parts []string
+	if len(r.Products) > 0 {
+		parts = append(parts, "products "+oneLine(strings.Join(r.Products, ", ")))
+	}
+	parts = append(parts, "started "+r.Started.UTC().Format(time.RFC3339), "took "+seconds(r.Duration))
+	if r.ClockOffset != 0 {
+		parts = append(parts, "target clock offset "+strconv.FormatFloat(r.ClockOffset, 'f', -1, 64)+" s (timestamps shifted)")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func countRow(name string, t conformance.Totals) []string {
+	return []string{name, strconv.Itoa(t.Cases), strconv.Itoa(t.Pass), strconv.Itoa(t.Fail), strconv.Itoa(t.Skip)}
+}
+
+// writeTable writes rows in aligned columns: the first `left` columns
+// left-aligned, the others right-aligned. Cells carry no colour, so the
+// widths are right.
+func writeTable(w io.Writer, rows [][]string, left int) {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], width(c))
+		}
+	}
+	for _, row := range rows {
+		var line strings.Builder
+		for i, c := range row {
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			if i < left {
+				line.WriteString(pad(c, widths[i]))
+			} else {
+				line.WriteString(strings.Repeat(" ", widths[i]-width(c)) + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(line.String(), " "))
+	}
+}
+
+// SelftestText writes the self-test matrix: the baseline verdict, then one row
+// per fault (name, category, caught yes/no, the scenarios that caught it,
+// abbreviated) and the mutation score.
+func SelftestText(w io.Writer, s *conformance.SelfTestReport, color bool) error {
+	if s == nil {
+		return errNoReport
+	}
+	p := painter(color)
+	b := bufio.NewWriter(w)
+
+	base := baseline(s)
+	fmt.Fprintln(b, "acsharness self-test")
+	if base.Failed {
+		fmt.Fprintf(b, "baseline: %s %s: %s\n", p.paint(ansiRed, "FAIL"), verdict(base.Totals), oneLine(strings.Join(base.FailedCases, ", ")))
+	} else {
+		fmt.Fprintf(b, "baseline: %s %s\n", p.paint(ansiGreen, "PASS"), verdict(base.Totals))
+	}
+	fmt.Fprintln(b)
+
+	if len(s.Faults) > 0 {
+		// Aligned uncoloured, then a missed fault's whole row is coloured.
+		rows := [][]string{{"fault", "category", "caught", "caught by"}}
+		for _, f := range s.Faults {
+			caught := "no"
+			if f.Caught() {
+				caught = "yes"
+			}
+			rows = append(rows, []string{oneLine(f.Fault.Name), oneLine(f.Fault.Category), caught, abbreviate(f.CaughtByScenario(), 3)})
+		}
+		var t strings.Builder
+		writeTable(&t, rows, 4)
+		lines := strings.Split(strings.TrimSuffix(t.String(), "\n"), "\n")
+		for i, l := range lines {
+			if i > 0 && !s.Faults[i-1].Caught() {
+				l = p.paint(ansiRed, l)
+			}
+			fmt.Fprintln(b, l)
+		}
+		fmt.Fprintln(b)
+		var missed []conformance.FaultResult
+		for _, f := range s.Faults {
+			if !f.Caught() {
+				missed = append(missed, f)
+			}
+		}
+		if len(missed) > 0 {
+			fmt.Fprintln(b, "not caught:")
+			for _, f := range missed {
+				fmt.Fprintf(b, "  %s: %s\n", oneLine(f.Fault.Name), oneLine(f.Fault.About))
+			}
+			fmt.Fprintln(b)
+		}
+	}
+
+	caught := caughtCount(s)
+	fmt.Fprintf(b, "mutation score: %s (%d of %d faults caught)\n", percent(s.Score), caught, len(s.Faults))
+	switch {
+	case selftestPassed(s):
+		fmt.Fprintf(b, "%s self-test: the baseline passed and every fault was caught\n", p.paint(ansiGreen, "PASS"))
+	case base.Failed:
+		fmt.Fprintf(b, "%s self-test: the baseline must pass whole\n", p.paint(ansiRed, "FAIL"))
+	default:
+		fmt.Fprintf(b, "%s self-test: %d of %d faults went uncaught\n", p.paint(ansiRed, "FAIL"), len(s.Faults)-caught, len(s.Faults))
+	}
+	return b.Flush()
+}
+
+// abbreviate joins the first n items and counts the rest.
+func abbreviate(items []string, n int) string {
+	if len(items) == 0 {
+		return "-"
+	}
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(", +%d more", len(items)-n)
+}
+
+// baselineSummary is what a self-test's baseline run says.
+type baselineSummary struct {
+	Failed      bool
+	Totals      conformance.Totals
+	FailedCases []string
+}
+
+func baseline(s *conformance.SelfTestReport) baselineSummary {
+	if s.Baseline == nil {
+		return baselineSummary{Failed: true, FailedCases: []string{"(no baseline run)"}}
+	}
+	sum := summarize(s.Baseline.Results)
+	out := baselineSummary{Failed: sum.Totals.Fail > 0, Totals: sum.Totals}
+	for _, res := range failed(s.Baseline.Results) {
+		out.FailedCases = append(out.FailedCases, res.ID)
+	}
+	return out
+}
+
+func caughtCount(s *conformance.SelfTestReport) int {
+	n := 0
+	for _, f := range s.Faults {
+		if f.Caught() {
+			n++
+		}
+	}
+	return n
+}
+
+// selftestPassed is SelfTestReport.Passed, safe without a baseline.
+func selftestPassed(s *conformance.SelfTestReport) bool {
+	return s.Baseline != nil && s.Passed()
+}
