@@ -57,6 +57,9 @@ func NewStepFactory(c Case, opts Options) (*StepFactory, error) {
 	return f, nil
 }
 
+// Style is the signing style of the step's requests.
+func (f *StepFactory) Style() signature.Style { return f.style }
+
 // SetNonces makes the factory draw its nonces from src (a shard's own
 // namespace).
 func (f *StepFactory) SetNonces(src *signature.NonceSource) { f.r.nonces = src }

@@ -192,7 +192,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				lastSent = res.Timestamp
 			}
 			late := !ob.due.IsZero() && res.Timestamp.Sub(ob.due) > o.LateAfter
-			o.Metrics.observe(it.Name, o.Style, int(res.Code), code, ok2, lat, late)
+			style := it.Style
+			if style == "" {
+				style = o.Style
+			}
+			o.Metrics.observe(it.Name, style, int(res.Code), code, ok2, lat, late)
 			if enc != nil && encErr == nil {
 				encErr = enc.Encode(redactResult(res))
 			}

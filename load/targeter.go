@@ -18,6 +18,8 @@ import (
 type Item struct {
 	Name   string
 	Weight int
+	// Style labels the item's metrics: rpc, roa, v3.
+	Style string
 	// next fills t with a freshly signed request and returns the time the
 	// signing took.
 	next func(t *vegeta.Target) (time.Duration, error)
@@ -72,7 +74,7 @@ func NewActionItem(name string, weight int, target string, a ActionSpec, creds s
 		return nil, err
 	}
 	var clk clock
-	it := &Item{Name: name, Weight: max(weight, 1), judge: judgeStatus}
+	it := &Item{Name: name, Weight: max(weight, 1), Style: string(a.Style), judge: judgeStatus}
 	base := s.Scheme + "://" + s.Addr
 	host := http.Header{}
 	if s.Host != s.Addr {
@@ -160,7 +162,7 @@ func judgeStatus(status int, _ http.Header, body []byte) (bool, string) {
 // action, which signs from a template).
 func NewScenarioItem(name string, weight int, f *conformance.StepFactory) *Item {
 	return &Item{
-		Name: name, Weight: max(weight, 1),
+		Name: name, Weight: max(weight, 1), Style: string(f.Style()),
 		next: func(t *vegeta.Target) (time.Duration, error) {
 			start := time.Now()
 			s, err := f.Build()
@@ -187,16 +189,32 @@ func errorCode(body []byte) string {
 	if i := indexOf(body, `"Code":"`); i >= 0 {
 		rest := body[i+8:]
 		if j := indexOfByte(rest, '"'); j >= 0 {
-			return string(rest[:j])
+			return boundCode(rest[:j])
 		}
 	}
 	if i := indexOf(body, "<Code>"); i >= 0 {
 		rest := body[i+6:]
 		if j := indexOf(rest, "</Code>"); j >= 0 {
-			return string(rest[:j])
+			return boundCode(rest[:j])
 		}
 	}
 	return ""
+}
+
+// boundCode keeps a code shaped like one (InvalidAccessKeyId.NotFound,
+// Throttling.User) and makes anything else "malformed": the code becomes a
+// metric label and a report key, where a target's URL, query or 64 KB of
+// body must never land.
+func boundCode(c []byte) string {
+	if len(c) > 64 {
+		return "malformed"
+	}
+	for _, b := range c {
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '.' || b == '_' || b == '-') {
+			return "malformed"
+		}
+	}
+	return string(c)
 }
 
 func indexOf(b []byte, s string) int {

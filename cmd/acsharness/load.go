@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,27 +28,27 @@ import (
 // loadFlags are the options of `acsharness load`.
 type loadFlags struct {
 	targetFlags
-	product, style, action, method, path, format string
-	params                                       multiFlag
-	mix, scenarioPaths                           listFlag
-	rate, ramp, steps                            string
-	duration                                     time.Duration
-	requests                                     uint64
-	workers, maxWorkers                          uint64
-	connections                                  int
-	timeout                                      time.Duration
-	slos, sloFiles                               multiFlag
-	reportDir, metricsAddr, pushgateway          string
-	shard, startAt                               string
-	quiet                                        bool
-	color                                        string
-	progressEvery                                time.Duration
+	product, action, method, path, format string
+	params                                multiFlag
+	styles, mix, scenarioPaths            listFlag
+	rate, ramp, steps                     string
+	duration                              time.Duration
+	requests                              uint64
+	workers, maxWorkers                   uint64
+	connections                           int
+	timeout                               time.Duration
+	slos, sloFiles                        multiFlag
+	reportDir, metricsAddr, pushgateway   string
+	shard, startAt                        string
+	quiet                                 bool
+	color                                 string
+	progressEvery                         time.Duration
 }
 
 func (l *loadFlags) register(fs *flag.FlagSet) {
 	l.targetFlags.register(fs)
 	fs.StringVar(&l.product, "product", "", "product profile whose action and Host to use (default: the first profile)")
-	fs.StringVar(&l.style, "style", "rpc", "signing style: rpc, roa or v3")
+	fs.Var(&l.styles, "style", "signing style: rpc, roa or v3; several (comma-separated or repeated) share the rate equally (default rpc)")
 	fs.StringVar(&l.action, "action", "", "API action (default: the profile's probe; for roa its route)")
 	fs.StringVar(&l.method, "method", "", "HTTP method (default: the action's)")
 	fs.StringVar(&l.path, "path", "", "ROA or V3 path (default: the profile's route for roa)")
@@ -200,7 +201,7 @@ func runLoad(e *env, args []string) int {
 type loadPlan struct {
 	profiles    []conformance.Profile
 	profile     *conformance.Profile
-	style       signature.Style
+	styles      []signature.Style
 	styleLabel  string
 	schedule    load.Schedule
 	duration    time.Duration
@@ -238,10 +239,21 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 			return nil, fmt.Errorf("--product %q: use one of %s", l.product, strings.Join(conformance.ProductCodes(p.profiles), ", "))
 		}
 	}
-	if p.style, err = signature.ParseStyle(l.style); err != nil {
-		return nil, fmt.Errorf("--style: %w", err)
+	if len(l.styles) == 0 {
+		l.styles = listFlag{"rpc"}
 	}
-	p.styleLabel = string(p.style)
+	var labels []string
+	for _, s := range l.styles {
+		st, err := signature.ParseStyle(s)
+		if err != nil {
+			return nil, fmt.Errorf("--style: %w", err)
+		}
+		if !slices.Contains(p.styles, st) {
+			p.styles = append(p.styles, st)
+			labels = append(labels, string(st))
+		}
+	}
+	p.styleLabel = strings.Join(labels, "+")
 	if p.slos, err = load.ParseSLOs(l.slos, l.sloFiles); err != nil {
 		return nil, err
 	}
@@ -299,10 +311,9 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 		if p.cases, err = l.scenarioMix(p); err != nil {
 			return nil, err
 		}
-		p.styleLabel = string(p.style)
 	}
 	p.workload = l.workloadName(p)
-	p.fingerprint = []string{l.target, p.profile.Product, string(p.style), p.workload, strings.Join(l.params, "&"),
+	p.fingerprint = []string{l.target, p.profile.Product, p.styleLabel, p.workload, strings.Join(l.params, "&"),
 		p.schedule.String(), p.duration.String(), strconv.FormatUint(l.requests, 10), l.format, l.method, l.path}
 	if p.shard.Of > 1 {
 		p.schedule = load.Scale(p.schedule, p.shard.Share())
@@ -328,14 +339,18 @@ func (l *loadFlags) workloadName(p *loadPlan) string {
 		}
 		return "scenarios " + strings.Join(parts, ",")
 	}
-	return string(p.style) + " " + l.actionName(p)
+	var parts []string
+	for _, st := range p.styles {
+		parts = append(parts, string(st)+" "+l.actionName(p, st))
+	}
+	return strings.Join(parts, ", ")
 }
 
-func (l *loadFlags) actionName(p *loadPlan) string {
+func (l *loadFlags) actionName(p *loadPlan, style signature.Style) string {
 	switch {
 	case l.action != "":
 		return l.action
-	case p.style == signature.ROA && p.profile.ROA != nil:
+	case style == signature.ROA && p.profile.ROA != nil:
 		return p.profile.ROA.Action
 	}
 	return p.profile.Probe.Action
@@ -366,9 +381,9 @@ func (l *loadFlags) scenarioMix(p *loadPlan) ([]weightedCase, error) {
 			}
 			weight = n
 		}
-		cases := conformance.Expand(suite, []conformance.Profile{*p.profile}, conformance.Selection{IDs: []string{id}, Styles: []signature.Style{p.style}})
+		cases := conformance.Expand(suite, []conformance.Profile{*p.profile}, conformance.Selection{IDs: []string{id}, Styles: p.styles})
 		if len(cases) == 0 {
-			return nil, fmt.Errorf("--scenario %q matches no scenario for %s in style %s: see `acsharness conform --list`", id, p.profile.Product, p.style)
+			return nil, fmt.Errorf("--scenario %q matches no scenario for %s in style %s: see `acsharness conform --list`", id, p.profile.Product, p.styleLabel)
 		}
 		for _, c := range cases {
 			out = append(out, weightedCase{c, weight})
@@ -388,14 +403,31 @@ func (l *loadFlags) items(tgt *target, p *loadPlan, nonces *signature.NonceSourc
 				return nil, err
 			}
 			f.SetNonces(nonces)
-			out = append(out, load.NewScenarioItem(wc.c.Scenario.ID, wc.weight, f))
+			name := wc.c.Scenario.ID
+			if len(p.styles) > 1 {
+				name += " [" + string(wc.c.Style) + "]"
+			}
+			out = append(out, load.NewScenarioItem(name, wc.weight, f))
 		}
 		return out, nil
 	}
+	var out []*load.Item
+	for _, style := range p.styles {
+		it, err := l.actionItem(tgt, p, style, nonces)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// actionItem builds the signing item of the action in one style.
+func (l *loadFlags) actionItem(tgt *target, p *loadPlan, style signature.Style, nonces *signature.NonceSource) (*load.Item, error) {
 	prof := p.profile
-	spec := load.ActionSpec{Style: p.style, Action: l.actionName(p), Version: prof.Version, Host: prof.Host, Method: prof.Probe.Method, Format: l.format}
+	spec := load.ActionSpec{Style: style, Action: l.actionName(p, style), Version: prof.Version, Host: prof.Host, Method: prof.Probe.Method, Format: l.format}
 	base := prof.Probe.Params
-	if p.style == signature.ROA && prof.ROA != nil {
+	if style == signature.ROA && prof.ROA != nil {
 		spec.Method, spec.Path, base = prof.ROA.Method, prof.ROA.Path, prof.ROA.Params
 		if prof.ROA.Version != "" {
 			spec.Version = prof.ROA.Version
@@ -418,11 +450,11 @@ func (l *loadFlags) items(tgt *target, p *loadPlan, nonces *signature.NonceSourc
 			spec.Params = append(spec.Params, signature.Param{Key: kv.Key, Value: kv.Value})
 		}
 	}
-	it, err := load.NewActionItem(spec.Action, 1, tgt.url, spec, tgt.creds, nonces)
-	if err != nil {
-		return nil, err
+	name := spec.Action
+	if len(p.styles) > 1 {
+		name = string(style) + " " + spec.Action
 	}
-	return []*load.Item{it}, nil
+	return load.NewActionItem(name, 1, tgt.url, spec, tgt.creds, nonces)
 }
 
 // probe checks that the target answers at all.
