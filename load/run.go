@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -123,7 +125,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 
+	// The attack's own transport (vegeta's defaults, which the options
+	// below then edit), so that its connections close when the run ends:
+	// left open, a connection dialed and never used keeps a server's
+	// graceful shutdown waiting (net/http counts a new connection busy for
+	// 5 s), and each run of a process kept its own until the server's idle
+	// timeout.
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	defer tr.CloseIdleConnections()
 	atk := vegeta.NewAttacker(
+		vegeta.Client(&http.Client{Transport: tr}),
 		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.Connections(o.Connections),
 		vegeta.MaxConnections(0), vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.MaxBody(64<<10),
 		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure}), //nolint:gosec // the user asked for it
@@ -213,7 +224,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		attack = o.Duration
 	}
 	sum := col.summary(attack, ctx.Err() != nil)
-	sum.Target, sum.Workload, sum.Schedule, sum.Style = o.Target, o.Workload, o.Schedule.String(), o.Style
+	sum.Target, sum.Workload, sum.Schedule, sum.Style = u.Redacted(), o.Workload, o.Schedule.String(), o.Style
 	if encErr != nil {
 		return sum, fmt.Errorf("write results: %w", encErr)
 	}

@@ -135,11 +135,12 @@ var loadFiles = []struct {
 		_, err := w.Write(buf.Bytes())
 		return err
 	}},
+	{"load.html", LoadHTML},
 }
 
-// WriteLoad writes summary.json and latency.hgrm (the HdrHistogram
-// percentile distribution, in milliseconds) into dir, each atomically, and
-// returns the paths written. The raw results (results.bin) are written by
+// WriteLoad writes summary.json, latency.hgrm (the HdrHistogram percentile
+// distribution, in milliseconds) and load.html into dir, each atomically,
+// and returns the paths written. The raw results (results.bin) are written by
 // the run itself as they arrive.
 func WriteLoad(dir string, s *load.Summary) ([]string, error) {
 	if s == nil {
