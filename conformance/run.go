@@ -419,7 +419,10 @@ func (r *runner) buildWith(c *Case, style signature.Style, st *Step, captures ma
 	if err != nil {
 		return nil, creds, err
 	}
-	b := &signature.Builder{Credentials: creds, Now: r.now}
+	// The wire form of a space is chosen before signing: a V3 body is
+	// hashed as sent (pop-spec §3.2), so a form re-encoded after signing
+	// would no longer match its x-acs-content-sha256.
+	b := &signature.Builder{Credentials: creds, Now: r.now, SpacePercent: st.Tamper.Space == "percent"}
 	switch n := st.Sign.Nonce; {
 	case n == "empty":
 		b.Nonce = func() string { return "" }

@@ -126,7 +126,7 @@ type TamperSpec struct {
 	FlipSig     bool     // change one character of the signature
 	Body        *string  // replace the body
 	RawQuery    string   // send this query string; {query} stands for the encoded one
-	Space       string   // "plus" or "percent": how a space goes on the wire
+	Space       string   // "plus" or "percent": how a space goes on the wire (a V3 body is hashed in that form)
 	Method      string   // send with another HTTP method
 	Resign      bool     // sign again after tampering (the deviation is then signed)
 	// Authorization rewrites the Authorization header from a template, last:
