@@ -668,16 +668,16 @@ func Validate(all []Scenario, products []string) []Problem {
 		if s.ID == "" {
 			continue
 		}
-		if first, dup := seen[s.ID]; dup {
-			problems = append(problems, Problem{s.File, s.Line, 1, fmt.Sprintf("id %q is already used at %s:%d: ids must be unique", s.ID, first.File, first.Line)})
-			continue
-		}
-		seen[s.ID] = s
 		for _, p := range s.Products {
 			if products != nil && !slices.Contains(products, p) {
 				problems = append(problems, Problem{s.File, s.Line, 1, fmt.Sprintf("scenario %s names product %q, which no profile defines: use one of %s", s.ID, p, strings.Join(products, ", "))})
 			}
 		}
+		if first, dup := seen[s.ID]; dup {
+			problems = append(problems, Problem{s.File, s.Line, 1, fmt.Sprintf("id %q is already used at %s:%d: ids must be unique", s.ID, first.File, first.Line)})
+			continue
+		}
+		seen[s.ID] = s
 	}
 	return problems
 }

@@ -9,3 +9,10 @@ import "embed"
 //
 //go:embed *.yaml
 var FS embed.FS
+
+// Schema is the JSON Schema of the scenario format, for editors (point a
+// YAML language server at scenarios/schema.json) and for tests that keep
+// it in step with the loader.
+//
+//go:embed schema.json
+var Schema []byte
