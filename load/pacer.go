@@ -257,12 +257,22 @@ func paceBy(s Schedule, elapsed time.Duration, hits uint64) (time.Duration, bool
 	if float64(hits) < due {
 		return 0, false // behind schedule: go at once
 	}
-	wait := s.Due(hits) - elapsed
+	next := s.Due(hits)
+	if next == never {
+		// The rate has fallen to zero for good (a ramp down to 0): no hit
+		// is due again. Sleeping until "never" hung the attack, as vegeta
+		// checks the duration only between sleeps and Stop cannot wake it.
+		return 0, true
+	}
+	wait := next - elapsed
 	if wait <= 0 {
 		return 0, false
 	}
 	return wait, false
 }
+
+// never is when a hit the schedule never reaches is due.
+const never = time.Duration(math.MaxInt64)
 
 // inverse finds when hit n is due by bisection on Hits, to a microsecond.
 func inverse(s Schedule, n float64) time.Duration {
@@ -273,7 +283,7 @@ func inverse(s Schedule, n float64) time.Duration {
 	for s.Hits(hi) < n {
 		hi *= 2
 		if hi > 1000*time.Hour {
-			return hi
+			return never // unreachable, e.g. after a ramp down to 0
 		}
 	}
 	for hi-lo > time.Microsecond {

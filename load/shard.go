@@ -1,12 +1,15 @@
 package load
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,16 +55,22 @@ func ShardFromEnv(getenv func(string) string) (Shard, bool, error) {
 // Share is the fraction of the rate a shard takes.
 func (s Shard) Share() float64 { return 1 / float64(s.Of) }
 
-// RunID derives a 48-bit run identifier from the config hash: every shard
-// of one run computes the same, and NewShardNonceSource makes their nonce
-// namespaces disjoint by index.
+// RunID returns a 48-bit run identifier for NewShardNonceSource, from the
+// config hash and fresh randomness. Shards need not agree on it: the shard
+// index, in the top 16 bits of the nonce prefix, keeps the shards of a run
+// apart, and the random part keeps runs apart.
 func RunID(configHash string) uint64 {
 	b, _ := hex.DecodeString(configHash)
 	var id uint64
 	for i := 0; i < 6 && i < len(b); i++ {
 		id = id<<8 | uint64(b[i])
 	}
-	return id
+	// Derived from the config alone, a rerun of the same command within the
+	// gateway's nonce retention repeated every nonce of the first run (the
+	// counters start at 0 too) and got SignatureNonceUsed on every request.
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	return (id ^ binary.BigEndian.Uint64(r[:])) & (1<<48 - 1)
 }
 
 // ConfigHash fingerprints what every shard of a run must share: target,
@@ -217,6 +226,11 @@ func Merge(dirs []string) (*Summary, []*Manifest, error) {
 			return nil, nil, fmt.Errorf("shard %s ran config %s but %s ran %s: merge shards of one run only", dirs[i], m.ConfigHash, dirs[0], first.ConfigHash)
 		case m.Shards != first.Shards:
 			return nil, nil, fmt.Errorf("shard %s is one of %d but %s is one of %d", dirs[i], m.Shards, dirs[0], first.Shards)
+		case !m.Start.Equal(first.Start):
+			// The config hash leaves --start-at out: without this, a shard
+			// left over from an earlier run of the same command merged.
+			return nil, nil, fmt.Errorf("shard %s started at %s but %s at %s: merge shards of one run only",
+				dirs[i], m.Start.Format(time.RFC3339Nano), dirs[0], first.Start.Format(time.RFC3339Nano))
 		}
 		if prev, dup := seen[m.Shard]; dup {
 			return nil, nil, fmt.Errorf("shard %d/%d is given twice: %s and %s", m.Shard, m.Shards, prev, dirs[i])
@@ -331,7 +345,15 @@ func mergeSummaries(ms []*Manifest) (*Summary, error) {
 // share their time origin).
 func mergeSeries(a, b []Bucket) []Bucket {
 	if len(a) == 0 {
-		return append([]Bucket(nil), b...)
+		// Copy the code maps too: adding the next shards into them changed
+		// the first shard's own summary, which Merge returns.
+		out := append([]Bucket(nil), b...)
+		for i := range out {
+			if out[i].Codes != nil {
+				out[i].Codes = maps.Clone(out[i].Codes)
+			}
+		}
+		return out
 	}
 	if len(b) == 0 {
 		return a

@@ -27,6 +27,10 @@ type SLOResult struct {
 	SLO
 	Observed float64 `json:"observed"`
 	Met      bool    `json:"met"`
+	// NoData reports a metric the run has no value for (a latency SLO on a
+	// run without answers): the SLO is not met, and Observed is 0 because
+	// JSON cannot hold the NaN that stands for it.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // metricKind is the unit family of an SLO metric.
@@ -77,6 +81,11 @@ func ParseSLO(s string) (SLO, error) {
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return SLO{}, fmt.Errorf("SLO %q: %q is not a number", s, num)
+	}
+	// No metric is negative: p99>-5ms would pass whatever happened, and
+	// p99<-5ms fail, both silently.
+	if v < 0 {
+		return SLO{}, fmt.Errorf("SLO %q: a threshold must not be negative", s)
 	}
 	switch kind {
 	case kindDuration:
@@ -172,27 +181,34 @@ func readSLOLines(r io.Reader) ([]sloLine, error) {
 // Check evaluates an SLO against a summary.
 func (s SLO) Check(sum *Summary) SLOResult {
 	obs := sum.metric(s.Metric)
+	// Equal within a relative 1e-9: 999 of 1000 is 0.999 but 99.9% parses
+	// as 0.9990000000000001, and success>=99.9% failed on exactly 99.9%.
+	eq := math.Abs(obs-s.Value) <= 1e-9*max(math.Abs(obs), math.Abs(s.Value))
 	met := false
 	switch s.Op {
 	case "<":
-		met = obs < s.Value
+		met = obs < s.Value && !eq
 	case "<=":
-		met = obs <= s.Value
+		met = obs < s.Value || eq
 	case ">":
-		met = obs > s.Value
+		met = obs > s.Value && !eq
 	case ">=":
-		met = obs >= s.Value
+		met = obs > s.Value || eq
 	case "==":
-		met = obs == s.Value
+		met = eq
 	}
 	if math.IsNaN(obs) {
-		met = false
+		// encoding/json refuses NaN: summary.json failed to write.
+		return SLOResult{SLO: s, Met: false, NoData: true}
 	}
 	return SLOResult{SLO: s, Observed: obs, Met: met}
 }
 
 // FormatObserved writes an observed value in the SLO's unit.
 func (r SLOResult) FormatObserved() string {
+	if r.NoData {
+		return "no data"
+	}
 	switch sloMetrics[r.Metric] {
 	case kindDuration:
 		return time.Duration(r.Observed * float64(time.Second)).String()

@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"math"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -122,6 +121,11 @@ func percentiles(h *hdr.Histogram, unit time.Duration) Percentiles {
 
 // metric returns the value an SLO names.
 func (s *Summary) metric(name string) float64 {
+	// A run without answers has no latency: its zero percentiles would meet
+	// any latency SLO silently (k6 #4283).
+	if s.Requests == 0 && sloMetrics[name] == kindDuration {
+		return math.NaN()
+	}
 	switch name {
 	case "min":
 		return s.Latency.Min
@@ -376,8 +380,6 @@ type signRecorder struct {
 		h  *hdr.Histogram
 		_  [40]byte
 	}
-	next uint32
-	mu   sync.Mutex
 }
 
 func newSignRecorder() *signRecorder {
@@ -498,15 +500,5 @@ func (s *series) buckets(sched Schedule) []Bucket {
 			out[i].Max = float64(b.lat.Max()) / 1e6
 		}
 	}
-	return out
-}
-
-// sortedKeys returns a map's keys in order, for stable output.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -31,17 +31,27 @@ func runReportMerge(e *env, args []string) int {
 	fs.Var(&sloFiles, "slo-file", "file of SLO thresholds, one per line")
 	fs.StringVar(&color, "color", "auto", "colour: auto, always or never")
 	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	// Flags may follow the directories, as in `report merge out/shard-*
+	// --report-dir out/merged` (where a shell glob puts them); the flag
+	// package stops at the first directory, so parse around each one.
+	var dirs []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		dirs, rest = append(dirs, fs.Arg(0)), fs.Args()[1:]
 	}
-	if fs.NArg() == 0 {
+	if len(dirs) == 0 {
 		return usageError(e, "report merge", "give the shard directories to merge, e.g. out/shard-0 out/shard-1")
 	}
 	thresholds, err := load.ParseSLOs(slos, sloFiles)
 	if err != nil {
 		return usageError(e, "report merge", "%v", err)
 	}
-	sum, manifests, err := load.Merge(fs.Args())
+	sum, manifests, err := load.Merge(dirs)
 	if err != nil {
 		return usageError(e, "report merge", "%v", err)
 	}
