@@ -66,6 +66,11 @@ type emptyResponse struct {
 	base
 }
 
+// demoInstanceList is built once: ListInstances answered a fresh copy per
+// request, nine allocations for constant data. Responses share it and only
+// ever read it (page returns a subslice to encode).
+var demoInstanceList = demoInstances()
+
 // demoInstances are the RabbitMQ instances ListInstances reports.
 func demoInstances() []instanceVO {
 	mk := func(id, name, typ string) instanceVO {
@@ -92,7 +97,7 @@ func rabbitActions() []*action {
 					return nil, err
 				}
 				out := &listInstancesResponse{}
-				out.Data.Instances, out.Data.NextToken = page(demoInstances(), off, lim)
+				out.Data.Instances, out.Data.NextToken = page(demoInstanceList, off, lim)
 				out.Data.MaxResults = lim
 				return out, nil
 			}},

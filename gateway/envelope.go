@@ -114,15 +114,19 @@ type reply struct {
 
 func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
 	id := rp.requestID
 	if rp.headerID != "" {
 		id = rp.headerID
 	}
-	h.Set(HeaderRequestID, id)
-	h.Set(HeaderTraceID, newTraceID())
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Content-Length", strconv.Itoa(n))
+	// The five values share one backing array (one allocation, not one per
+	// Header.Set), each capped at its length so that an append copies. The
+	// keys are already canonical.
+	v := []string{contentType, id, newTraceID(), "*", strconv.Itoa(n)}
+	h["Content-Type"] = v[0:1:1]
+	h[HeaderRequestID] = v[1:2:2]
+	h[HeaderTraceID] = v[2:3:3]
+	h["Access-Control-Allow-Origin"] = v[3:4:4]
+	h["Content-Length"] = v[4:5:5]
 }
 
 func (rp *reply) jsonType() string {

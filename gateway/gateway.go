@@ -200,15 +200,19 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 		return errf(http.StatusRequestHeaderFieldsTooLarge, CodeHeaderTooLarge,
 			"The request headers and URL hold %d bytes, more than the limit of %d.", n, g.cfg.MaxHeaderBytes)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return errf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "The request body is larger than the limit of %d bytes.", g.cfg.MaxBodyBytes)
+	// A request without a body (the server gives every bodiless request
+	// http.NoBody) skips the reader and io.ReadAll's 512-byte buffer.
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return errf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "The request body is larger than the limit of %d bytes.", g.cfg.MaxBodyBytes)
+			}
+			return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body could not be read.")
 		}
-		return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body could not be read.")
+		c.body = body
 	}
-	c.body = body
 
 	// Step 1: Host → product. An IP or localhost defers to the version.
 	if err := g.resolveHost(c); err != nil {
@@ -250,13 +254,24 @@ func (g *Gateway) resolveHost(c *call) *apiError {
 		return nil
 	}
 	if p, ok := product.ForHost(g.cfg.Products, c.r.Host); ok {
-		g.setProduct(c, &p)
+		g.setProduct(c, g.profile(p.Code))
 		return nil
 	}
 	if isLocalHost(c.r.Host) {
 		return nil
 	}
 	return errInvalidProduct
+}
+
+// profile points at the configured profile of a product code, so that a
+// request does not copy one to the heap (&p of a lookup's copy did).
+func (g *Gateway) profile(code string) *product.Profile {
+	for i := range g.cfg.Products {
+		if g.cfg.Products[i].Code == code {
+			return &g.cfg.Products[i]
+		}
+	}
+	return nil
 }
 
 func (g *Gateway) setProduct(c *call, p *product.Profile) {
@@ -274,6 +289,9 @@ func isLocalHost(host string) bool {
 
 // hostOnly strips the port from a Host header.
 func hostOnly(host string) string {
+	if strings.IndexByte(host, ':') < 0 {
+		return host // no port; SplitHostPort would allocate its error
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
 	}
@@ -302,7 +320,7 @@ func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiE
 			}
 			p = g.cfg.Products[0]
 		}
-		g.setProduct(c, &p)
+		g.setProduct(c, g.profile(p.Code))
 		return nil
 	}
 	if version != c.prod.Version && !anyVersion {
@@ -317,6 +335,11 @@ func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiE
 func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params, *apiError) {
 	if g.faults.has(FaultPlusLiteral) {
 		raw = strings.ReplaceAll(raw, "+", "%2B")
+	}
+	if dst == nil && raw != "" {
+		// Size the list once, a pair per '&' plus one (at most one past
+		// the limit), rather than grow it from nil five times per request.
+		dst = make(signature.Params, 0, min(strings.Count(raw, "&")+1, g.cfg.MaxParams+1))
 	}
 	p, err := signature.ParseQuery(dst, raw)
 	if err != nil {
@@ -553,6 +576,12 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 // mismatch is the error for a wrong signature, carrying the server string
 // to sign after the marker the official SDK looks for (pop-spec §5).
 func (g *Gateway) mismatch(c *call, sts string) *apiError {
+	switch sts {
+	case bodyHashMismatch:
+		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified x-acs-content-sha256 does not match the request body."}
+	case contentMD5Mismatch:
+		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified Content-MD5 does not match the request body."}
+	}
 	if c.style == signature.V3 && g.cfg.MismatchCode == CodeSignatureDoesNotMatch {
 		return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatchV3 + sts + "]"}
 	}
@@ -561,6 +590,13 @@ func (g *Gateway) mismatch(c *call, sts string) *apiError {
 	}
 	return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatch + sts}
 }
+
+// Markers a verifier returns instead of a string to sign when the body,
+// not the signature, is what does not match.
+const (
+	bodyHashMismatch   = "\x00x-acs-content-sha256"
+	contentMD5Mismatch = "\x00content-md5"
+)
 
 // checkTime parses a Timestamp / x-acs-date (ISO 8601 UTC) or a ROA Date
 // (RFC 1123 GMT) and checks the skew window in both directions
@@ -740,7 +776,7 @@ func (g *Gateway) serveROA(w http.ResponseWriter, c *call, auth string) *apiErro
 			if md5h, ok := headerPresent(r.Header, signature.HeaderContentMD5); ok {
 				sum := md5.Sum(c.body)
 				if md5h != base64.StdEncoding.EncodeToString(sum[:]) {
-					return false, ""
+					return false, contentMD5Mismatch
 				}
 			}
 		}
@@ -1000,7 +1036,7 @@ func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secr
 	if !g.faults.has(FaultV3SkipBodyHash) {
 		sum := sha256.Sum256(c.body)
 		if !strings.EqualFold(signature.HeaderValue(c.r.Header, signature.HeaderACSContentSHA256), hex.EncodeToString(sum[:])) {
-			return false, "(x-acs-content-sha256 does not match the request body)"
+			return false, bodyHashMismatch
 		}
 	}
 	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, Query: c.params, Header: c.r.Header}

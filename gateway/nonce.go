@@ -27,13 +27,14 @@ type nonceKey [2]uint64
 // It is safe for concurrent use; Add is an atomic check-and-insert, so of
 // many requests racing with one nonce exactly one wins.
 type NonceStore struct {
-	now      func() time.Time
-	bucket   time.Duration // bucket width: the granularity of expiry
-	keep     int64         // buckets an entry lives: ceil(retention / bucket)
-	capacity int64
-	size     atomic.Int64
-	seeds    [2]maphash.Seed
-	shards   [nonceShards]nonceShard
+	now       func() time.Time
+	bucket    time.Duration // bucket width: the granularity of expiry
+	retention time.Duration
+	keep      int64 // buckets an entry lives: ceil(retention / bucket)
+	capacity  int64
+	size      atomic.Int64
+	seeds     [2]maphash.Seed
+	shards    [nonceShards]nonceShard
 }
 
 type nonceShard struct {
@@ -41,6 +42,7 @@ type nonceShard struct {
 	entries map[nonceKey]int64   // nonce -> bucket it was added in
 	buckets map[int64][]nonceKey // bucket -> nonces added in it, for eviction
 	oldest  int64                // no bucket older than this holds entries
+	peak    int                  // most entries held since entries was made
 }
 
 // NewNonceStore returns a store that keeps each nonce for at least
@@ -58,7 +60,7 @@ func NewNonceStore(retention time.Duration, capacity int, now func() time.Time) 
 	if bucket < time.Millisecond {
 		bucket = time.Millisecond
 	}
-	s := &NonceStore{now: now, bucket: bucket, keep: int64((retention + bucket - 1) / bucket), capacity: int64(capacity)}
+	s := &NonceStore{now: now, bucket: bucket, retention: retention, keep: int64((retention + bucket - 1) / bucket), capacity: int64(capacity)}
 	s.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	for i := range s.shards {
 		s.shards[i].entries = make(map[nonceKey]int64)
@@ -71,17 +73,32 @@ func (s *NonceStore) key(nonce string) nonceKey {
 	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}
 }
 
-func (s *NonceStore) epoch() int64 { return s.now().UnixNano() / int64(s.bucket) }
+// clock returns the time in nanoseconds and its bucket.
+func (s *NonceStore) clock() (ns, epoch int64) {
+	ns = s.now().UnixNano()
+	return ns, ns / int64(s.bucket)
+}
+
+func (s *NonceStore) epoch() int64 { _, e := s.clock(); return e }
+
+// live reports whether an entry of bucket e is live at time ns. The entry
+// was added no earlier than the bucket's start, so it stays live until its
+// end plus the retention: at least the retention, at most one bucket more.
+// (Counting whole buckets instead, as eviction does, adds up to a second
+// bucket when the bucket does not divide the retention.)
+func (s *NonceStore) live(e, ns int64) bool {
+	return ns < (e+1)*int64(s.bucket)+int64(s.retention)
+}
 
 // Seen reports whether nonce was added and has not expired.
 func (s *NonceStore) Seen(nonce string) bool {
 	k := s.key(nonce)
 	sh := &s.shards[k[0]%nonceShards]
-	now := s.epoch()
+	ns, _ := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, ok := sh.entries[k]
-	return ok && now-e <= s.keep
+	return ok && s.live(e, ns)
 }
 
 // Add records nonce and reports true, or reports false when it is already
@@ -89,20 +106,40 @@ func (s *NonceStore) Seen(nonce string) bool {
 func (s *NonceStore) Add(nonce string) (bool, error) {
 	k := s.key(nonce)
 	sh := &s.shards[k[0]%nonceShards]
-	now := s.epoch()
+	ns, now := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.evict(sh, now)
-	if e, ok := sh.entries[k]; ok && now-e <= s.keep {
+	e, ok := sh.entries[k]
+	if ok && s.live(e, ns) {
 		return false, nil
 	}
-	if s.capacity > 0 && s.size.Load() >= s.capacity {
+	// An entry expired but not yet evicted (eviction counts whole buckets)
+	// is reused in place and stays counted; its old bucket's list still
+	// names it, and drop skips it there since its bucket has changed.
+	if !ok && !s.reserve() {
 		return false, ErrNonceStoreFull
 	}
 	sh.entries[k] = now
 	sh.buckets[now] = append(sh.buckets[now], k)
-	s.size.Add(1)
+	sh.peak = max(sh.peak, len(sh.entries))
 	return true, nil
+}
+
+// reserve counts one more entry unless the store is full. Shards add
+// concurrently under their own locks, so the check and the increment are
+// one compare-and-swap: a load then an add let racing shards overshoot
+// the capacity.
+func (s *NonceStore) reserve() bool {
+	for {
+		n := s.size.Load()
+		if s.capacity > 0 && n >= s.capacity {
+			return false
+		}
+		if s.size.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 // evict drops the buckets of sh that have expired by epoch now.
@@ -130,6 +167,19 @@ func (s *NonceStore) evict(sh *nonceShard, now int64) {
 		}
 	}
 	sh.oldest = cutoff
+	// A Go map never shrinks: after a burst its table stays at the peak
+	// (a million nonces left 53 MiB behind once all had expired). When the
+	// live entries fall to a quarter of the peak, move them to a fresh map,
+	// so that the memory of a past burst goes back, and an idle store swept
+	// empty holds next to nothing. Amortized, each entry is copied at most
+	// once for the four that came and went.
+	if n := len(sh.entries); sh.peak >= 64 && n < sh.peak/4 {
+		fresh := make(map[nonceKey]int64, n)
+		for k, e := range sh.entries {
+			fresh[k] = e
+		}
+		sh.entries, sh.peak = fresh, n
+	}
 }
 
 func (s *NonceStore) drop(sh *nonceShard, b int64, keys []nonceKey) {
