@@ -218,6 +218,12 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	if err := g.resolveHost(c); err != nil {
 		return err
 	}
+	if c.prod != nil {
+		// An error raised before Format or Accept is read answers in the
+		// product's default (pop-spec §5); each style refines it.
+		c.rp.format = g.cfg.defaultFormat(c.prod)
+		g.formatFault(c)
+	}
 	// Step 2: the style, from the Authorization header.
 	auth := r.Header.Get(signature.HeaderAuthorization)
 	switch {
@@ -804,7 +810,17 @@ func (g *Gateway) verifyROA(c *call, got string, secret signature.Secret) (bool,
 	if ok {
 		return true, ""
 	}
-	return false, v.StringToSign()
+	sts := v.StringToSign()
+	// The spec signs the decoded path (pop-spec §2.5), as alibaba-cloud-sdk-go
+	// does; darabonba's ROA signer signs its Pathname as escaped, so a path
+	// holding an escaped character is also checked in the form it was sent.
+	if escaped := c.r.URL.EscapedPath(); escaped != m.Path && !g.faults.any {
+		m.Path = escaped
+		if v.ROA(&m, secret, got) {
+			return true, ""
+		}
+	}
+	return false, sts
 }
 
 // routeROA finds the action of a ROA or V3-ROA request by method and path

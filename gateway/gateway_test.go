@@ -531,3 +531,28 @@ func TestKeysFile(t *testing.T) {
 		assert.NotContains(t, err.Error(), "topsecret", "errors never quote a secret")
 	}
 }
+
+// TestROAEscapedPathAsDarabonbaSigns: darabonba's ROA signer signs its
+// Pathname escaped, alibaba-cloud-sdk-go and the spec the decoded path; the
+// gateway accepts both forms of a path holding an escaped character.
+func TestROAEscapedPathAsDarabonbaSigns(t *testing.T) {
+	t.Parallel()
+	_, srv := testGateway(t, Config{})
+	req := signature.Request{Style: signature.ROA, Path: "/instances/amqp 1/vhosts", Version: "2019-12-12"}
+	decoded, _ := send(t, srv, demo, req, nil)
+	assert.Equal(t, 200, decoded.status, "the decoded form (the spec's): %s", decoded.body)
+	escaped, _ := send(t, srv, demo, req, func(s *signature.Signed) {
+		m := s.Message()
+		m.Path = "/instances/amqp%201/vhosts"
+		a := signature.SignROA(&m, demo.AccessKeySecret)
+		s.Header.Set("Authorization", signature.ROAAuthorization(demo.AccessKeyID, a.Signature))
+	})
+	assert.Equal(t, 200, escaped.status, "the escaped form (darabonba's): %s", escaped.body)
+	wrong, _ := send(t, srv, demo, req, func(s *signature.Signed) {
+		m := s.Message()
+		m.Path = "/instances/amqp%202/vhosts"
+		a := signature.SignROA(&m, demo.AccessKeySecret)
+		s.Header.Set("Authorization", signature.ROAAuthorization(demo.AccessKeyID, a.Signature))
+	})
+	assert.Equal(t, CodeSignatureDoesNotMatch, wrong.code(), "another path still fails")
+}
