@@ -54,7 +54,7 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.path, "path", "", "ROA or V3 path (default: the profile's route for roa)")
 	fs.StringVar(&l.format, "format", "", "response format asked for: JSON or XML")
 	fs.Var(&l.params, "param", "API parameter K=V (repeatable; replaces the profile's)")
-	fs.Var(&l.mix, "scenario", "scenario ID=WEIGHT of a weighted mix instead of --action (repeatable); see `acsharness conform --list`")
+	fs.Var(&l.mix, "scenario", "scenario ID=WEIGHT of a weighted mix instead of --action (repeatable); the ids are listed by: acsharness conform --list")
 	fs.Var(&l.scenarioPaths, "scenarios", "scenario file or folder to draw --scenario ids from, besides the built-in suite")
 	fs.StringVar(&l.rate, "rate", "50/s", "constant rate, e.g. 2000/s; 0 sends as fast as --workers allow")
 	fs.StringVar(&l.ramp, "ramp", "", "linear ramp FROM:TO over --duration, e.g. 100/s:5000/s")

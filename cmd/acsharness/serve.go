@@ -20,7 +20,7 @@ func runServe(e *env, args []string) int {
 	)
 	fs.StringVar(&configFile, "config", "", "YAML config file with any of the settings below (flags given explicitly win)")
 	fs.StringVar(&f.Addr, "addr", gateway.DefaultAddr, "listen address (loopback by default)")
-	fs.StringVar(&f.KeysFile, "keys", "", "YAML keys file (id, secret, status); default: the demo keys testid/testsecret and the inactive testinactive")
+	fs.StringVar(&f.KeysFile, "keys", "", "YAML keys file (id, secret, status); default: the demo keys (README: testid/testsecret, testid2, testinactive, testthrottled)")
 	fs.StringVar(&f.TLSCert, "tls-cert", "", "serve HTTPS with this PEM certificate (with --tls-key)")
 	fs.StringVar(&f.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.BoolVar(&f.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a certificate generated at start")
