@@ -112,12 +112,13 @@ func TestBuilderRoundTripsOverLoopback(t *testing.T) {
 				t.Parallel()
 				b := testBuilder()
 				b.SpacePercent = percent
-				tc.req.Endpoint = "https://onsmqtt.cn-hangzhou.aliyuncs.com"
-				s, err := b.Sign(tc.req)
+				req := tc.req
+				req.Endpoint = "https://onsmqtt.cn-hangzhou.aliyuncs.com"
+				s, err := b.Sign(req)
 				require.NoError(t, err)
 				got := sendLoopback(t, s)
 				assert.Equal(t, "onsmqtt.cn-hangzhou.aliyuncs.com", got.host, "the Host header names the endpoint, not the loopback address")
-				a := verifyReceived(t, tc.req.Style, got, "testsecret")
+				a := verifyReceived(t, req.Style, got, "testsecret")
 				assert.Equal(t, s.Artifacts.StringToSign, a.StringToSign, "client and server strings to sign")
 				assert.Equal(t, s.Artifacts.Canonical, a.Canonical, "client and server canonical forms")
 				assert.Equal(t, s.Artifacts.Signature, a.Signature)

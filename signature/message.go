@@ -54,12 +54,18 @@ func headerValue(h http.Header, name string) (string, bool) {
 	if v, ok := h[name]; ok && len(v) > 0 {
 		return v[0], true
 	}
+	// Several spellings of one name: the one first in byte order wins, as
+	// it goes first on the wire (Header.Write sorts), whatever map order.
+	best, found := "", false
 	for k, v := range h {
-		if len(v) > 0 && strings.EqualFold(k, name) {
-			return v[0], true
+		if len(v) > 0 && len(k) == len(name) && strings.EqualFold(k, name) && (!found || k < best) {
+			best, found = k, true
 		}
 	}
-	return "", false
+	if !found {
+		return "", false
+	}
+	return h[best][0], true
 }
 
 // HeaderValue returns the first value of the header named name, matched
@@ -115,6 +121,13 @@ func compareFold(a, b string) int {
 	return len(a) - len(b)
 }
 
+func compareFoldThenBytes(a, b string) int {
+	if c := compareFold(a, b); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'
@@ -122,14 +135,15 @@ func lower(c byte) byte {
 	return c
 }
 
-// sortFold sorts names by their lowercase form.
+// sortFold sorts names by their lowercase form, and spellings of one name
+// in byte order, so that the order never depends on map iteration.
 func sortFold(names []string) {
 	if len(names) > 48 {
-		slices.SortFunc(names, compareFold)
+		slices.SortFunc(names, compareFoldThenBytes)
 		return
 	}
 	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && compareFold(names[j], names[j-1]) < 0; j-- {
+		for j := i; j > 0 && compareFoldThenBytes(names[j], names[j-1]) < 0; j-- {
 			names[j], names[j-1] = names[j-1], names[j]
 		}
 	}

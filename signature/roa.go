@@ -17,7 +17,8 @@ var roaStandard = [4]string{"Accept", "Content-Md5", "Content-Type", "Date"}
 // every header whose name starts with "x-acs-" in any case, the name
 // lowercased, sorted in byte order, each written name ":" value "\n" with
 // the value trimmed; an empty value is kept (pop-spec §2.2). A repeated
-// header contributes its first value.
+// header contributes its first value, as it arrives at a gateway: several
+// spellings of one name count as one header, the first in byte order first.
 func AppendROACanonicalHeaders(dst []byte, h http.Header) []byte {
 	var buf [24]string
 	names := buf[:0]
@@ -27,7 +28,14 @@ func AppendROACanonicalHeaders(dst []byte, h http.Header) []byte {
 		}
 	}
 	sortFold(names)
-	for _, k := range names {
+	for i, k := range names {
+		// Two spellings of one name ("X-Acs-Foo", "x-acs-foo") are one
+		// header on the wire, written in byte order of the spellings
+		// (http.Header.Write), so a gateway reads the first value of the
+		// first spelling: sign that one line only, as the gateway does.
+		if i > 0 && strings.EqualFold(k, names[i-1]) {
+			continue
+		}
 		dst = appendLower(dst, k)
 		dst = append(dst, ':')
 		dst = appendHeaderValue(dst, h[k][0])

@@ -122,8 +122,7 @@ func NewRPCTemplate(method string, params Params, secret Secret) (*RPCTemplate, 
 		}
 		fixed = append(fixed, p)
 	}
-	const slot = "\x00slot"
-	fixed = append(fixed, Param{ParamSignature, slot}, Param{ParamSignatureNonce, slot}, Param{ParamTimestamp, slot})
+	fixed = append(fixed, Param{Key: ParamSignature}, Param{Key: ParamSignatureNonce}, Param{Key: ParamTimestamp})
 	sortParams(fixed)
 
 	t := &RPCTemplate{method: method, macs: macPool{kind: macRPC, secret: secret}}
@@ -145,7 +144,10 @@ func NewRPCTemplate(method string, params Params, secret Secret) (*RPCTemplate, 
 		firstWire = false
 		wire = AppendQueryEscape(wire, p.Key, true)
 		wire = append(wire, '=')
-		if p.Value == slot {
+		// The per-request parameters are known by name: the loop above
+		// dropped the caller's ones, so these names occur once each, and no
+		// value can pose as a slot (a sentinel value once could).
+		if p.Key == ParamSignature || p.Key == ParamSignatureNonce || p.Key == ParamTimestamp {
 			if p.Key != ParamSignature {
 				t.sts = append(t.sts, sts)
 				sts = nil
@@ -202,15 +204,20 @@ func (t *RPCTemplate) AppendQuery(dst, signature, nonce, timestamp []byte) []byt
 	return append(dst, t.wire[3]...)
 }
 
+// appendDoubleEncodeBytes is appendDoubleEncode for bytes. It copies runs of
+// unreserved bytes at once rather than byte by byte: a hex nonce is one
+// copy, which keeps the template's per-request work small beside the HMAC.
 func appendDoubleEncodeBytes(dst, s []byte) []byte {
-	for _, c := range s {
+	start := 0
+	for i, c := range s {
 		if unreserved[c] {
-			dst = append(dst, c)
-		} else {
-			dst = append(dst, '%', '2', '5', upperhex[c>>4], upperhex[c&15])
+			continue
 		}
+		dst = append(dst, s[start:i]...)
+		dst = append(dst, '%', '2', '5', upperhex[c>>4], upperhex[c&15])
+		start = i + 1
 	}
-	return dst
+	return append(dst, s[start:]...)
 }
 
 func appendQueryEscapeBytes(dst, s []byte) []byte {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Slot markers stand for the per-request values while a template is built;
@@ -38,6 +39,14 @@ func templateMessage(m *Message, timeHeader string) Message {
 	c.Header = m.Header.Clone()
 	if c.Header == nil {
 		c.Header = http.Header{}
+	}
+	// Drop every spelling of the two headers, not only the canonical one
+	// that Set replaces: a stale "x-acs-signature-nonce" left beside the
+	// slot would be signed too.
+	for k := range c.Header {
+		if strings.EqualFold(k, timeHeader) || strings.EqualFold(k, HeaderACSNonce) {
+			delete(c.Header, k)
+		}
 	}
 	c.Header.Set(timeHeader, slotTime)
 	c.Header.Set(HeaderACSNonce, slotNonce)

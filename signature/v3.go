@@ -33,6 +33,10 @@ func AppendV3CanonicalURI(dst []byte, path string) []byte {
 // sorted by name in byte order, percentEncode(name) "=" percentEncode(value)
 // joined by "&"; an empty value gives "k=", unlike ROA's bare "k"
 // (pop-spec §3.2).
+//
+// The names are encoded as the V3 documentation says; both official SDKs
+// leave names unencoded (openapi-util getCanonicalQueryString), which
+// differs only for a name outside A–Z a–z 0–9 - _ . ~, which no API has.
 func AppendV3CanonicalQuery(dst []byte, query Params) []byte {
 	var buf [32]Param
 	for i, p := range sortedCopy(buf[:], query, "") {
@@ -86,12 +90,27 @@ func appendV3HeaderValues(dst []byte, m *Message, name string) []byte {
 	if name == "host" {
 		return appendHeaderValue(dst, m.Host)
 	}
-	var vals []string
+	// Count the values first: returning the first single value met would
+	// pick at random between two spellings of one name ("X-Acs-Foo" and
+	// "x-acs-foo"), which travel as one repeated header. Header names are
+	// ASCII tokens (RFC 9110 §5.6.2), so two spellings of one name have one
+	// length: comparing lengths first keeps this full scan cheap.
+	var only string
+	n := 0
 	for k, v := range m.Header {
-		if strings.EqualFold(k, name) {
-			if vals == nil && len(v) == 1 {
-				return appendHeaderValue(dst, v[0])
+		if len(k) == len(name) && strings.EqualFold(k, name) {
+			n += len(v)
+			if len(v) > 0 {
+				only = v[0]
 			}
+		}
+	}
+	if n <= 1 {
+		return appendHeaderValue(dst, only)
+	}
+	vals := make([]string, 0, n)
+	for k, v := range m.Header {
+		if len(k) == len(name) && strings.EqualFold(k, name) {
 			for _, s := range v {
 				vals = append(vals, strings.TrimSpace(s))
 			}
