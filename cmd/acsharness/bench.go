@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/load"
+	"github.com/acsharness/acsharness/signature"
+)
+
+func benchUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: acsharness bench signer  [--duration 1s] [--count 5] [--json]")
+	fmt.Fprintln(w, "       acsharness bench gateway [--duration 5s] [--workers 32] [--rounds 5] [--json]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "signer:  signatures per second of each style on one core: acsharness's template signer,")
+	fmt.Fprintln(w, "         the bare HMAC floor and the official openapi-util signer, on the same request")
+	fmt.Fprintln(w, "gateway: loopback throughput of the reference gateway serving valid signed requests,")
+	fmt.Fprintln(w, "         against a bare net/http handler answering the same bytes, with the same client")
+}
+
+func runBench(e *env, args []string) int {
+	if len(args) == 0 {
+		benchUsage(e.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "signer":
+		return runBenchSigner(e, args[1:])
+	case "gateway":
+		return runBenchGateway(e, args[1:])
+	case "-h", "--help", "help":
+		benchUsage(e.stdout)
+		return exitOK
+	}
+	return usageError(e, "bench", "unknown benchmark %q: use signer or gateway", args[0])
+}
+
+func runBenchSigner(e *env, args []string) int {
+	fs := flag.NewFlagSet("bench signer", flag.ContinueOnError)
+	var o load.SignerBenchOptions
+	var asJSON bool
+	fs.DurationVar(&o.Duration, "duration", time.Second, "time per measurement of each case")
+	fs.IntVar(&o.Count, "count", 5, "measurements of each case; the median is reported")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
+	if code := parseFlags(e, fs, args); code >= 0 {
+		return code
+	}
+	if o.Duration <= 0 || o.Count < 1 {
+		return usageError(e, "bench signer", "--duration must be positive and --count at least 1")
+	}
+	res, err := load.BenchSigners(e.ctx, o)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench signer: %v\n", err)
+		return exitInternal
+	}
+	return printBench(e, "bench signer", asJSON, res, res.WriteText)
+}
+
+func runBenchGateway(e *env, args []string) int {
+	fs := flag.NewFlagSet("bench gateway", flag.ContinueOnError)
+	var o load.GatewayBenchOptions
+	var asJSON bool
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "attack time of each side")
+	fs.Uint64Var(&o.Workers, "workers", 32, "concurrent requests (fixed workers at max rate)")
+	fs.IntVar(&o.Rounds, "rounds", 5, "alternating rounds the duration is split into")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
+	if code := parseFlags(e, fs, args); code >= 0 {
+		return code
+	}
+	if o.Duration <= 0 || o.Workers < 1 || o.Rounds < 1 {
+		return usageError(e, "bench gateway", "--duration must be positive, --workers and --rounds at least 1")
+	}
+	l, err := gateway.StartLocal(gateway.Config{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench gateway: %v\n", err)
+		return exitInternal
+	}
+	defer l.Close()
+	o.Target = l.URL
+	o.Credentials = signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret}
+	res, err := load.BenchGateway(e.ctx, o)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench gateway: %v\n", err)
+		return exitInternal
+	}
+	return printBench(e, "bench gateway", asJSON, res, res.WriteText)
+}
+
+// printBench writes res as one JSON object or as text.
+func printBench(e *env, cmd string, asJSON bool, res any, text func(io.Writer) error) int {
+	var err error
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(res)
+	} else {
+		err = text(e.stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness %s: %v\n", cmd, err)
+		return exitInternal
+	}
+	return exitOK
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBenchUsage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no benchmark named", []string{"bench"}, exitUsage},
+		{"unknown benchmark", []string{"bench", "nope"}, exitUsage},
+		{"help", []string{"bench", "-h"}, exitOK},
+		{"signer: unknown flag", []string{"bench", "signer", "--bogus"}, exitUsage},
+		{"signer: zero count", []string{"bench", "signer", "--count", "0"}, exitUsage},
+		{"signer: negative duration", []string{"bench", "signer", "--duration", "-1s"}, exitUsage},
+		{"signer: malformed duration", []string{"bench", "signer", "--duration", "fast"}, exitUsage},
+		{"signer: stray argument", []string{"bench", "signer", "extra"}, exitUsage},
+		{"signer: help", []string{"bench", "signer", "-h"}, exitOK},
+		{"gateway: zero workers", []string{"bench", "gateway", "--workers", "0"}, exitUsage},
+		{"gateway: zero rounds", []string{"bench", "gateway", "--rounds", "0"}, exitUsage},
+		{"gateway: zero duration", []string{"bench", "gateway", "--duration", "0s"}, exitUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := runCLI(t, map[string]string{}, tc.args...)
+			assert.Equal(t, tc.code, code, "exit code of %v (stderr: %s)", tc.args, errOut)
+		})
+	}
+}
+
+func TestBenchSigner(t *testing.T) {
+	t.Parallel()
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := runCLI(t, map[string]string{}, "bench", "signer", "--json", "--duration", "2ms", "--count", "1")
+		require.Equal(t, exitOK, code, errOut)
+		var res struct {
+			Count  int `json:"count"`
+			Styles []struct {
+				Style         string         `json:"style"`
+				Ours          map[string]any `json:"ours"`
+				Floor         map[string]any `json:"floor"`
+				SDK           map[string]any `json:"sdk"`
+				OursOverFloor float64        `json:"ours_over_floor"`
+				SDKOverOurs   float64        `json:"sdk_over_ours"`
+			} `json:"styles"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &res), "--json prints one object: %s", out)
+		assert.Equal(t, 1, res.Count)
+		require.Len(t, res.Styles, 3)
+		for _, s := range res.Styles {
+			for _, f := range []map[string]any{s.Ours, s.Floor, s.SDK} {
+				for _, k := range []string{"signer", "impl", "ns_per_op", "ops_per_second_per_core", "allocs_per_op"} {
+					assert.Contains(t, f, k, "%s figures carry %q", s.Style, k)
+				}
+				assert.Positive(t, f["ns_per_op"], "%s %s ns/op", s.Style, f["signer"])
+			}
+			assert.Positive(t, s.OursOverFloor, "%s ours/floor", s.Style)
+			assert.Positive(t, s.SDKOverOurs, "%s sdk/ours", s.Style)
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := runCLI(t, map[string]string{}, "bench", "signer", "--duration", "2ms", "--count", "1")
+		require.Equal(t, exitOK, code, errOut)
+		for _, col := range []string{"STYLE", "SIGNER", "NS/OP", "OPS/S/CORE", "ALLOCS/OP", "OURS/FLOOR", "SDK/OURS"} {
+			assert.Contains(t, out, col, "the table has the %s column", col)
+		}
+		for _, row := range []string{"rpc", "roa", "v3", "acsharness", "floor", "sdk"} {
+			assert.Contains(t, out, row)
+		}
+	})
+}
+
+func TestBenchGateway(t *testing.T) {
+	t.Parallel()
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--json", "--duration", "100ms", "--workers", "2", "--rounds", "1")
+		require.Equal(t, exitOK, code, errOut)
+		var res map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out), &res), "--json prints one object: %s", out)
+		for _, k := range []string{"workload", "workers", "gateway", "bare", "gateway_over_bare"} {
+			assert.Contains(t, res, k)
+		}
+		assert.Positive(t, res["gateway_over_bare"])
+		for _, side := range []string{"gateway", "bare"} {
+			s := res[side].(map[string]any)
+			assert.Positive(t, s["rate"], "%s rate", side)
+			assert.Equal(t, s["requests"], s["successes"], "%s: every request succeeds", side)
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--duration", "100ms", "--workers", "2", "--rounds", "1")
+		require.Equal(t, exitOK, code, errOut)
+		for _, s := range []string{"REQ/S", "reference gateway", "bare net/http", "GATEWAY/BARE"} {
+			assert.Contains(t, out, s)
+		}
+	})
+}

@@ -1,0 +1,692 @@
+package load
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/alibabacloud-go/openapi-util/service"
+	"github.com/alibabacloud-go/tea/tea"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/signature"
+)
+
+// The signers BenchSigners compares in each style.
+const (
+	// SignerOurs is acsharness's template signer, as the load generator
+	// signs: a fresh nonce and timestamp per request, into a reused buffer.
+	SignerOurs = "acsharness"
+	// SignerFloor is the bare hash and HMAC over a fixed string to sign,
+	// with reused hash states: no signer can go faster.
+	SignerFloor = "floor"
+	// SignerSDK is the official openapi-util signer.
+	SignerSDK = "sdk"
+)
+
+// SignerBenchOptions configure BenchSigners.
+type SignerBenchOptions struct {
+	// Duration is how long one measurement of one case lasts; 0 means 1 s.
+	Duration time.Duration
+	// Count is how many measurements of each case are taken, interleaved
+	// with the other cases; the median is reported. 0 means 5.
+	Count int
+}
+
+// SignerFigures are the measured cost of one signer, on one goroutine.
+type SignerFigures struct {
+	Signer string `json:"signer"`
+	// Impl names the code measured.
+	Impl string `json:"impl"`
+	// NsPerOp is the median over the measurements.
+	NsPerOp float64 `json:"ns_per_op"`
+	// OpsPerSecond is 1e9 / NsPerOp: signatures per second on one core.
+	OpsPerSecond float64 `json:"ops_per_second_per_core"`
+	AllocsPerOp  float64 `json:"allocs_per_op"`
+	BytesPerOp   float64 `json:"bytes_per_op"`
+	// Runs are every measurement, in ns/op.
+	Runs []float64 `json:"runs_ns_per_op"`
+}
+
+// SignerStyleBench compares the signers of one style on the same request.
+type SignerStyleBench struct {
+	Style string        `json:"style"`
+	Ours  SignerFigures `json:"ours"`
+	Floor SignerFigures `json:"floor"`
+	SDK   SignerFigures `json:"sdk"`
+	// OursOverFloor is ours' ns/op over the floor's: 1 is as fast as the
+	// crypto allows.
+	OursOverFloor float64 `json:"ours_over_floor"`
+	// SDKOverOurs is the SDK's ns/op over ours: how many times faster ours is.
+	SDKOverOurs float64 `json:"sdk_over_ours"`
+}
+
+// SignerBench is the outcome of BenchSigners.
+type SignerBench struct {
+	GoVersion  string  `json:"go_version"`
+	Platform   string  `json:"platform"`
+	GOMAXPROCS int     `json:"gomaxprocs"`
+	Duration   float64 `json:"duration_seconds"`
+	Count      int     `json:"count"`
+	// Request describes the request every signer signs.
+	Request string             `json:"request"`
+	Styles  []SignerStyleBench `json:"styles"`
+}
+
+// The request every signer signs: MQTT SendMessage (pop-spec §1.7.3) with a
+// topic holding slashes and a payload holding a space and a CJK character.
+const (
+	benchKeyID  = "LTAI5tQbenchmarkKeyId0"
+	benchSecret = signature.Secret("bEnChMaRkSeCrEt0123456789abcd") // 30 bytes, like a real secret
+	benchHost   = "onsmqtt.cn-hangzhou.aliyuncs.com"
+	benchDesc   = "MQTT SendMessage, about 12 signed parameters or headers besides nonce and time, Payload=\"hello 世\""
+)
+
+// benchAPI are the API parameters of the benchmark request.
+func benchAPI() signature.Params {
+	return signature.Params{
+		{Key: "InstanceId", Value: "mqtt-cn-0pp1ldu4f0a"},
+		{Key: "MqttTopic", Value: "devices/sensor-42/telemetry"},
+		{Key: "Payload", Value: "hello 世"},
+		{Key: "Qos", Value: "1"},
+		{Key: "RegionId", Value: "cn-hangzhou"},
+	}
+}
+
+// The fixed per-request values the signers are checked against before
+// timing (each timed op then uses fresh ones).
+var (
+	fixNonce = []byte("0123456789abcdef0123456789abcdef")
+	fixTime  = []byte("2020-05-19T10:33:56Z")
+	fixDate  = []byte("Tue, 19 May 2020 10:33:56 GMT")
+)
+
+// benchOp is one signer of one style, ready to time.
+type benchOp struct {
+	signer, impl string
+	op           func()
+}
+
+// sdkClock is the load generator's clock with the string forms the SDKs
+// take, converted once per second.
+type sdkClock struct {
+	c         clock
+	last      *stamp
+	iso, date string
+}
+
+func (s *sdkClock) now() *sdkClock {
+	if st := s.c.now(time.Now()); st != s.last {
+		s.last, s.iso, s.date = st, string(st.iso), string(st.date)
+	}
+	return s
+}
+
+// rpcSigners returns the RPC signers, each checked against the template.
+func rpcSigners() ([]benchOp, error) {
+	const method = http.MethodPost
+	params := append(signature.Params{
+		{Key: signature.ParamAction, Value: "SendMessage"},
+		{Key: signature.ParamVersion, Value: "2020-04-20"},
+		{Key: signature.ParamFormat, Value: "JSON"},
+		{Key: signature.ParamAccessKeyID, Value: benchKeyID},
+		{Key: signature.ParamSignatureMethod, Value: signature.SignatureMethodHMACSHA1},
+		{Key: signature.ParamSignatureVersion, Value: signature.SignatureVersion10},
+		{Key: "SignatureType", Value: ""},
+	}, benchAPI()...)
+	tpl, err := signature.NewRPCTemplate(method, params, benchSecret)
+	if err != nil {
+		return nil, err
+	}
+	want := string(tpl.AppendSignature(nil, fixNonce, fixTime))
+
+	sts := tpl.AppendStringToSign(nil, fixNonce, fixTime)
+	mac := hmac.New(sha1.New, []byte(string(benchSecret)+"&")) // pop-spec §1.4: the key is secret + "&"
+	var sum, fsig []byte
+	floor := func() {
+		mac.Reset()
+		mac.Write(sts)
+		sum = mac.Sum(sum[:0])
+		fsig = base64.StdEncoding.AppendEncode(fsig[:0], sum)
+	}
+	if floor(); string(fsig) != want {
+		return nil, fmt.Errorf("rpc: the bare HMAC gives %s, the template %s", fsig, want)
+	}
+
+	nonces := signature.NewNonceSource()
+	var clk clock
+	var nonce, sig []byte
+	ours := func() {
+		st := clk.now(time.Now())
+		nonce = nonces.Append(nonce[:0])
+		sig = tpl.AppendSignature(sig[:0], nonce, st.iso)
+	}
+
+	m := map[string]*string{}
+	for _, p := range params {
+		m[p.Key] = tea.String(p.Value)
+	}
+	m[signature.ParamSignatureNonce], m[signature.ParamTimestamp] = tea.String(string(fixNonce)), tea.String(string(fixTime))
+	meth, secret := tea.String(method), tea.String(string(benchSecret))
+	if got := tea.StringValue(service.GetRPCSignature(m, meth, secret)); got != want {
+		return nil, fmt.Errorf("rpc: openapi-util signs %s, the template %s", got, want)
+	}
+	var sc sdkClock
+	sdk := func() {
+		m[signature.ParamSignatureNonce], m[signature.ParamTimestamp] = tea.String(nonces.Next()), tea.String(sc.now().iso)
+		service.GetRPCSignature(m, meth, secret)
+	}
+	return []benchOp{
+		{SignerOurs, "signature.RPCTemplate.AppendSignature", ours},
+		{SignerFloor, "hmac-sha1 (reused) + base64", floor},
+		{SignerSDK, "openapi-util GetRPCSignature", sdk},
+	}, nil
+}
+
+// lowerHeaders returns h with lowercase names, as the tea SDKs keep it.
+func lowerHeaders(h http.Header) map[string]*string {
+	m := map[string]*string{}
+	for k, v := range h {
+		m[strings.ToLower(k)] = tea.String(v[0])
+	}
+	return m
+}
+
+func queryMap(q signature.Params) map[string]*string {
+	m := map[string]*string{}
+	for _, p := range q {
+		m[p.Key] = tea.String(p.Value)
+	}
+	return m
+}
+
+// roaSigners returns the ROA signers: SendMessage as a ROA POST with the
+// headers the aliyun-sdk signs (pop-spec §2.1) plus a nonce.
+func roaSigners() ([]benchOp, error) {
+	h := http.Header{}
+	h.Set(signature.HeaderAccept, "application/json")
+	h.Set(signature.HeaderContentMD5, signature.EmptyMD5)
+	h.Set(signature.HeaderContentType, "application/octet-stream")
+	h.Set(signature.HeaderDate, string(fixDate))
+	h.Set(signature.HeaderACSSignatureMethod, signature.SignatureMethodHMACSHA1)
+	h.Set(signature.HeaderACSSignatureVersion, signature.SignatureVersion10)
+	h.Set(signature.HeaderACSNonce, string(fixNonce))
+	h.Set(signature.HeaderACSVersion, "2020-04-20")
+	h.Set(signature.HeaderACSAction, "SendMessage")
+	msg := signature.Message{Method: http.MethodPost, Host: benchHost, Path: "/messages", Query: benchAPI(), Header: h}
+	tpl, err := signature.NewROATemplate(&msg, benchSecret)
+	if err != nil {
+		return nil, err
+	}
+	want := string(tpl.AppendSignature(nil, fixDate, fixNonce))
+
+	sts := tpl.AppendStringToSign(nil, fixDate, fixNonce)
+	mac := hmac.New(sha1.New, []byte(benchSecret))
+	var sum, fsig []byte
+	floor := func() {
+		mac.Reset()
+		mac.Write(sts)
+		sum = mac.Sum(sum[:0])
+		fsig = base64.StdEncoding.AppendEncode(fsig[:0], sum)
+	}
+	if floor(); string(fsig) != want {
+		return nil, fmt.Errorf("roa: the bare HMAC gives %s, the template %s", fsig, want)
+	}
+
+	nonces := signature.NewNonceSource()
+	var clk clock
+	var nonce, sig []byte
+	ours := func() {
+		st := clk.now(time.Now())
+		nonce = nonces.Append(nonce[:0])
+		sig = tpl.AppendSignature(sig[:0], st.date, nonce)
+	}
+
+	req := &tea.Request{Method: tea.String(msg.Method), Pathname: tea.String(msg.Path), Query: queryMap(msg.Query), Headers: lowerHeaders(h)}
+	secret := tea.String(string(benchSecret))
+	if got := tea.StringValue(service.GetROASignature(service.GetStringToSign(req), secret)); got != want {
+		return nil, fmt.Errorf("roa: openapi-util signs %s, the template %s", got, want)
+	}
+	var sc sdkClock
+	sdk := func() {
+		req.Headers["date"], req.Headers[signature.HeaderACSNonce] = tea.String(sc.now().date), tea.String(nonces.Next())
+		service.GetROASignature(service.GetStringToSign(req), secret)
+	}
+	return []benchOp{
+		{SignerOurs, "signature.ROATemplate.AppendSignature", ours},
+		{SignerFloor, "hmac-sha1 (reused) + base64", floor},
+		{SignerSDK, "openapi-util GetStringToSign + GetROASignature", sdk},
+	}, nil
+}
+
+// v3Signers returns the V3 signers: SendMessage RPC-shaped, POST / with
+// the API parameters in the query (pop-spec §3.1, §3.3). Ours and the SDK
+// produce the whole Authorization value, the floor the signature alone.
+func v3Signers() ([]benchOp, error) {
+	h := http.Header{}
+	h.Set(signature.HeaderAccept, "application/json")
+	h.Set(signature.HeaderACSAction, "SendMessage")
+	h.Set(signature.HeaderACSVersion, "2020-04-20")
+	h.Set(signature.HeaderACSDate, string(fixTime))
+	h.Set(signature.HeaderACSNonce, string(fixNonce))
+	h.Set(signature.HeaderACSContentSHA256, signature.EmptySHA256)
+	msg := signature.Message{Method: http.MethodPost, Host: benchHost, Path: "/", Query: benchAPI(), Header: h}
+	tpl, err := signature.NewV3Template(&msg, benchSecret)
+	if err != nil {
+		return nil, err
+	}
+	want := string(tpl.AppendSignature(nil, fixTime, fixNonce))
+	wantAuth := string(tpl.AppendAuthorization(nil, benchKeyID, fixTime, fixNonce))
+
+	canonical := tpl.AppendCanonicalRequest(nil, fixTime, fixNonce)
+	hash, mac := sha256.New(), hmac.New(sha256.New, []byte(benchSecret))
+	var sum, sts, fsig []byte
+	floor := func() {
+		hash.Reset()
+		hash.Write(canonical)
+		sum = hash.Sum(sum[:0])
+		sts = append(append(sts[:0], signature.V3Algorithm...), '\n')
+		sts = hex.AppendEncode(sts, sum)
+		mac.Reset()
+		mac.Write(sts)
+		sum = mac.Sum(sum[:0])
+		fsig = hex.AppendEncode(fsig[:0], sum)
+	}
+	if floor(); string(fsig) != want {
+		return nil, fmt.Errorf("v3: the bare SHA-256 and HMAC give %s, the template %s", fsig, want)
+	}
+
+	nonces := signature.NewNonceSource()
+	var clk clock
+	var nonce, auth []byte
+	ours := func() {
+		st := clk.now(time.Now())
+		nonce = nonces.Append(nonce[:0])
+		auth = tpl.AppendAuthorization(auth[:0], benchKeyID, st.iso, nonce)
+	}
+
+	headers := lowerHeaders(h)
+	headers["host"] = tea.String(benchHost)
+	headers["user-agent"] = tea.String("AlibabaCloud (linux; amd64) Go/go1.26 Core/1.0 TeaDSL/2")
+	req := &tea.Request{Method: tea.String(msg.Method), Pathname: tea.String(msg.Path), Query: queryMap(msg.Query), Headers: headers}
+	alg, payload := tea.String(signature.V3Algorithm), tea.String(signature.EmptySHA256)
+	ak, secret := tea.String(benchKeyID), tea.String(string(benchSecret))
+	if got := tea.StringValue(service.GetAuthorization(req, alg, payload, ak, secret)); got != wantAuth {
+		return nil, fmt.Errorf("v3: openapi-util gives %s, the template %s", got, wantAuth)
+	}
+	var sc sdkClock
+	sdk := func() {
+		req.Headers[signature.HeaderACSDate], req.Headers[signature.HeaderACSNonce] = tea.String(sc.now().iso), tea.String(nonces.Next())
+		service.GetAuthorization(req, alg, payload, ak, secret)
+	}
+	return []benchOp{
+		{SignerOurs, "signature.V3Template.AppendAuthorization", ours},
+		{SignerFloor, "sha-256 + hmac-sha256 (reused) + hex", floor},
+		{SignerSDK, "openapi-util GetAuthorization", sdk},
+	}, nil
+}
+
+// measure runs op on the calling goroutine for about d, after a warm-up,
+// and returns its cost per call. The loop reads the clock once per batch,
+// never per call, so that timing costs nothing measurable.
+func measure(op func(), d time.Duration) (ns, allocs, bytes float64) {
+	warm := time.Now()
+	for time.Since(warm) < min(d/10, 50*time.Millisecond) {
+		for range 64 {
+			op()
+		}
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n, batch := 0, 64
+	start := time.Now()
+	var el time.Duration
+	for {
+		for range batch {
+			op()
+		}
+		n += batch
+		if el = time.Since(start); el >= d {
+			break
+		}
+		// Aim at batches of 10 ms or what is left, whichever is shorter.
+		per := float64(el) / float64(n)
+		batch = max(64, int(float64(min(10*time.Millisecond, d-el))/per))
+	}
+	runtime.ReadMemStats(&after)
+	return float64(el) / float64(n), float64(after.Mallocs-before.Mallocs) / float64(n),
+		float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BenchSigners measures, on this machine and one goroutine, the signing
+// throughput of each style with acsharness's template signer, the bare
+// HMAC floor and the official openapi-util signer, all on the same
+// request (each checked to give the same signature before timing). The
+// cases are measured in turn Count times, so that a slow patch of a shared
+// machine weighs on all of them; each figure is the median.
+func BenchSigners(ctx context.Context, o SignerBenchOptions) (*SignerBench, error) {
+	if o.Duration == 0 {
+		o.Duration = time.Second
+	}
+	if o.Count == 0 {
+		o.Count = 5
+	}
+	if o.Duration < 0 || o.Count < 0 {
+		return nil, errors.New("duration and count must be positive")
+	}
+	styles := []struct {
+		name string
+		make func() ([]benchOp, error)
+	}{{"rpc", rpcSigners}, {"roa", roaSigners}, {"v3", v3Signers}}
+	ops := make([][]benchOp, len(styles))
+	type sample struct{ ns, allocs, bytes []float64 }
+	samples := make([][]sample, len(styles))
+	for i, st := range styles {
+		var err error
+		if ops[i], err = st.make(); err != nil {
+			return nil, err
+		}
+		samples[i] = make([]sample, len(ops[i]))
+	}
+	for range o.Count {
+		for i := range styles {
+			for j, op := range ops[i] {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				ns, allocs, bytes := measure(op.op, o.Duration)
+				s := &samples[i][j]
+				s.ns, s.allocs, s.bytes = append(s.ns, ns), append(s.allocs, allocs), append(s.bytes, bytes)
+			}
+		}
+	}
+	out := &SignerBench{
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Duration: o.Duration.Seconds(), Count: o.Count, Request: benchDesc,
+	}
+	for i, st := range styles {
+		sb := SignerStyleBench{Style: st.name}
+		for j, op := range ops[i] {
+			s := samples[i][j]
+			f := SignerFigures{Signer: op.signer, Impl: op.impl, NsPerOp: median(s.ns), AllocsPerOp: median(s.allocs),
+				BytesPerOp: median(s.bytes), Runs: s.ns}
+			if f.NsPerOp > 0 {
+				f.OpsPerSecond = 1e9 / f.NsPerOp
+			}
+			switch op.signer {
+			case SignerOurs:
+				sb.Ours = f
+			case SignerFloor:
+				sb.Floor = f
+			case SignerSDK:
+				sb.SDK = f
+			}
+		}
+		if sb.Floor.NsPerOp > 0 {
+			sb.OursOverFloor = sb.Ours.NsPerOp / sb.Floor.NsPerOp
+		}
+		if sb.Ours.NsPerOp > 0 {
+			sb.SDKOverOurs = sb.SDK.NsPerOp / sb.Ours.NsPerOp
+		}
+		out.Styles = append(out.Styles, sb)
+	}
+	return out, nil
+}
+
+// WriteText writes the figures as a table, one row per signer, the ratios
+// on the row of ours.
+func (b *SignerBench) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "signing throughput on one goroutine: %s %s, GOMAXPROCS %d, median of %d × %s per case\n",
+		b.GoVersion, b.Platform, b.GOMAXPROCS, b.Count, time.Duration(b.Duration*float64(time.Second)))
+	fmt.Fprintf(w, "request: %s; fresh nonce and timestamp per signature (the floor signs one fixed string)\n\n", b.Request)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STYLE\tSIGNER\tNS/OP\tOPS/S/CORE\tALLOCS/OP\tB/OP\tOURS/FLOOR\tSDK/OURS\tIMPL")
+	for _, s := range b.Styles {
+		for _, f := range []SignerFigures{s.Ours, s.Floor, s.SDK} {
+			ratios := "\t"
+			if f.Signer == SignerOurs {
+				ratios = fmt.Sprintf("%.2f\t%.1f", s.OursOverFloor, s.SDKOverOurs)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%.1f\t%.0f\t%s\t%s\n",
+				s.Style, f.Signer, f.NsPerOp, humanCount(f.OpsPerSecond), f.AllocsPerOp, f.BytesPerOp, ratios, f.Impl)
+		}
+	}
+	return tw.Flush()
+}
+
+// humanCount writes n with a k or M suffix.
+func humanCount(n float64) string {
+	switch {
+	case n >= 1e6:
+		return fmt.Sprintf("%.2fM", n/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fk", n/1e3)
+	}
+	return fmt.Sprintf("%.0f", n)
+}
+
+// GatewayBenchOptions configure BenchGateway.
+type GatewayBenchOptions struct {
+	// Target is the base URL of the gateway under test, already running
+	// (the command starts the reference gateway with gateway.StartLocal).
+	Target      string
+	Credentials signature.Credentials
+	// Spec is the action sent; the zero value sends the probe action of
+	// the first built-in profile, in the RPC style.
+	Spec ActionSpec
+	// Duration is the attack time of each side; 0 means 5 s.
+	Duration time.Duration
+	// Workers is the fixed number of concurrent requests; 0 means 32.
+	Workers uint64
+	// Rounds splits each side's duration into alternating rounds; 0 means 5.
+	Rounds int
+}
+
+// GatewayBenchSide is the throughput of one side of BenchGateway.
+type GatewayBenchSide struct {
+	Requests  uint64  `json:"requests"`
+	Successes uint64  `json:"successes"`
+	Seconds   float64 `json:"seconds"`
+	// Rate is requests per second over the attack time.
+	Rate float64 `json:"rate"`
+	// P50 and P99 are latencies in seconds.
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+
+	hist *hdr.Histogram
+}
+
+// GatewayBench is the outcome of BenchGateway.
+type GatewayBench struct {
+	Workload   string           `json:"workload"`
+	Workers    uint64           `json:"workers"`
+	Duration   float64          `json:"duration_seconds"`
+	Rounds     int              `json:"rounds"`
+	GOMAXPROCS int              `json:"gomaxprocs"`
+	Gateway    GatewayBenchSide `json:"gateway"`
+	Bare       GatewayBenchSide `json:"bare"`
+	// Ratio is the gateway's rate over the bare handler's.
+	Ratio float64 `json:"gateway_over_bare"`
+}
+
+// BenchGateway measures the loopback throughput of the gateway at
+// o.Target serving valid signed requests (a fresh nonce each) against a
+// bare net/http handler on 127.0.0.1 answering the same status, headers
+// and body, with the same client: a max-rate attack of o.Workers fixed
+// workers. The sides alternate over o.Rounds rounds, so that a slow patch
+// of a shared machine weighs on both alike.
+func BenchGateway(ctx context.Context, o GatewayBenchOptions) (*GatewayBench, error) {
+	if o.Duration == 0 {
+		o.Duration = 5 * time.Second
+	}
+	if o.Workers == 0 {
+		o.Workers = 32
+	}
+	if o.Rounds == 0 {
+		o.Rounds = 5
+	}
+	if o.Duration < 0 || o.Rounds < 0 {
+		return nil, errors.New("duration and rounds must be positive")
+	}
+	if o.Spec.Action == "" && o.Spec.Path == "" {
+		p := conformance.BuiltinProfiles()[0]
+		o.Spec = ActionSpec{Style: signature.RPC, Method: p.Probe.Method, Action: p.Probe.Action, Version: p.Version, Host: p.Host}
+		for _, kv := range p.Probe.Params {
+			o.Spec.Params = append(o.Spec.Params, signature.Param{Key: kv.Key, Value: kv.Value})
+		}
+	}
+	workload := string(o.Spec.Style) + " " + o.Spec.Action
+	nonces := signature.NewNonceSource()
+	gwItem, err := NewActionItem(o.Spec.Action, 1, o.Target, o.Spec, o.Credentials, nonces)
+	if err != nil {
+		return nil, err
+	}
+	status, header, body, err := probeItem(ctx, gwItem)
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: %w", o.Target, err)
+	}
+	if ok, code := gwItem.judge(status, header, body); !ok {
+		return nil, fmt.Errorf("the gateway refused the benchmark's signed request: status %d, code %q", status, code)
+	}
+
+	// The bare server answers what the gateway answered, from an
+	// http.Server with the reference gateway's timeouts (each costs a
+	// deadline per request).
+	header.Del("Date") // net/http writes its own
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	bare := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			h := w.Header()
+			for k, v := range header {
+				h[k] = v
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		}),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+	}
+	go func() { _ = bare.Serve(ln) }()
+	defer bare.Close()
+	bareItem, err := NewActionItem(o.Spec.Action, 1, "http://"+ln.Addr().String(), o.Spec, o.Credentials, nonces)
+	if err != nil {
+		return nil, err
+	}
+
+	out := &GatewayBench{Workload: workload, Workers: o.Workers, Duration: o.Duration.Seconds(), Rounds: o.Rounds,
+		GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	type side struct {
+		target string
+		item   *Item
+		res    *GatewayBenchSide
+	}
+	sides := []side{{o.Target, gwItem, &out.Gateway}, {"http://" + ln.Addr().String(), bareItem, &out.Bare}}
+	per := o.Duration / time.Duration(o.Rounds)
+	for r := range o.Rounds {
+		for k := range sides {
+			s := sides[(k+r)%2] // alternate which side goes first
+			sum, err := Run(ctx, Options{Target: s.target, Items: []*Item{s.item}, Style: string(o.Spec.Style), Workload: workload,
+				Schedule: Constant{0}, Duration: per, Workers: o.Workers, MaxWorkers: o.Workers, Timeout: 10 * time.Second})
+			if err != nil {
+				return nil, err
+			}
+			if sum.Interrupted {
+				return nil, ctx.Err()
+			}
+			s.res.Requests += sum.Requests
+			s.res.Successes += sum.Successes
+			s.res.Seconds += sum.AttackDuration
+			if s.res.hist == nil {
+				s.res.hist = newLatencyHist()
+			}
+			s.res.hist.Merge(sum.LatencyHistogram())
+		}
+	}
+	for _, s := range sides {
+		if s.res.Seconds > 0 {
+			s.res.Rate = float64(s.res.Requests) / s.res.Seconds
+		}
+		p := percentiles(s.res.hist, time.Microsecond)
+		s.res.P50, s.res.P99 = p.P50, p.P99
+	}
+	if out.Bare.Rate > 0 {
+		out.Ratio = out.Gateway.Rate / out.Bare.Rate
+	}
+	return out, nil
+}
+
+// probeItem sends one request of it and returns the answer.
+func probeItem(ctx context.Context, it *Item) (int, http.Header, []byte, error) {
+	var t vegeta.Target
+	if _, err := it.next(&t); err != nil {
+		return 0, nil, nil, err
+	}
+	req, err := t.Request()
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req.WithContext(ctx))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body, err
+}
+
+// WriteText writes both rates and their ratio.
+func (b *GatewayBench) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "loopback throughput of valid signed requests (%s, a fresh nonce each): %d workers at max rate, %s per side in %d alternating rounds, GOMAXPROCS %d\n\n",
+		b.Workload, b.Workers, time.Duration(b.Duration*float64(time.Second)), b.Rounds, b.GOMAXPROCS)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVER\tREQ/S\tREQUESTS\tSUCCESS\tP50\tP99\t")
+	for _, r := range []struct {
+		name string
+		s    GatewayBenchSide
+	}{{"reference gateway", b.Gateway}, {"bare net/http", b.Bare}} {
+		success := 0.0
+		if r.s.Requests > 0 {
+			success = float64(r.s.Successes) / float64(r.s.Requests) * 100
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%.2f%%\t%s\t%s\t\n", r.name, r.s.Rate, r.s.Requests, success,
+			secondsDuration(r.s.P50), secondsDuration(r.s.P99))
+	}
+	fmt.Fprintf(tw, "GATEWAY/BARE\t%.2f\t\t\t\t\t\n", b.Ratio)
+	return tw.Flush()
+}
+
+func secondsDuration(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond)
+}
