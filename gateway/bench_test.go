@@ -46,7 +46,7 @@ func newRPCQuerySigner(tb testing.TB) *rpcQuerySigner {
 }
 
 // rpcBuffers are one goroutine's signing buffers.
-type rpcBuffers struct{ nonce, sig, query []byte }
+type rpcBuffers struct{ nonce, sig []byte }
 
 // appendQuery appends a freshly signed query string to dst.
 func (s *rpcQuerySigner) appendQuery(dst []byte, b *rpcBuffers) []byte {
