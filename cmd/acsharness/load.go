@@ -93,7 +93,8 @@ func runLoad(e *env, args []string) int {
 		return usageError(e, "load", "%v", err)
 	}
 	defer tgt.close()
-	if err := probe(e.ctx, tgt.url, l.insecure); err != nil {
+	clockOffset, err := probe(e.ctx, tgt.url, l.insecure)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness load: the target %s never answered: %v (is it running, and is the URL right?)\n", tgt.url, err)
 		return exitUnreachable
 	}
@@ -170,7 +171,7 @@ func runLoad(e *env, args []string) int {
 		paths, err := reports.WriteLoad(l.reportDir, sum)
 		if err == nil && plan.shard.Of > 0 {
 			var m *load.Manifest
-			m, err = load.NewManifest(sum, plan.shard, hash, plan.startAt, 0, plan.slos, "results.bin")
+			m, err = load.NewManifest(sum, plan.shard, hash, plan.startAt, clockOffset, plan.slos, "results.bin")
 			if err == nil {
 				err = load.WriteManifest(l.reportDir, m)
 				paths = append(paths, filepath.Join(l.reportDir, load.ManifestFile))
@@ -464,25 +465,32 @@ func (l *loadFlags) actionItem(tgt *target, p *loadPlan, style signature.Style, 
 	return load.NewActionItem(name, 1, tgt.url, spec, tgt.creds, nonces)
 }
 
-// probe checks that the target answers at all.
-func probe(ctx context.Context, target string, insecure bool) error {
+// probe checks that the target answers at all, and returns its clock's
+// offset from ours, read from its Date header (0 without one): shards on
+// machines with drifting clocks record it in their manifests.
+func probe(ctx context.Context, target string, insecure bool) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"/", nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if insecure {
 		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for it
 	}
 	defer tr.CloseIdleConnections()
+	sent := time.Now()
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	resp.Body.Close()
-	return nil
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		mid := sent.Add(time.Since(sent) / 2).Truncate(time.Second)
+		return d.Sub(mid), nil
+	}
+	return 0, nil
 }
 
 // serveMetrics serves reg at http://addr/metrics until stop is called.
