@@ -335,7 +335,7 @@ func (k *checker) checkAnswer(e Expect, wantErr bool, a exchange, env envelope, 
 		ours := k.ourStringToSign()
 		if ours != "" && theirs != ours {
 			if *mm == nil {
-				*mm = &Mismatch{Ours: ours, Theirs: theirs, At: firstDifference(ours, theirs)}
+				*mm = NewMismatch(ours, theirs)
 			}
 			if e.EchoStringToSign {
 				add("the echoed server string to sign differs from ours at byte %d", firstDifference(ours, theirs))

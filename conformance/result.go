@@ -131,6 +131,11 @@ func (r *Report) tally() {
 	}
 }
 
+// NewMismatch compares our string to sign with the one a gateway echoed.
+func NewMismatch(ours, theirs string) *Mismatch {
+	return &Mismatch{Ours: ours, Theirs: theirs, At: firstDifference(ours, theirs)}
+}
+
 // firstDifference returns the offset where a and b first differ.
 func firstDifference(a, b string) int {
 	n := min(len(a), len(b))

@@ -24,7 +24,7 @@ func TestLocate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := &conformance.Mismatch{Ours: tc.ours, Theirs: tc.theirs, At: firstDifference(tc.ours, tc.theirs)}
+			m := conformance.NewMismatch(tc.ours, tc.theirs)
 			assert.Equal(t, tc.want, locate(m))
 		})
 	}

@@ -81,7 +81,7 @@ func redact(r *conformance.Report) *conformance.Report {
 		if res.Mismatch != nil {
 			// The offset is recomputed: redaction may have moved it.
 			ours, theirs := redactText(res.Mismatch.Ours), redactText(res.Mismatch.Theirs)
-			res.Mismatch = &conformance.Mismatch{Ours: ours, Theirs: theirs, At: firstDifference(ours, theirs)}
+			res.Mismatch = conformance.NewMismatch(ours, theirs)
 		}
 		steps := make([]conformance.StepTrace, len(res.Steps))
 		for j, st := range res.Steps {
@@ -105,15 +105,4 @@ func redact(r *conformance.Report) *conformance.Report {
 		out.Results[i] = res
 	}
 	return &out
-}
-
-// firstDifference returns the byte offset where a and b first differ.
-func firstDifference(a, b string) int {
-	n := min(len(a), len(b))
-	for i := range n {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
 }
