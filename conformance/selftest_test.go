@@ -11,7 +11,6 @@ import (
 
 	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/scenarios"
-	"github.com/acsharness/acsharness/signature"
 )
 
 // builtinScenarios loads the embedded suite.
@@ -25,11 +24,12 @@ func builtinScenarios(t testing.TB) []Scenario {
 // demoOptions are the options `acsharness conform` uses against its
 // embedded gateway: the demo keys of every kind.
 func demoOptions(sc []Scenario) Options {
+	demo := gateway.Demo()
 	return Options{
-		Credentials:   signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret},
-		InactiveKeyID: gateway.DemoInactiveKeyID,
-		SecondKey:     &signature.Credentials{AccessKeyID: gateway.DemoSecondKeyID, AccessKeySecret: gateway.DemoSecondKey},
-		ThrottledKey:  &signature.Credentials{AccessKeyID: gateway.DemoThrottledKeyID, AccessKeySecret: gateway.DemoThrottledKey},
+		Credentials:   demo.Main,
+		InactiveKeyID: demo.InactiveID,
+		SecondKey:     &demo.Second,
+		ThrottledKey:  &demo.Throttled,
 		Profiles:      BuiltinProfiles(),
 		Scenarios:     sc,
 		Concurrency:   16,

@@ -59,6 +59,24 @@ func DemoKeys() []Key {
 	}
 }
 
+// DemoClient are the demo keys as a client signs with them: the main key,
+// a second active key, the ID of the disabled one and the throttled key.
+type DemoClient struct {
+	Main, Second, Throttled signature.Credentials
+	InactiveID              string
+}
+
+// Demo returns the credentials of the demo keys, for clients of a gateway
+// started without a keys file.
+func Demo() DemoClient {
+	return DemoClient{
+		Main:       signature.Credentials{AccessKeyID: DemoKeyID, AccessKeySecret: DemoKeySecret},
+		Second:     signature.Credentials{AccessKeyID: DemoSecondKeyID, AccessKeySecret: DemoSecondKey},
+		Throttled:  signature.Credentials{AccessKeyID: DemoThrottledKeyID, AccessKeySecret: DemoThrottledKey},
+		InactiveID: DemoInactiveKeyID,
+	}
+}
+
 // keyFile is the YAML form of a keys file:
 //
 //	keys:

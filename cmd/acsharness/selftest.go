@@ -12,7 +12,6 @@ import (
 	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/reports"
 	"github.com/acsharness/acsharness/scenarios"
-	"github.com/acsharness/acsharness/signature"
 )
 
 // runSelftest proves the suite's power: the whole suite against the
@@ -50,12 +49,13 @@ func runSelftest(e *env, args []string) int {
 		return usageError(e, "selftest", "%v", err)
 	}
 	start := time.Now()
+	demo := gateway.Demo()
 	rep, err := conformance.SelfTest(e.ctx, conformance.SelfTestOptions{
 		Run: conformance.Options{
-			Credentials:   signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret},
-			InactiveKeyID: gateway.DemoInactiveKeyID,
-			SecondKey:     &signature.Credentials{AccessKeyID: gateway.DemoSecondKeyID, AccessKeySecret: gateway.DemoSecondKey},
-			ThrottledKey:  &signature.Credentials{AccessKeyID: gateway.DemoThrottledKeyID, AccessKeySecret: gateway.DemoThrottledKey},
+			Credentials:   demo.Main,
+			InactiveKeyID: demo.InactiveID,
+			SecondKey:     &demo.Second,
+			ThrottledKey:  &demo.Throttled,
 			Profiles:      conformance.BuiltinProfiles(),
 			Scenarios:     suite,
 			Concurrency:   concurrency,

@@ -84,13 +84,9 @@ func (t *targetFlags) resolve(e *env, profiles []conformance.Profile) (*target, 
 		if err != nil {
 			return nil, err
 		}
-		return &target{
-			url: l.URL, embedded: l, profiles: profiles,
-			creds:     signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret},
-			inactive:  gateway.DemoInactiveKeyID,
-			second:    &signature.Credentials{AccessKeyID: gateway.DemoSecondKeyID, AccessKeySecret: gateway.DemoSecondKey},
-			throttled: &signature.Credentials{AccessKeyID: gateway.DemoThrottledKeyID, AccessKeySecret: gateway.DemoThrottledKey},
-		}, nil
+		demo := gateway.Demo()
+		return &target{url: l.URL, embedded: l, profiles: profiles, creds: demo.Main, inactive: demo.InactiveID,
+			second: &demo.Second, throttled: &demo.Throttled}, nil
 	}
 	creds, err := signature.LoadCredentials(signature.Source{AccessKeyID: t.accessKeyID, SecretFile: t.secretFile, Profile: t.aliyunProfile, Getenv: e.getenv})
 	if err != nil {
