@@ -56,7 +56,7 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 		return nil, sel, errors.New("--no-builtin needs at least one --scenarios file or folder")
 	}
 	if len(c.paths) > 0 {
-		extra, err := conformance.LoadPaths(c.paths, nil)
+		extra, err := conformance.LoadPaths(c.paths, codes)
 		if err != nil {
 			return nil, sel, err
 		}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/acsharness/acsharness/gateway"
+)
+
+func TestConformEmbeddedWritesEveryReport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, map[string]string{}, "conform", "--scenario", "signature/*", "--report-dir", dir, "--color", "never")
+	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
+	assert.Contains(t, out, "PASS all")
+	assert.NotContains(t, out, "\x1b[", "no colour when asked for none")
+	for _, f := range []string{"report.json", "junit.xml", "report.md", "report.html"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err, f)
+		assert.NotContains(t, string(b), gateway.DemoKeySecret, "%s carries no secret", f)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	var rep map[string]any
+	require.NoError(t, json.Unmarshal(b, &rep))
+	j, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	var suites struct {
+		Tests int `xml:"tests,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(j, &suites))
+	assert.Greater(t, suites.Tests, 50)
+}
+
+func TestConformExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	failing := filepath.Join(dir, "failing.yaml")
+	require.NoError(t, os.WriteFile(failing, []byte(`scenarios:
+  - id: local/expects-the-impossible
+    title: A valid request answered 418 (no gateway does)
+    category: envelope
+    styles: [rpc]
+    products: [amqp-open]
+    steps:
+      - expect: {status: 418, code: Teapot}
+`), 0o600))
+	broken := filepath.Join(dir, "broken.yaml")
+	require.NoError(t, os.WriteFile(broken, []byte("scenarios:\n  - id: a/b\n    title: t\n    categroy: nonce\n    steps: [{expect: {status: 200}}]\n"), 0o600))
+
+	code, out, _ := runCLI(t, map[string]string{}, "conform", "--no-builtin", "--scenarios", failing)
+	assert.Equal(t, exitFailed, code, "a failed case exits 1")
+	assert.Contains(t, out, "FAIL local/expects-the-impossible[rpc/amqp-open]")
+
+	code, _, errOut := runCLI(t, map[string]string{}, "conform", "--scenarios", broken)
+	assert.Equal(t, exitUsage, code, "an invalid scenario file exits 2 and runs nothing")
+	assert.Contains(t, errOut, broken+`:4:5: unknown key "categroy" in a scenario (did you mean "category"?)`)
+
+	code, _, errOut = runCLI(t, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "hush"},
+		"conform", "--target", "http://127.0.0.1:1", "--timeout", "2s")
+	assert.Equal(t, exitUnreachable, code, "an unreachable target exits 4")
+	assert.Contains(t, errOut, "never answered")
+	assert.NotContains(t, errOut, "hush")
+
+	for _, args := range [][]string{
+		{"conform", "--category", "speed"},
+		{"conform", "--style", "soap"},
+		{"conform", "--product", "ecs"},
+		{"conform", "--scenario", "nothing/*"},
+		{"conform", "--no-builtin"},
+		{"conform", "--profile", filepath.Join(dir, "missing.yaml"), "--target", "http://127.0.0.1:1"},
+	} {
+		code, _, errOut := runCLI(t, map[string]string{}, args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", args, errOut)
+	}
+}
+
+func TestConformList(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runCLI(t, map[string]string{}, "conform", "--list", "--category", "nonce")
+	require.Equal(t, exitOK, code)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.True(t, strings.HasPrefix(lines[0], "ID"), "a header line")
+	assert.Contains(t, out, "nonce/replay ")
+	assert.NotContains(t, out, "signature/")
+	assert.Regexp(t, `\d+ scenarios, \d+ cases$`, lines[len(lines)-1])
+}
+
+func TestSelftestOneFault(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCLI(t, map[string]string{}, "selftest", "--fault", "forget-nonces", "--color", "never")
+	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
+	assert.Contains(t, out, "forget-nonces")
+	assert.Contains(t, out, "mutation score: 100%")
+	code, _, errOut = runCLI(t, map[string]string{}, "selftest", "--fault", "no-such-fault")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--fault")
+}
