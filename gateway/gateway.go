@@ -402,11 +402,22 @@ func (g *Gateway) getParam(p signature.Params, name string) (string, bool) {
 }
 
 // rpcRequired are the common RPC parameters, in the order they are checked
-// (pop-spec §4.2 step 3).
-var rpcRequired = []string{
+// (pop-spec §4.2 step 3), and the rpc* constants their positions.
+var rpcRequired = [...]string{
 	signature.ParamAction, signature.ParamVersion, signature.ParamAccessKeyID, signature.ParamSignature,
 	signature.ParamSignatureMethod, signature.ParamSignatureVersion, signature.ParamSignatureNonce, signature.ParamTimestamp,
 }
+
+const (
+	rpcAction = iota
+	rpcVersion
+	rpcAccessKeyID
+	rpcSignature
+	rpcSignatureMethod
+	rpcSignatureVersion
+	rpcSignatureNonce
+	rpcTimestamp
+)
 
 func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 	r := c.r
@@ -441,8 +452,8 @@ func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 	}
 	g.formatFault(c)
 	// Step 3: the common parameters.
-	vals := make(map[string]string, len(rpcRequired))
-	for _, name := range rpcRequired {
+	var vals [len(rpcRequired)]string // by position in rpcRequired: no map per request
+	for i, name := range rpcRequired {
 		v, ok := g.getParam(c.params, name)
 		if !ok {
 			if name == signature.ParamVersion && g.faults.has(FaultMissingVersionOK) && c.prod != nil {
@@ -451,34 +462,34 @@ func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 				return errMissing(name)
 			}
 		}
-		vals[name] = v
+		vals[i] = v
 	}
 	// Step 4: Format, SignatureMethod, SignatureVersion.
 	if !formatOK {
 		return errInvalidFormat
 	}
-	if !g.methodOK(vals[signature.ParamSignatureMethod]) || vals[signature.ParamSignatureVersion] != signature.SignatureVersion10 {
+	if !g.methodOK(vals[rpcSignatureMethod]) || vals[rpcSignatureVersion] != signature.SignatureVersion10 {
 		return errInvalidSigMeth
 	}
 	// Step 5: version, then action.
-	if err := g.resolveVersion(c, vals[signature.ParamVersion], false); err != nil {
+	if err := g.resolveVersion(c, vals[rpcVersion], false); err != nil {
 		return err
 	}
 	if !hasFormat {
 		c.rp.format = g.cfg.defaultFormat(c.prod)
 		g.formatFault(c)
 	}
-	a, ok := c.backend.actions[vals[signature.ParamAction]]
+	a, ok := c.backend.actions[vals[rpcAction]]
 	if !ok || a.anyVersion {
 		return errInvalidAction
 	}
 	c.action = a
 	// Steps 6 to 9: time, nonce, key, signature.
 	verify := func(secret signature.Secret) (bool, string) {
-		return g.verifyRPC(c, vals[signature.ParamSignature], secret)
+		return g.verifyRPC(c, vals[rpcSignature], secret)
 	}
-	if err := g.authenticate(c, vals[signature.ParamTimestamp], false, vals[signature.ParamSignatureNonce], true,
-		vals[signature.ParamAccessKeyID], verify); err != nil {
+	if err := g.authenticate(c, vals[rpcTimestamp], false, vals[rpcSignatureNonce], true,
+		vals[rpcAccessKeyID], verify); err != nil {
 		return err
 	}
 	return g.finish(w, c, c.params)
@@ -511,7 +522,13 @@ func (g *Gateway) verifyRPC(c *call, got string, secret signature.Secret) (bool,
 	}
 	v := g.verifier.Get().(*signature.Verifier)
 	defer g.verifier.Put(v)
-	ok := v.RPC(c.r.Method, params, secret, got)
+	return g.outcome(v, v.RPC(c.r.Method, params, secret, got), got)
+}
+
+// outcome turns a verifier's check into the gateway's: whether the
+// signature passed (compared as the signature-prefix fault would, when on)
+// and, when not, the server string to sign.
+func (g *Gateway) outcome(v *signature.Verifier, ok bool, got string) (bool, string) {
 	if g.faults.has(FaultSignaturePrefix) {
 		ok = g.compare(v.Artifacts().Signature, got)
 	}
@@ -803,14 +820,10 @@ func (g *Gateway) verifyROA(c *call, got string, secret signature.Secret) (bool,
 	}
 	v := g.verifier.Get().(*signature.Verifier)
 	defer g.verifier.Put(v)
-	ok := v.ROA(&m, secret, got)
-	if g.faults.has(FaultSignaturePrefix) {
-		ok = g.compare(v.Artifacts().Signature, got)
-	}
+	ok, sts := g.outcome(v, v.ROA(&m, secret, got), got)
 	if ok {
 		return true, ""
 	}
-	sts := v.StringToSign()
 	// The spec signs the decoded path (pop-spec §2.5), as alibaba-cloud-sdk-go
 	// does; darabonba's ROA signer signs its Pathname as escaped, so a path
 	// holding an escaped character is also checked in the form it was sent.
@@ -1058,14 +1071,7 @@ func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secr
 	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, Query: c.params, Header: c.r.Header}
 	v := g.verifier.Get().(*signature.Verifier)
 	defer g.verifier.Put(v)
-	ok := v.V3(&m, auth.SignedHeaders, secret, auth.Signature)
-	if g.faults.has(FaultSignaturePrefix) {
-		ok = g.compare(v.Artifacts().Signature, auth.Signature)
-	}
-	if ok {
-		return true, ""
-	}
-	return false, v.StringToSign()
+	return g.outcome(v, v.V3(&m, auth.SignedHeaders, secret, auth.Signature), auth.Signature)
 }
 
 // faultyROAStringToSign builds the ROA string to sign the way a gateway with
