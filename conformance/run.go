@@ -242,28 +242,40 @@ type runner struct {
 }
 
 // preflight checks that the target answers at all, and reads its clock
-// from the Date header.
+// from the Date header; an offset beyond 2 s shifts every timestamp.
 func (r *runner) preflight(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.opts.Target+"/", nil)
+	off, err := Probe(ctx, r.opts.Client, r.opts.Target, r.opts.Timeout, r.opts.Now)
 	if err != nil {
 		return err
 	}
-	sent := r.opts.Now()
-	resp, err := r.opts.Client.Do(req)
+	if off > 2*time.Second || off < -2*time.Second {
+		r.clockOffset = off
+	}
+	return nil
+}
+
+// Probe checks that the target answers at all (any HTTP answer will do)
+// and returns its clock's offset from ours, read from its Date header (0
+// without one). A target that never answers is an *UnreachableError.
+func Probe(ctx context.Context, client *http.Client, target string, timeout time.Duration, now func() time.Time) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"/", nil)
 	if err != nil {
-		return &UnreachableError{Target: r.opts.Target, Err: err}
+		return 0, err
+	}
+	sent := now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, &UnreachableError{Target: target, Err: err}
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		mid := sent.Add(r.opts.Now().Sub(sent) / 2).Truncate(time.Second)
-		if off := d.Sub(mid); off > 2*time.Second || off < -2*time.Second {
-			r.clockOffset = off
-		}
+	d, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return 0, nil
 	}
-	return nil
+	return d.Sub(sent.Add(now().Sub(sent) / 2).Truncate(time.Second)), nil
 }
 
 func (r *runner) now() time.Time { return r.opts.Now().Add(r.clockOffset) }

@@ -101,3 +101,14 @@ func TestSelftestOneFault(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "--fault")
 }
+
+// TestLoadInsecureUnreachable: --insecure builds its own TLS config (the
+// default transport has none to change) and an unreachable target exits 4.
+func TestLoadInsecureUnreachable(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := runCLI(t, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "hush"},
+		"load", "--target", "https://127.0.0.1:1", "--insecure", "--duration", "1s")
+	assert.Equal(t, exitUnreachable, code)
+	assert.Equal(t, 1, strings.Count(errOut, "never answered"), "said once: %s", errOut)
+	assert.NotContains(t, errOut, "hush")
+}

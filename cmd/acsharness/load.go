@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -95,7 +96,7 @@ func runLoad(e *env, args []string) int {
 	defer tgt.close()
 	clockOffset, err := probe(e.ctx, tgt.url, l.insecure)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "acsharness load: the target %s never answered: %v (is it running, and is the URL right?)\n", tgt.url, err)
+		fmt.Fprintf(e.stderr, "acsharness load: %v\n", err)
 		return exitUnreachable
 	}
 	nonces := signature.NewNonceSource()
@@ -466,31 +467,15 @@ func (l *loadFlags) actionItem(tgt *target, p *loadPlan, style signature.Style, 
 }
 
 // probe checks that the target answers at all, and returns its clock's
-// offset from ours, read from its Date header (0 without one): shards on
-// machines with drifting clocks record it in their manifests.
+// offset from ours: shards on machines with drifting clocks record it in
+// their manifests.
 func probe(ctx context.Context, target string, insecure bool) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"/", nil)
-	if err != nil {
-		return 0, err
-	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if insecure {
-		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user asked for it
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 	}
 	defer tr.CloseIdleConnections()
-	sent := time.Now()
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		mid := sent.Add(time.Since(sent) / 2).Truncate(time.Second)
-		return d.Sub(mid), nil
-	}
-	return 0, nil
+	return conformance.Probe(ctx, &http.Client{Transport: tr}, target, 10*time.Second, time.Now)
 }
 
 // serveMetrics serves reg at http://addr/metrics until stop is called.
