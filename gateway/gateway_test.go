@@ -301,16 +301,34 @@ func TestSignatureMismatchEchoesStringToSign(t *testing.T) {
 	}
 }
 
+// validationCase is a request, a deviation from it, and the answer due.
+type validationCase struct {
+	name   string
+	req    signature.Request
+	mutate func(*signature.Signed)
+	status int
+	code   string
+}
+
+// runValidation sends each case to a gateway of its own with the default
+// settings and checks the status, the code and the envelope.
+func runValidation(t *testing.T, cases []validationCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, srv := testGateway(t, Config{})
+			a, _ := send(t, srv, demo, tc.req, tc.mutate)
+			assertEnvelope(t, a)
+			assert.Equal(t, tc.status, a.status, "%s", a.body)
+			assert.Equal(t, tc.code, a.code(), "%s", a.body)
+		})
+	}
+}
+
 func TestROAValidation(t *testing.T) {
 	t.Parallel()
 	groups := signature.Request{Style: signature.ROA, Path: "/groups", Version: "2020-04-20", Query: signature.Params{p("InstanceId", "i1")}}
-	for _, tc := range []struct {
-		name   string
-		req    signature.Request
-		mutate func(*signature.Signed)
-		status int
-		code   string
-	}{
+	runValidation(t, []validationCase{
 		{"valid, version-routed", groups, nil, 200, ""},
 		{"valid, host-routed", func() signature.Request { r := groups; r.Host = "onsmqtt.cn-hangzhou.aliyuncs.com"; return r }(), nil, 200, ""},
 		{"generic route, any version", signature.Request{Style: signature.ROA, Path: "/pop/v1/wam/appEnv", Version: "2019-12-11",
@@ -333,16 +351,7 @@ func TestROAValidation(t *testing.T) {
 		}(), nil, 400, CodeInvalidVersion},
 		{"x-acs-signature-method bad", groups, resign(func(s *signature.Signed) { s.Header.Set("X-Acs-Signature-Method", "HMAC-SHA256") }), 400, CodeInvalidSignatureMethod},
 		{"TRACE", groups, func(s *signature.Signed) { s.Method = "TRACE" }, 400, CodeUnsupportedHTTPMethod},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, srv := testGateway(t, Config{})
-			a, _ := send(t, srv, demo, tc.req, tc.mutate)
-			assertEnvelope(t, a)
-			assert.Equal(t, tc.status, a.status, "%s", a.body)
-			assert.Equal(t, tc.code, a.code(), "%s", a.body)
-		})
-	}
+	})
 }
 
 func TestV3Validation(t *testing.T) {
@@ -351,13 +360,7 @@ func TestV3Validation(t *testing.T) {
 	send3 := signature.Request{Style: signature.V3, Method: "POST", Action: "SendMessage", Version: "2020-04-20",
 		Form: signature.Params{p("InstanceId", "i"), p("MqttTopic", "t"), p("Payload", "a b")}}
 	vhosts := signature.Request{Style: signature.V3, Path: "/instances/amqp-1/vhosts", Action: "ListVirtualHosts", Version: "2019-12-12"}
-	for _, tc := range []struct {
-		name   string
-		req    signature.Request
-		mutate func(*signature.Signed)
-		status int
-		code   string
-	}{
+	runValidation(t, []validationCase{
 		{"rpc style, query", list, nil, 200, ""},
 		{"rpc style, form body", send3, nil, 200, ""},
 		{"roa style", vhosts, nil, 200, ""},
@@ -377,16 +380,7 @@ func TestV3Validation(t *testing.T) {
 		{"garbage Authorization", list, func(s *signature.Signed) { s.Header.Set("Authorization", "ACS3-HMAC-SHA256 nonsense") }, 400, CodeIncompleteSignature},
 		{"x-acs-date 16 minutes ahead", list, resign(func(s *signature.Signed) { s.Header.Set("X-Acs-Date", "2026-11-22T10:16:00Z") }), 400, CodeTimestampExpired},
 		{"query changed after signing", list, setQuery("MaxResults", "6"), 400, CodeSignatureDoesNotMatch},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, srv := testGateway(t, Config{})
-			a, _ := send(t, srv, demo, tc.req, tc.mutate)
-			assertEnvelope(t, a)
-			assert.Equal(t, tc.status, a.status, "%s", a.body)
-			assert.Equal(t, tc.code, a.code(), "%s", a.body)
-		})
-	}
+	})
 }
 
 func TestNonceReplayAndThrottling(t *testing.T) {
