@@ -20,4 +20,8 @@ const (
 	// exitInternal: acsharness itself failed (an I/O error writing a
 	// report, say).
 	exitInternal = 5
+	// exitInterrupted: the run was stopped by SIGINT or SIGTERM before it
+	// finished; the reports written are marked "interrupted" (k6 uses 105
+	// for an external abort, and so do we).
+	exitInterrupted = 105
 )
