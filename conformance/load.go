@@ -97,12 +97,14 @@ func (l *loader) addf(n *yaml.Node, format string, a ...any) {
 }
 
 // fields checks that n is a mapping holding only known keys (suggesting the
-// nearest one for a typo) and returns key → value node, and key → key node.
-func (l *loader) fields(n *yaml.Node, what string, known []string) (map[string]*yaml.Node, map[string]*yaml.Node) {
-	vals, keys := map[string]*yaml.Node{}, map[string]*yaml.Node{}
+// nearest one for a typo) and returns key → value node, and the known keys
+// suggested for typos: a key misspelt is one mistake, so a caller does not
+// also report it missing.
+func (l *loader) fields(n *yaml.Node, what string, known []string) (map[string]*yaml.Node, map[string]bool) {
+	vals, typos := map[string]*yaml.Node{}, map[string]bool{}
 	if n.Kind != yaml.MappingNode {
 		l.addf(n, "%s must be a mapping (key: value lines), not %s", what, kindName(n))
-		return vals, keys
+		return vals, typos
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -110,6 +112,7 @@ func (l *loader) fields(n *yaml.Node, what string, known []string) (map[string]*
 			hint := ""
 			if s := nearest(k.Value, known); s != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
+				typos[s] = true
 			}
 			l.addf(k, "unknown key %q in %s%s; valid keys: %s", k.Value, what, hint, strings.Join(known, ", "))
 			continue
@@ -118,9 +121,9 @@ func (l *loader) fields(n *yaml.Node, what string, known []string) (map[string]*
 			l.addf(k, "key %q appears twice in %s: keep one", k.Value, what)
 			continue
 		}
-		vals[k.Value], keys[k.Value] = v, k
+		vals[k.Value] = v
 	}
-	return vals, keys
+	return vals, typos
 }
 
 func kindName(n *yaml.Node) string {
@@ -146,15 +149,24 @@ func (l *loader) str(n *yaml.Node, what string) string {
 	return n.Value
 }
 
-func (l *loader) integer(n *yaml.Node, what string) int {
+// integer reads a whole number; ok is false (and the problem reported
+// once) when n is not one, so that callers check a range only on a number.
+func (l *loader) integer(n *yaml.Node, what string) (v int, ok bool) {
 	if n == nil {
-		return 0
+		return 0, false
 	}
 	v, err := strconv.Atoi(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil {
 		l.addf(n, "%s must be a whole number, not %s", what, kindName(n))
+		return 0, false
 	}
-	return v
+	return v, true
+}
+
+// scalar reports whether n holds a plain value (a string, number or
+// boolean): where it does not, str has already said so.
+func scalar(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null"
 }
 
 func (l *loader) boolean(n *yaml.Node, what string) bool {
@@ -224,7 +236,7 @@ func (l *loader) kvs(n *yaml.Node, what string) []KV {
 }
 
 func (l *loader) oneOf(n *yaml.Node, what, v string, valid []string) {
-	if n != nil && !slices.Contains(valid, v) {
+	if scalar(n) && !slices.Contains(valid, v) {
 		hint := ""
 		if s := nearest(v, valid); s != "" {
 			hint = fmt.Sprintf(" (did you mean %q?)", s)
@@ -268,8 +280,11 @@ func (l *loader) parse(data []byte) []Scenario {
 		return nil
 	}
 	root := doc.Content[0]
-	f, _ := l.fields(root, "the file", fileKeys)
+	f, typo := l.fields(root, "the file", fileKeys)
 	list := f["scenarios"]
+	if list == nil && typo["scenarios"] {
+		return nil
+	}
 	if list == nil {
 		l.addf(root, "the file has no `scenarios:` list")
 		return nil
@@ -287,21 +302,22 @@ func (l *loader) parse(data []byte) []Scenario {
 
 func (l *loader) scenario(n *yaml.Node) Scenario {
 	s := Scenario{File: l.file, Line: n.Line}
-	f, _ := l.fields(n, "a scenario", scenarioKeys)
+	f, typo := l.fields(n, "a scenario", scenarioKeys)
 	s.ID = l.str(f["id"], "id")
 	where := "scenario " + s.ID
 	switch {
+	case f["id"] == nil && typo["id"]:
 	case f["id"] == nil:
 		l.addf(n, "a scenario has no id: add `id: category/short-name`")
-	case !idPattern.MatchString(s.ID):
+	case scalar(f["id"]) && !idPattern.MatchString(s.ID):
 		l.addf(f["id"], "id %q must be lowercase letters, digits and . _ / - (e.g. signature/wrong-secret)", s.ID)
 	}
 	s.Title = l.str(f["title"], "title")
-	if f["title"] == nil {
+	if f["title"] == nil && !typo["title"] {
 		l.addf(n, "%s has no title: add `title:` saying what it checks", where)
 	}
 	s.Category = l.str(f["category"], "category")
-	if f["category"] == nil {
+	if f["category"] == nil && !typo["category"] {
 		l.addf(n, "%s has no category: add one of %s", where, strings.Join(Categories, ", "))
 	} else {
 		l.oneOf(f["category"], "category", s.Category, Categories)
@@ -322,6 +338,7 @@ func (l *loader) scenario(n *yaml.Node) Scenario {
 	}
 	steps := f["steps"]
 	switch {
+	case steps == nil && typo["steps"]:
 	case steps == nil:
 		l.addf(n, "%s has no steps: add `steps:` with at least one request and its `expect:`", where)
 	case steps.Kind != yaml.SequenceNode || len(steps.Content) == 0:
@@ -337,7 +354,7 @@ func (l *loader) scenario(n *yaml.Node) Scenario {
 
 func (l *loader) step(n *yaml.Node, index int, sc Scenario, captured map[string]bool) Step {
 	st := Step{Line: n.Line, Copies: 1}
-	f, _ := l.fields(n, fmt.Sprintf("step %d", index), stepKeys)
+	f, typo := l.fields(n, fmt.Sprintf("step %d", index), stepKeys)
 	st.Name = l.str(f["name"], "name")
 	if f["request"] != nil {
 		st.Request = l.request(f["request"], sc)
@@ -348,20 +365,21 @@ func (l *loader) step(n *yaml.Node, index int, sc Scenario, captured map[string]
 	if f["tamper"] != nil {
 		st.Tamper = l.tamper(f["tamper"])
 	}
-	if f["copies"] != nil {
-		st.Copies = l.integer(f["copies"], "copies")
-		if st.Copies < 1 || st.Copies > 64 {
-			l.addf(f["copies"], "copies must be between 1 and 64, not %d", st.Copies)
+	if v, ok := l.integer(f["copies"], "copies"); ok {
+		st.Copies = v
+		if v < 1 || v > 64 {
+			l.addf(f["copies"], "copies must be between 1 and 64, not %d", v)
 		}
 	}
 	st.Distinct = l.boolean(f["distinct_copies"], "distinct_copies")
 	if st.Distinct && st.Copies < 2 {
 		l.addf(f["distinct_copies"], "distinct_copies needs `copies: N` (N ≥ 2)")
 	}
-	if f["expect"] == nil {
-		l.addf(n, "step %d has no `expect:`: say what the answer must be (e.g. `expect: {code: SignatureDoesNotMatch}`)", index)
-	} else {
+	switch {
+	case f["expect"] != nil:
 		st.Expect = l.expect(f["expect"], st)
+	case !typo["expect"]:
+		l.addf(n, "step %d has no `expect:`: say what the answer must be (e.g. `expect: {code: SignatureDoesNotMatch}`)", index)
 	}
 	if c := f["capture"]; c != nil {
 		cf, _ := l.fields(c, "capture", captureKeys)
@@ -378,8 +396,8 @@ func (l *loader) step(n *yaml.Node, index int, sc Scenario, captured map[string]
 func (l *loader) request(n *yaml.Node, sc Scenario) RequestSpec {
 	var r RequestSpec
 	f, _ := l.fields(n, "request", requestKeys)
-	if f["style"] != nil {
-		st, err := signature.ParseStyle(l.str(f["style"], "style"))
+	if v := l.str(f["style"], "style"); scalar(f["style"]) {
+		st, err := signature.ParseStyle(v)
 		if err != nil {
 			l.addf(f["style"], "request.style: %v", err)
 		}
@@ -391,7 +409,7 @@ func (l *loader) request(n *yaml.Node, sc Scenario) RequestSpec {
 	r.Method = strings.ToUpper(l.str(f["method"], "method"))
 	r.Action = l.str(f["action"], "action")
 	r.Path = l.str(f["path"], "path")
-	if f["path"] != nil && !strings.HasPrefix(r.Path, "/") {
+	if scalar(f["path"]) && !strings.HasPrefix(r.Path, "/") {
 		l.addf(f["path"], "path %q must start with /", r.Path)
 	}
 	r.Params = l.kvs(f["params"], "params")
@@ -431,7 +449,7 @@ func (l *loader) sign(n *yaml.Node, captured map[string]bool) SignSpec {
 		}
 	}
 	s.Nonce = l.str(f["nonce"], "nonce")
-	if f["nonce"] != nil {
+	if scalar(f["nonce"]) {
 		switch {
 		case !noncePattern.MatchString(s.Nonce):
 			l.addf(f["nonce"], "nonce %q is not valid: use fresh, empty, uuid, literal:<value> or reuse:<capture name>", s.Nonce)
@@ -474,7 +492,7 @@ func (l *loader) tamper(n *yaml.Node) TamperSpec {
 	t.Method = strings.ToUpper(l.str(f["method"], "tamper.method"))
 	t.Resign = l.boolean(f["resign"], "resign")
 	t.Authorization = l.str(f["authorization"], "tamper.authorization")
-	if f["authorization"] != nil && t.Authorization == "" {
+	if scalar(f["authorization"]) && t.Authorization == "" {
 		l.addf(f["authorization"], "tamper.authorization is a template for the whole header (e.g. \"ACS3-HMAC-SHA256 Credential=,SignedHeaders={signed_headers},Signature={signature}\"): it cannot be empty")
 	}
 	return t
@@ -489,7 +507,10 @@ func (l *loader) expect(n *yaml.Node, st Step) Expect {
 			nodes = s.Content
 		}
 		for _, c := range nodes {
-			v := l.integer(c, "status")
+			v, ok := l.integer(c, "status")
+			if !ok {
+				continue
+			}
 			if v < 100 || v > 599 {
 				l.addf(c, "status %d is not an HTTP status (100 to 599)", v)
 			}
@@ -527,49 +548,83 @@ func (l *loader) expect(n *yaml.Node, st Step) Expect {
 		l.addf(f["echo_string_to_sign"], "echo_string_to_sign needs an error: add `code: [SignatureDoesNotMatch, IncompleteSignature]`")
 	}
 	if s := f["successes"]; s != nil {
-		v := l.integer(s, "successes")
+		v, ok := l.integer(s, "successes")
 		e.Successes = &v
-		if st.Copies < 2 {
+		switch {
+		case !ok:
+		case st.Copies < 2:
 			l.addf(s, "successes counts concurrent copies: add `copies: N` (N ≥ 2) to the step")
-		} else if v > st.Copies {
+		case v > st.Copies:
 			l.addf(s, "successes %d is more than the %d copies sent", v, st.Copies)
 		}
 	}
 	return e
 }
 
-// nearest returns the valid word closest to s, if close enough to be a typo.
+// nearest returns the valid word closest to s by Damerau–Levenshtein
+// distance (a transposition such as "stpes" for "steps" is one edit),
+// compared without case, when it is close enough to be a typo: at most one
+// edit for a short word, two for a longer one. Ties go to the word listed
+// first.
 func nearest(s string, valid []string) string {
-	best, bestD := "", 3
+	best, bestD := "", -1
+	ls := strings.ToLower(s)
 	for _, v := range valid {
 		if v == "" {
 			continue
 		}
-		if d := editDistance(strings.ToLower(s), strings.ToLower(v)); d < bestD {
+		d := damerauLevenshtein(ls, strings.ToLower(v))
+		limit := 2
+		if len([]rune(v)) <= 4 {
+			limit = 1
+		}
+		if d <= limit && (bestD < 0 || d < bestD) {
 			best, bestD = v, d
 		}
 	}
 	return best
 }
 
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// damerauLevenshtein is the edit distance of a and b counting insertions,
+// deletions, substitutions and transpositions of adjacent characters, with
+// no restriction on editing a substring twice (the Lowrance–Wagner
+// algorithm), over runes.
+func damerauLevenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	n, m := len(ra), len(rb)
+	inf := n + m
+	// d is (n+2)×(m+2); row and column 0 hold inf, row and column 1 the
+	// distances from the empty string.
+	d := make([][]int, n+2)
+	for i := range d {
+		d[i] = make([]int, m+2)
 	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
+	d[0][0] = inf
+	for i := 0; i <= n; i++ {
+		d[i+1][0], d[i+1][1] = inf, i
+	}
+	for j := 0; j <= m; j++ {
+		d[0][j+1], d[1][j+1] = inf, j
+	}
+	last := map[rune]int{} // the last row where each rune of a was seen
+	for i := 1; i <= n; i++ {
+		db := 0 // the last column in this row where a[i-1] matched
+		for j := 1; j <= m; j++ {
+			i1, j1 := last[rb[j-1]], db
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost, db = 0, j
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+			d[i+1][j+1] = min(
+				d[i][j]+cost, // substitution or match
+				d[i+1][j]+1,  // insertion
+				d[i][j+1]+1,  // deletion
+				d[i1][j1]+(i-i1-1)+1+(j-j1-1), // transposition
+			)
 		}
-		prev, cur = cur, prev
+		last[ra[i-1]] = i
 	}
-	return prev[len(b)]
+	return d[n+1][m+1]
 }
 
 // LoadFS loads every *.yaml and *.yml file of fsys (recursively) in name

@@ -49,6 +49,64 @@ func TestLoaderNamesFileLineColumnAndFix(t *testing.T) {
 	}
 }
 
+// TestLoaderOneErrorPerMistake: a mistake gets one problem naming the
+// nearest valid name at that place (Damerau–Levenshtein: a transposition
+// is one edit), never a second problem caused by the first.
+func TestLoaderOneErrorPerMistake(t *testing.T) {
+	t.Parallel()
+	const head = "scenarios:\n  - id: a/b\n    title: t\n    category: nonce\n"
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"transposed key", "scenarios:\n  - id: a/b\n    title: t\n    category: nonce\n    stpes: [{expect: {status: 200}}]\n",
+			`unknown key "stpes" in a scenario (did you mean "steps"?)`},
+		{"transposed category", "scenarios:\n  - id: a/b\n    title: t\n    category: nocne\n    steps: [{expect: {status: 200}}]\n",
+			`category "nocne" is not valid (did you mean "nonce"?)`},
+		{"copies not a number", head + "    steps:\n      - copies: many\n        expect: {status: 200}\n",
+			"x.yaml:6:17: copies must be a whole number, not the scalar \"many\""},
+		{"status not a number", head + "    steps:\n      - expect: {status: ok}\n",
+			"status must be a whole number"},
+		{"successes not a number", head + "    steps:\n      - copies: 2\n        expect: {successes: one}\n",
+			"successes must be a whole number"},
+		{"id not a string", "scenarios:\n  - id: [a]\n    title: t\n    category: nonce\n    steps: [{expect: {status: 200}}]\n",
+			"id must be a string, not a list"},
+		{"category not a string", "scenarios:\n  - id: a/b\n    title: t\n    category: {x: 1}\n    steps: [{expect: {status: 200}}]\n",
+			"category must be a string, not a mapping"},
+		{"style not a string", head + "    steps:\n      - request: {style: [rpc]}\n        expect: {status: 200}\n",
+			"style must be a string, not a list"},
+		{"nonce not a string", head + "    steps:\n      - sign: {nonce: [x]}\n        expect: {status: 200}\n",
+			"nonce must be a string, not a list"},
+		{"far typo gets no guess", head + "    steps:\n      - expect: {status: 200}\n        zzzzzz: 1\n",
+			`unknown key "zzzzzz" in step 1; valid keys`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseScenarios("x.yaml", []byte(tc.doc))
+			var le *LoadError
+			require.True(t, errors.As(err, &le), "a *LoadError, got %v", err)
+			require.Len(t, le.Problems, 1, "one problem per mistake, got: %v", err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestDamerauLevenshtein(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"", "abc", 3}, {"steps", "steps", 0}, {"stpes", "steps", 1}, {"stpes", "spec", 2},
+		{"ca", "abc", 2}, // unrestricted: ca → ac → abc (optimal string alignment says 3)
+		{"categroy", "category", 1}, {"kitten", "sitting", 3}, {"中文", "文中", 1},
+	} {
+		assert.Equal(t, tc.want, damerauLevenshtein(tc.a, tc.b), "distance(%q, %q)", tc.a, tc.b)
+	}
+	assert.Equal(t, "steps", nearest("stpes", scenarioKeys), "stpes is one transposition from steps, two edits from spec")
+	assert.Equal(t, "spec", nearest("spce", scenarioKeys))
+	assert.Equal(t, "", nearest("xyz", []string{"id"}), "nothing close enough")
+}
+
 func TestLoaderReportsEveryProblemAndCrossFileIDs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
