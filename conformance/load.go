@@ -53,13 +53,14 @@ func (e *LoadError) Error() string {
 // scenarios/schema.json lists the same keys; a test keeps them in step.
 var (
 	fileKeys     = []string{"scenarios"}
-	scenarioKeys = []string{"id", "title", "category", "spec", "styles", "products", "needs", "steps"}
+	scenarioKeys = []string{"id", "title", "category", "spec", "rules", "styles", "products", "needs", "steps"}
 	stepKeys     = []string{"name", "request", "sign", "tamper", "copies", "distinct_copies", "expect", "capture"}
 	requestKeys  = []string{"style", "method", "action", "path", "params", "form", "headers", "body", "format", "host", "version", "no_probe_params"}
 	signKeys     = []string{"secret", "key", "timestamp", "nonce", "omit", "set"}
 	timeKeys     = []string{"offset", "literal", "name", "form"}
 	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "authorization"}
-	expectKeys   = []string{"status", "code", "code_pattern", "message", "format", "xml_root", "envelope", "echo_string_to_sign", "successes"}
+	expectKeys   = []string{"rule", "status", "code", "code_pattern", "message", "format", "xml_root", "envelope", "echo_string_to_sign", "successes", "also"}
+	alsoKeys     = []string{"rule", "status", "code", "message"}
 	captureKeys  = []string{"nonce", "request_id"}
 )
 
@@ -68,7 +69,7 @@ var (
 func KnownKeys() map[string][]string {
 	return map[string][]string{
 		"file": fileKeys, "scenario": scenarioKeys, "step": stepKeys, "request": requestKeys, "sign": signKeys,
-		"timestamp": timeKeys, "tamper": tamperKeys, "expect": expectKeys, "capture": captureKeys,
+		"timestamp": timeKeys, "tamper": tamperKeys, "expect": expectKeys, "also": alsoKeys, "capture": captureKeys,
 	}
 }
 
@@ -78,7 +79,7 @@ var (
 	needsValues   = []string{"inactive-key", "second-key", "throttled-key"}
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
 	noncePattern  = regexp.MustCompile(`^(fresh|empty|uuid|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
-	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601"}
+	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601", "ampm"}
 	yamlLineError = regexp.MustCompile(`line (\d+)`)
 )
 
@@ -210,6 +211,20 @@ func (l *loader) strs(n *yaml.Node, what string) []string {
 	return out
 }
 
+// styles reads a style or a list of styles.
+func (l *loader) styles(n *yaml.Node) []signature.Style {
+	var out []signature.Style
+	for _, st := range l.strs(n, "styles") {
+		style, err := signature.ParseStyle(st)
+		if err != nil {
+			l.addf(n, "styles: %v", err)
+			continue
+		}
+		out = append(out, style)
+	}
+	return out
+}
+
 // kvs reads a mapping of names to scalar values, keeping its order.
 func (l *loader) kvs(n *yaml.Node, what string) []KV {
 	if n == nil {
@@ -266,20 +281,10 @@ func ParseScenarios(name string, data []byte) ([]Scenario, error) {
 }
 
 func (l *loader) parse(data []byte) []Scenario {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		l.problems = append(l.problems, Problem{l.file, line, 1, fmt.Sprintf("not valid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))})
+	root := l.document(data, "scenarios", "a list of scenarios")
+	if root == nil {
 		return nil
 	}
-	if len(doc.Content) == 0 {
-		l.addf(&doc, "the file is empty: it must hold `scenarios:` with a list of scenarios")
-		return nil
-	}
-	root := doc.Content[0]
 	f, typo := l.fields(root, "the file", fileKeys)
 	list := f["scenarios"]
 	if list == nil && typo["scenarios"] {
@@ -323,19 +328,14 @@ func (l *loader) scenario(n *yaml.Node) Scenario {
 		l.oneOf(f["category"], "category", s.Category, Categories)
 	}
 	s.Spec = l.str(f["spec"], "spec")
-	for _, st := range l.strs(f["styles"], "styles") {
-		style, err := signature.ParseStyle(st)
-		if err != nil {
-			l.addf(f["styles"], "styles: %v", err)
-			continue
-		}
-		s.Styles = append(s.Styles, style)
-	}
+	s.Rules = l.ruleRefs(f["rules"])
+	s.Styles = l.styles(f["styles"])
 	s.Products = l.strs(f["products"], "products")
 	s.Needs = l.strs(f["needs"], "needs")
 	for _, need := range s.Needs {
 		l.oneOf(f["needs"], "needs", need, needsValues)
 	}
+	l.rulesCoverStyles(f["rules"], s)
 	steps := f["steps"]
 	switch {
 	case steps == nil && typo["steps"]:
@@ -377,7 +377,7 @@ func (l *loader) step(n *yaml.Node, index int, sc Scenario, captured map[string]
 	}
 	switch {
 	case f["expect"] != nil:
-		st.Expect = l.expect(f["expect"], st)
+		st.Expect = l.expect(f["expect"], st, sc)
 	case !typo["expect"]:
 		l.addf(n, "step %d has no `expect:`: say what the answer must be (e.g. `expect: {code: SignatureDoesNotMatch}`)", index)
 	}
@@ -498,25 +498,11 @@ func (l *loader) tamper(n *yaml.Node) TamperSpec {
 	return t
 }
 
-func (l *loader) expect(n *yaml.Node, st Step) Expect {
+func (l *loader) expect(n *yaml.Node, st Step, sc Scenario) Expect {
 	var e Expect
 	f, _ := l.fields(n, "expect", expectKeys)
-	if s := f["status"]; s != nil {
-		nodes := []*yaml.Node{s}
-		if s.Kind == yaml.SequenceNode {
-			nodes = s.Content
-		}
-		for _, c := range nodes {
-			v, ok := l.integer(c, "status")
-			if !ok {
-				continue
-			}
-			if v < 100 || v > 599 {
-				l.addf(c, "status %d is not an HTTP status (100 to 599)", v)
-			}
-			e.Status = append(e.Status, v)
-		}
-	}
+	e.Rule = l.stepRule(f["rule"], "expect.rule", sc)
+	e.Status = l.statuses(f["status"])
 	e.Code = l.strs(f["code"], "code")
 	e.CodePattern = l.str(f["code_pattern"], "code_pattern")
 	if f["code"] != nil && f["code_pattern"] != nil {
@@ -547,6 +533,9 @@ func (l *loader) expect(n *yaml.Node, st Step) Expect {
 	if e.EchoStringToSign && len(e.Code) == 0 && e.CodePattern == "" {
 		l.addf(f["echo_string_to_sign"], "echo_string_to_sign needs an error: add `code: [SignatureDoesNotMatch, IncompleteSignature]`")
 	}
+	if a := f["also"]; a != nil {
+		e.Also = l.also(a, sc)
+	}
 	if s := f["successes"]; s != nil {
 		v, ok := l.integer(s, "successes")
 		e.Successes = &v
@@ -559,6 +548,114 @@ func (l *loader) expect(n *yaml.Node, st Step) Expect {
 		}
 	}
 	return e
+}
+
+// statuses reads one HTTP status or a list of them.
+func (l *loader) statuses(s *yaml.Node) []int {
+	if s == nil {
+		return nil
+	}
+	nodes := []*yaml.Node{s}
+	if s.Kind == yaml.SequenceNode {
+		nodes = s.Content
+	}
+	var out []int
+	for _, c := range nodes {
+		v, ok := l.integer(c, "status")
+		if !ok {
+			continue
+		}
+		if v < 100 || v > 599 {
+			l.addf(c, "status %d is not an HTTP status (100 to 599)", v)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// also reads a graded expectation: what the answer should also be, judged
+// by a rule of its own (a `should` or `may` rule, typically) once the
+// step's main expectation holds.
+func (l *loader) also(n *yaml.Node, sc Scenario) *Expect {
+	f, typo := l.fields(n, "expect.also", alsoKeys)
+	a := &Expect{Rule: l.stepRule(f["rule"], "expect.also.rule", sc)}
+	if f["rule"] == nil && !typo["rule"] {
+		l.addf(n, "expect.also needs the `rule:` its failure breaks (one of the scenario's rules)")
+	}
+	a.Status = l.statuses(f["status"])
+	a.Code = l.strs(f["code"], "expect.also.code")
+	a.Message = l.str(f["message"], "expect.also.message")
+	if a.Message != "" {
+		if _, err := regexp.Compile(a.Message); err != nil {
+			l.addf(f["message"], "expect.also.message is not a regular expression: %v", err)
+		}
+	}
+	if len(a.Status) == 0 && len(a.Code) == 0 && a.Message == "" {
+		l.addf(n, "expect.also says nothing: give a status, a code or a message")
+	}
+	return a
+}
+
+// ruleRefs reads a scenario's rules: ids of the built-in rule table.
+func (l *loader) ruleRefs(n *yaml.Node) []string {
+	ids := l.strs(n, "rules")
+	if len(ids) == 0 {
+		return nil
+	}
+	rs, err := BuiltinRules()
+	if err != nil {
+		l.addf(n, "the built-in rules do not load: %v", err)
+		return ids
+	}
+	for _, id := range ids {
+		if rs.Get(id) == nil {
+			hint := ""
+			if s := nearest(id, rs.IDs()); s != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			l.addf(n, "rule %q is not in the rule table%s: see `acsharness conform --list --rules`", id, hint)
+		}
+	}
+	return ids
+}
+
+// rulesCoverStyles checks that each style a scenario runs in has a rule of
+// its list that applies to it: a failure there must name a rule.
+func (l *loader) rulesCoverStyles(n *yaml.Node, s Scenario) {
+	rs, err := BuiltinRules()
+	if err != nil || len(s.Rules) == 0 {
+		return
+	}
+	styles := s.Styles
+	if len(styles) == 0 {
+		styles = signature.Styles
+	}
+	var uncovered []string
+	for _, st := range styles {
+		covered := false
+		for _, id := range s.Rules {
+			if r := rs.Get(id); r == nil || r.AppliesTo(st) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			uncovered = append(uncovered, string(st))
+		}
+	}
+	if len(uncovered) > 0 {
+		l.addf(n, "none of the rules of scenario %s applies to %s requests: add one that does, or narrow `styles:`", s.ID, strings.Join(uncovered, " and "))
+	}
+}
+
+// stepRule reads the rule a step's expectation (or its `also`) is judged
+// by: one of the scenario's rules.
+func (l *loader) stepRule(n *yaml.Node, what string, sc Scenario) string {
+	id := l.str(n, what)
+	if scalar(n) && !slices.Contains(sc.Rules, id) {
+		l.addf(n, "%s %q is not among the scenario's rules %v: add it to `rules:`", what, id, sc.Rules)
+	}
+	return id
 }
 
 // nearest returns the valid word closest to s by Damerau–Levenshtein
@@ -669,6 +766,9 @@ func LoadPaths(paths []string, products []string) ([]Scenario, error) {
 			if err != nil {
 				return nil, err
 			}
+			if ruleFile(b) {
+				return nil, &LoadError{Problems: []Problem{{p, 1, 1, "this is a rules file (its only key is `rules`), not scenarios: scenarios name rules with `rules:`, the rule table is built in"}}}
+			}
 			files = append(files, namedData{p, b})
 			continue
 		}
@@ -703,6 +803,9 @@ func loadAll(files []namedData, products []string) ([]Scenario, error) {
 	var all []Scenario
 	var problems []Problem
 	for _, f := range files {
+		if ruleFile(f.data) {
+			continue // scenarios/rules.yaml beside the scenario files
+		}
 		l := &loader{file: f.name}
 		all = append(all, l.parse(f.data)...)
 		problems = append(problems, l.problems...)

@@ -82,12 +82,19 @@ func TestLoaderOneErrorPerMistake(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := ParseScenarios("x.yaml", []byte(tc.doc))
-			var le *LoadError
-			require.True(t, errors.As(err, &le), "a *LoadError, got %v", err)
-			require.Len(t, le.Problems, 1, "one problem per mistake, got: %v", err)
-			assert.Contains(t, err.Error(), tc.want)
+			requireOneProblem(t, err, tc.want)
 		})
 	}
+}
+
+// requireOneProblem checks that err is a *LoadError of exactly one problem
+// saying want.
+func requireOneProblem(t *testing.T, err error, want string) {
+	t.Helper()
+	var le *LoadError
+	require.True(t, errors.As(err, &le), "a *LoadError, got %v", err)
+	require.Len(t, le.Problems, 1, "one problem per mistake, got: %v", err)
+	assert.Contains(t, err.Error(), want)
 }
 
 func TestDamerauLevenshtein(t *testing.T) {

@@ -18,8 +18,12 @@ type Scenario struct {
 	ID       string
 	Title    string
 	Category string
-	// Spec points at the rule checked ("pop-spec §4").
+	// Spec points at the section of the spec checked ("pop-spec §4").
 	Spec string
+	// Rules are the ids of the rules the scenario checks (scenarios/rules.yaml).
+	// A failure of a step's expectation names the step's Expect.Rule, or
+	// the first of these that applies to the case's style.
+	Rules []string
 	// Styles the scenario applies to; empty means all three.
 	Styles []signature.Style
 	// Products the scenario applies to, by code; empty means every profile.
@@ -109,8 +113,9 @@ type TimeSpec struct {
 	// Form writes the (offset) time in another form than the style's own
 	// (ISO 8601 UTC "…Z"; ROA: RFC 1123 GMT): "fraction" (ISO 8601 UTC with
 	// milliseconds), "offset" (ISO 8601 of the same instant at +08:00),
-	// "zoneless" (ISO 8601 UTC wall time without a zone) or "iso8601" (the
-	// RPC/V3 form, for a ROA Date).
+	// "zoneless" (ISO 8601 UTC wall time without a zone), "iso8601" (the
+	// RPC/V3 form, for a ROA Date) or "ampm" (a ROA Date on a 12-hour
+	// clock, "… 01:41:59 PM GMT").
 	Form string
 }
 
@@ -138,6 +143,9 @@ type TamperSpec struct {
 
 // Expect is what a step's answer must be.
 type Expect struct {
+	// Rule is the rule a failure of this expectation breaks; "" means the
+	// scenario's first rule that applies to the case's style.
+	Rule string
 	// Status lists the acceptable HTTP statuses; empty means 200 when no
 	// code is expected, else any 4xx.
 	Status []int
@@ -161,4 +169,7 @@ type Expect struct {
 	// Successes is, for copies, how many must succeed (the others must
 	// match Code).
 	Successes *int
+	// Also is a graded expectation (its Rule, Status, Code and Message),
+	// checked once this one holds: what the answer should or may also be.
+	Also *Expect
 }

@@ -19,17 +19,22 @@ import (
 // schemaDefs maps the loader's key tables to the schema's definitions.
 var schemaDefs = map[string]string{
 	"file": "", "scenario": "scenario", "step": "step", "request": "request", "sign": "sign",
-	"timestamp": "sign.timestamp", "tamper": "tamper", "expect": "expect", "capture": "step.capture",
+	"timestamp": "sign.timestamp", "tamper": "tamper", "expect": "expect", "also": "expect.also", "capture": "step.capture",
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(scenarios.Schema))
-	require.NoError(t, err, "scenarios/schema.json is valid JSON")
+	return compile(t, "schema.json", scenarios.Schema)
+}
+
+func compile(t *testing.T, name string, b []byte) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	require.NoError(t, err, "scenarios/%s is valid JSON", name)
 	c := jsonschema.NewCompiler()
-	require.NoError(t, c.AddResource("schema.json", doc))
-	sch, err := c.Compile("schema.json")
-	require.NoError(t, err, "scenarios/schema.json is a valid JSON Schema")
+	require.NoError(t, c.AddResource(name, doc))
+	sch, err := c.Compile(name)
+	require.NoError(t, err, "scenarios/%s is a valid JSON Schema", name)
 	return sch
 }
 
@@ -50,8 +55,20 @@ func yamlToJSON(t *testing.T, b []byte) any {
 // object of the format accepts exactly the keys the loader knows.
 func TestSchemaKeysMatchLoader(t *testing.T) {
 	t.Parallel()
+	schemaKeysMatch(t, scenarios.Schema, KnownKeys(), schemaDefs)
+}
+
+// TestRulesSchemaKeysMatchLoader keeps rules.schema.json in step with the
+// rules loader.
+func TestRulesSchemaKeysMatchLoader(t *testing.T) {
+	t.Parallel()
+	schemaKeysMatch(t, scenarios.RulesSchema, RuleKeys(), map[string]string{"file": "", "rule": "rule"})
+}
+
+func schemaKeysMatch(t *testing.T, schema []byte, known map[string][]string, mapping map[string]string) {
+	t.Helper()
 	var raw map[string]any
-	require.NoError(t, json.Unmarshal(scenarios.Schema, &raw))
+	require.NoError(t, json.Unmarshal(schema, &raw))
 	defs := raw["$defs"].(map[string]any)
 	props := func(path string) []string {
 		var node map[string]any
@@ -72,8 +89,8 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 		sort.Strings(keys)
 		return keys
 	}
-	for name, keys := range KnownKeys() {
-		path, ok := schemaDefs[name]
+	for name, keys := range known {
+		path, ok := mapping[name]
 		require.True(t, ok, "loader table %q has no schema definition mapped", name)
 		want := append([]string(nil), keys...)
 		sort.Strings(want)
@@ -90,6 +107,9 @@ func TestBuiltinSuiteValidatesAgainstSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
 	for _, name := range names {
+		if name == "rules.yaml" {
+			continue
+		}
 		b, err := fs.ReadFile(scenarios.FS, name)
 		require.NoError(t, err)
 		assert.NoError(t, sch.Validate(yamlToJSON(t, b)), "%s must validate against scenarios/schema.json", name)
@@ -116,6 +136,40 @@ func TestSchemaAndLoaderRejectTheSame(t *testing.T) {
 			t.Parallel()
 			assert.Error(t, sch.Validate(yamlToJSON(t, []byte(tc.doc))), "the schema must reject it")
 			_, err := ParseScenarios("x.yaml", []byte(tc.doc))
+			require.Error(t, err, "the loader must reject it")
+			assert.Contains(t, err.Error(), tc.loaderSays)
+		})
+	}
+}
+
+// TestBuiltinRulesValidateAgainstSchema checks scenarios/rules.yaml against
+// rules.schema.json.
+func TestBuiltinRulesValidateAgainstSchema(t *testing.T) {
+	t.Parallel()
+	sch := compile(t, "rules.schema.json", scenarios.RulesSchema)
+	assert.NoError(t, sch.Validate(yamlToJSON(t, scenarios.Rules)), "rules.yaml must validate against scenarios/rules.schema.json")
+}
+
+// TestRulesSchemaAndLoaderRejectTheSame: rules documents both refuse, for
+// the same reason.
+func TestRulesSchemaAndLoaderRejectTheSame(t *testing.T) {
+	t.Parallel()
+	sch := compile(t, "rules.schema.json", scenarios.RulesSchema)
+	const ok = "    category: nonce\n    statement: s\n    sources: [x]\n"
+	for _, tc := range []struct {
+		name, doc, loaderSays string
+	}{
+		{"unknown key", "rules:\n  - id: a.b\n    level: must\n" + ok + "    levle: must\n", `unknown key "levle" in a rule (did you mean "level"?)`},
+		{"bad level", "rules:\n  - id: a.b\n    level: maybe\n" + ok, `level "maybe" is not valid`},
+		{"bad id", "rules:\n  - id: A\n    level: must\n" + ok, "must be dotted lowercase words"},
+		{"no sources", "rules:\n  - id: a.b\n    level: must\n    category: nonce\n    statement: s\n", "has no sources"},
+		{"status without codes", "rules:\n  - id: a.b\n    level: must\n" + ok + "    status: 400\n", "gives a status or messages but no codes"},
+		{"bad check", "rules:\n  - id: a.b\n    level: must\n" + ok + "    check: sometimes\n", `check "sometimes" is not valid`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Error(t, sch.Validate(yamlToJSON(t, []byte(tc.doc))), "the schema must reject it")
+			_, err := ParseRules("r.yaml", []byte(tc.doc))
 			require.Error(t, err, "the loader must reject it")
 			assert.Contains(t, err.Error(), tc.loaderSays)
 		})

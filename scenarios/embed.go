@@ -1,11 +1,13 @@
 // Package scenarios holds the built-in conformance suite, one YAML file per
-// category, embedded in the binary. The format is described by schema.json
-// (JSON Schema, for editors) and loaded strictly by package conformance.
+// category, and the rules they check (rules.yaml), embedded in the binary.
+// The formats are described by schema.json and rules.schema.json (JSON
+// Schema, for editors) and loaded strictly by package conformance.
 package scenarios
 
 import "embed"
 
-// FS holds the built-in scenario files.
+// FS holds the built-in scenario files and the rules file; the scenario
+// loaders skip the rules file (its only key is `rules`).
 //
 //go:embed *.yaml
 var FS embed.FS
@@ -16,3 +18,14 @@ var FS embed.FS
 //
 //go:embed schema.json
 var Schema []byte
+
+// Rules is rules.yaml: every rule of the protocol a client can observe,
+// its level and sources.
+//
+//go:embed rules.yaml
+var Rules []byte
+
+// RulesSchema is the JSON Schema of rules.yaml.
+//
+//go:embed rules.schema.json
+var RulesSchema []byte
