@@ -106,10 +106,9 @@ type reply struct {
 	product   string // the product in Recommend links ("OnsMqtt")
 
 	// Set only by faults of the self-test.
-	headerID        string // x-acs-request-id when it must differ from requestID
-	dropField       string // an envelope field to leave out
-	jsonContentType string // a Content-Type to answer JSON with
-	xmlRoot         string // a success XML root to use instead of <{Action}Response>
+	headerID string         // x-acs-request-id when it must differ from requestID
+	xmlRoot  string         // a success XML root to use instead of <{Action}Response>
+	fault    *envelopeFault // the faults that change headers and bodies
 }
 
 func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
@@ -127,17 +126,18 @@ func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
 	h[HeaderTraceID] = v[2:3:3]
 	h["Access-Control-Allow-Origin"] = v[3:4:4]
 	h["Content-Length"] = v[4:5:5]
-}
-
-func (rp *reply) jsonType() string {
-	if rp.jsonContentType != "" {
-		return rp.jsonContentType
+	if rp.fault != nil {
+		rp.fault.headers(h)
 	}
-	return ContentTypeJSON
 }
 
-// recommend is the troubleshooting link of an error (pop-spec §5).
+// recommend is the troubleshooting link of an error (pop-spec §5); with no
+// product known, the product-less form of pop-spec §9 F12, never an empty
+// product=.
 func (rp *reply) recommend(code string) string {
+	if rp.product == "" {
+		return "https://api.aliyun.com/troubleshoot?q=" + code
+	}
 	return "https://api.aliyun.com/troubleshoot?q=" + code + "&product=" + rp.product + "&requestId=" + rp.requestID
 }
 
@@ -146,7 +146,7 @@ func (rp *reply) writeError(w http.ResponseWriter, e *apiError) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
-	ct := rp.jsonType()
+	ct := ContentTypeJSON
 	if rp.format == FormatXML {
 		ct = ContentTypeXML
 		// The real gateway writes single quotes in the prolog (pop-spec §7.11).
@@ -161,8 +161,8 @@ func (rp *reply) writeError(w http.ResponseWriter, e *apiError) {
 		buf.Truncate(buf.Len() - 1) // Encode's newline
 	}
 	out := buf.Bytes()
-	if rp.dropField != "" {
-		out = dropEnvelopeField(out, rp.format, rp.dropField)
+	if rp.fault != nil {
+		ct, out = rp.fault.contentType(ct, true), rp.fault.errorBody(out, rp, e)
 	}
 	rp.headers(w, ct, len(out))
 	w.WriteHeader(e.Status)
@@ -178,7 +178,7 @@ func (rp *reply) writeSuccess(w http.ResponseWriter, action string, body any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
-	ct := rp.jsonType()
+	ct := ContentTypeJSON
 	if rp.format == FormatXML {
 		ct = ContentTypeXML
 		buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
@@ -195,28 +195,10 @@ func (rp *reply) writeSuccess(w http.ResponseWriter, action string, body any) {
 		}
 		buf.Truncate(buf.Len() - 1)
 	}
+	if rp.fault != nil {
+		ct = rp.fault.contentType(ct, false)
+	}
 	rp.headers(w, ct, buf.Len())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// dropEnvelopeField removes one field from an encoded error body: the
-// "drops a field from the envelope" fault of the self-test.
-func dropEnvelopeField(b []byte, format, field string) []byte {
-	if format == FormatXML {
-		var start, end []byte
-		start, end = []byte("<"+field+">"), []byte("</"+field+">")
-		i, j := bytes.Index(b, start), bytes.Index(b, end)
-		if i < 0 || j < i {
-			return b
-		}
-		return append(append([]byte(nil), b[:i]...), b[j+len(end):]...)
-	}
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
-		return b
-	}
-	delete(m, field)
-	out, _ := json.Marshal(m)
-	return out
 }

@@ -42,6 +42,8 @@ type Gateway struct {
 	faultMu      sync.Mutex
 	perKeyNonces map[string]bool // the per-key-nonces fault's store
 	fixedReqID   string          // the repeated-request-id fault's one ID
+	lru          [64]string      // the nonce-lru fault's ring of nonces
+	lruNext      int
 }
 
 // New builds a gateway from cfg, filling its defaults. An invalid setting is
@@ -147,44 +149,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
-	if g.faults.has(FaultErrorsAs200) {
-		e = &apiError{http.StatusOK, e.Code, e.Message}
-	}
-	if g.faults.has(FaultNoStringToSign) {
-		if i := strings.Index(e.Message, StringToSignMarker); i >= 0 {
-			e = &apiError{e.Status, e.Code, strings.TrimSpace(e.Message[:i])}
-		}
+	if g.faults.any {
+		e = g.faultyError(c, e)
 	}
 	c.rp.writeError(w, e)
-}
-
-func (g *Gateway) applyEnvelopeFaults(c *call) {
-	if !g.faults.any {
-		return
-	}
-	switch {
-	case g.faults.has(FaultRepeatedRequestID):
-		c.rp.requestID = g.fixedReqID
-	case g.faults.has(FaultLowercaseRequestID):
-		c.rp.requestID = strings.ToLower(c.rp.requestID)
-	}
-	c.rp.headerID = c.rp.requestID
-	if g.faults.has(FaultRequestIDHeader) {
-		c.rp.headerID = newRequestID()
-	}
-	if g.faults.has(FaultDropRecommend) {
-		c.rp.dropField = "Recommend"
-	} else if g.faults.has(FaultDropHostID) {
-		c.rp.dropField = "HostId"
-	}
-	c.rp.jsonContentType = ""
-	if g.faults.has(FaultContentType) {
-		c.rp.jsonContentType = "application/json"
-	}
-	c.rp.xmlRoot = ""
-	if g.faults.has(FaultXMLRoot) {
-		c.rp.xmlRoot = "Response"
-	}
 }
 
 // serve runs the checks of pop-spec §4.2 in order and the action.
@@ -217,7 +185,6 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 		// An error raised before Format or Accept is read answers in the
 		// product's default (pop-spec §5); each style refines it.
 		c.rp.format = g.cfg.defaultFormat(c.prod)
-		g.formatFault(c)
 	}
 	// Step 2: the style, from the Authorization header.
 	auth := r.Header.Get(signature.HeaderAuthorization)
@@ -258,7 +225,7 @@ func (g *Gateway) resolveHost(c *call) *apiError {
 		g.setProduct(c, g.profile(p.Code))
 		return nil
 	}
-	if isLocalHost(c.r.Host) {
+	if isLocalHost(c.r.Host) || g.faults.has(FaultAnyHost) {
 		return nil
 	}
 	return errInvalidProduct
@@ -324,7 +291,7 @@ func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiE
 		g.setProduct(c, g.profile(p.Code))
 		return nil
 	}
-	if version != c.prod.Version && !anyVersion {
+	if version != c.prod.Version && !anyVersion && !g.faults.has(FaultAnyVersion) {
 		return errInvalidVersion
 	}
 	return nil
@@ -343,6 +310,9 @@ func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params
 		dst = make(signature.Params, 0, min(strings.Count(raw, "&")+1, g.cfg.MaxParams+1))
 	}
 	p, err := signature.ParseQuery(dst, raw)
+	if e := g.malformedFault(err); e != nil {
+		return nil, e
+	}
 	if err != nil {
 		return nil, errf(http.StatusBadRequest, CodeIncompleteSignature,
 			"The request signature does not conform to Aliyun standards. The query or form body holds an %v.", err)
@@ -434,8 +404,8 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 	}
 	key, ok := g.keys[akID]
 	if !ok {
-		if g.faults.has(FaultNotFoundAs400) {
-			return &apiError{http.StatusBadRequest, CodeKeyNotFound, msgKeyNotFound}
+		if g.faults.any {
+			return g.unknownKeyFault(c)
 		}
 		return errKeyNotFound
 	}
@@ -461,7 +431,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 			return err
 		}
 	}
-	if !g.limiter.allow(key) {
+	if !g.limiter.allow(key) && !g.faults.has(FaultNoThrottling) {
 		return errThrottled
 	}
 	return nil
@@ -476,7 +446,7 @@ func (g *Gateway) mismatch(c *call, sts string) *apiError {
 	case contentMD5Mismatch:
 		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified Content-MD5 does not match the request body."}
 	}
-	if c.style == signature.V3 && g.cfg.MismatchCode == CodeSignatureDoesNotMatch {
+	if c.style == signature.V3 && g.cfg.MismatchCode == CodeSignatureDoesNotMatch && !g.faults.has(FaultV3MismatchRPCForm) {
 		return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatchV3 + sts + "]"}
 	}
 	if g.cfg.MismatchCode == CodeIncompleteSignature {
@@ -527,7 +497,7 @@ func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	if err != nil || g.faults.has(FaultNoFraction) && strings.Contains(s, ".") {
 		return time.Time{}, false
 	}
 	if !strings.HasSuffix(s, "Z") && !g.cfg.TimestampOffsets {
@@ -545,6 +515,9 @@ func (g *Gateway) checkNonce(c *call, nonce string) *apiError {
 	}
 	if nonce == "" && !g.faults.has(FaultEmptyNonceOK) {
 		return errNonceUsed
+	}
+	if g.faults.has(FaultNonceLRU) {
+		return g.lruNonce(nonce, g.cfg.NonceRecord == RecordOnArrival)
 	}
 	if g.faults.has(FaultPerKeyNonces) {
 		g.faultMu.Lock()
@@ -572,6 +545,8 @@ func (g *Gateway) recordNonce(c *call, nonce string) *apiError {
 	switch {
 	case g.faults.has(FaultForgetNonces):
 		return nil
+	case g.faults.has(FaultNonceLRU):
+		return g.lruNonce(nonce, true)
 	case g.faults.has(FaultPerKeyNonces):
 		g.faultMu.Lock()
 		defer g.faultMu.Unlock()
@@ -610,6 +585,9 @@ func (g *Gateway) finish(w http.ResponseWriter, c *call, params signature.Params
 	a := c.action
 	if g.faults.has(FaultSkipBusinessCheck) {
 		a = &action{name: a.name, handle: a.handle}
+	}
+	if g.faults.has(FaultStrictParams) && (params.Has("RegionId") || params.Has("ResourceOwnerAccount") || params.Has("SignatureType")) {
+		return errInvalidParameter("RegionId")
 	}
 	out, err := c.backend.call(a, params, g.cfg.MissingParameterStyle)
 	if err != nil {
@@ -668,11 +646,10 @@ func (g *Gateway) bodyParams(c *call) *apiError {
 
 // acceptFormat picks the ROA/V3 response format from Accept (pop-spec §5).
 func (g *Gateway) acceptFormat(c *call) string {
-	if g.faults.has(FaultJSONForXML) {
-		return FormatJSON
-	}
 	accept := strings.ToLower(c.r.Header.Get(signature.HeaderAccept))
 	switch {
+	case (strings.Contains(accept, "application/xml") || strings.Contains(accept, "text/xml")) && g.faults.has(FaultJSONForXML):
+		return FormatJSON
 	case strings.Contains(accept, "application/xml") || strings.Contains(accept, "text/xml"):
 		return FormatXML
 	case strings.Contains(accept, "application/json"):
