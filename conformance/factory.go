@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/acsharness/acsharness/signature"
@@ -38,6 +39,13 @@ func NewStepFactory(c Case, opts Options) (*StepFactory, error) {
 	if opts.Now == nil {
 		r.opts.Now = time.Now
 	}
+	if opts.Rules == nil {
+		rules, err := BuiltinRules()
+		if err != nil {
+			return nil, err
+		}
+		r.opts.Rules = rules
+	}
 	if reason := r.skipReason(&c); reason != "" {
 		return nil, fmt.Errorf("scenario %s cannot run against this target: %s", s.ID, reason)
 	}
@@ -70,9 +78,10 @@ func (f *StepFactory) Build() (*signature.Signed, error) {
 	return s, err
 }
 
-// Judge reports whether an answer is what the step expects, and the error
-// code the answer carried. signed is the request answered, or nil for any
-// request of the step.
+// Judge reports whether an answer is what the step expects — no `must`
+// rule broken; warnings do not count under load — and the error code the
+// answer carried. signed is the request answered, or nil for any request
+// of the step.
 func (f *StepFactory) Judge(signed *signature.Signed, status int, header http.Header, body []byte) (bool, string) {
 	if signed == nil {
 		signed = f.ref
@@ -81,11 +90,12 @@ func (f *StepFactory) Judge(signed *signature.Signed, status int, header http.He
 	if err != nil {
 		return false, ""
 	}
-	chk := checker{c: &f.c, style: f.style, action: action, signed: signed, creds: f.r.opts.Credentials, noEcho: true}
+	chk := checker{c: &f.c, rules: f.r.opts.Rules, style: f.style, action: action, signed: signed, creds: f.r.opts.Credentials,
+		rule: f.r.stepRule(f.c.Scenario, f.step, f.style), noEcho: true}
 	if header == nil {
 		header = http.Header{}
 	}
-	_, _, failures, _ := chk.check(&f.judge, []exchange{{signed: signed, status: status, header: header, body: body}})
+	_, _, findings, _ := chk.check(&f.judge, []exchange{{signed: signed, status: status, header: header, body: body}})
 	env := parseEnvelope(header.Get("Content-Type"), body)
-	return len(failures) == 0, env.fields["Code"]
+	return !slices.ContainsFunc(findings, func(x Finding) bool { return x.Level == Must }), env.fields["Code"]
 }

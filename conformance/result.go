@@ -6,10 +6,35 @@ import (
 
 // Outcome of one case.
 const (
+	// Pass: every rule the case checks held (notes of `may` rules aside).
 	Pass = "pass"
+	// Warn: only `should` rules broke; a warning fails a run only under
+	// --strict, where the case is Fail instead.
+	Warn = "warn"
+	// Fail: a `must` rule broke (or, under --strict, a `should` one).
 	Fail = "fail"
+	// Skip: the case could not run against this target; the reason says why.
 	Skip = "skip"
 )
+
+// Finding is one way an answer departed from a rule.
+type Finding struct {
+	Rule  string `json:"rule"`
+	Level Level  `json:"level"`
+	// Step is the step (from 1) whose answer it concerns; 0 for a run-wide
+	// check.
+	Step    int    `json:"step"`
+	Message string `json:"message"`
+}
+
+// String is the finding as one line: "[rule level] message".
+func (f Finding) String() string {
+	rule := f.Rule
+	if rule == "" {
+		rule = "scenario"
+	}
+	return "[" + rule + " " + string(f.Level) + "] " + f.Message
+}
 
 // Report is the outcome of a conformance run: what reports render.
 type Report struct {
@@ -20,10 +45,12 @@ type Report struct {
 	Duration float64   `json:"duration_seconds"`
 	// ClockOffset is the target's clock minus ours, from its Date header;
 	// timestamps were shifted by it.
-	ClockOffset float64  `json:"clock_offset_seconds"`
-	Totals      Totals   `json:"totals"`
-	ByCategory  []Totals `json:"by_category"`
-	Results     []Result `json:"results"`
+	ClockOffset float64 `json:"clock_offset_seconds"`
+	// Strict means `should` findings failed their cases.
+	Strict     bool     `json:"strict"`
+	Totals     Totals   `json:"totals"`
+	ByCategory []Totals `json:"by_category"`
+	Results    []Result `json:"results"`
 }
 
 // Totals counts outcomes, overall or for one category.
@@ -31,6 +58,7 @@ type Totals struct {
 	Category string `json:"category,omitempty"`
 	Cases    int    `json:"cases"`
 	Pass     int    `json:"pass"`
+	Warn     int    `json:"warn"`
 	Fail     int    `json:"fail"`
 	Skip     int    `json:"skip"`
 }
@@ -39,21 +67,26 @@ type Totals struct {
 // one product.
 type Result struct {
 	// ID is "<scenario id>[<style>/<product>]".
-	ID         string  `json:"id"`
-	ScenarioID string  `json:"scenario"`
-	Title      string  `json:"title"`
-	Category   string  `json:"category"`
-	Style      string  `json:"style"`
-	Product    string  `json:"product"`
-	Spec       string  `json:"spec,omitempty"`
-	Status     string  `json:"status"`
-	Reason     string  `json:"reason,omitempty"`
-	Expected   string  `json:"expected,omitempty"`
-	Observed   string  `json:"observed,omitempty"`
-	Duration   float64 `json:"duration_seconds"`
+	ID         string `json:"id"`
+	ScenarioID string `json:"scenario"`
+	Title      string `json:"title"`
+	Category   string `json:"category"`
+	Style      string `json:"style"`
+	Product    string `json:"product"`
+	Spec       string `json:"spec,omitempty"`
+	// Rules are the rules the case checks.
+	Rules    []string `json:"rules,omitempty"`
+	Status   string   `json:"status"`
+	Reason   string   `json:"reason,omitempty"`
+	Expected string   `json:"expected,omitempty"`
+	Observed string   `json:"observed,omitempty"`
+	Duration float64  `json:"duration_seconds"`
 	// Mismatch, when the gateway echoed its string to sign and it differs
 	// from ours, shows both and where they part.
-	Mismatch *Mismatch   `json:"string_to_sign_mismatch,omitempty"`
+	Mismatch *Mismatch `json:"string_to_sign_mismatch,omitempty"`
+	// Findings are every departure from a rule, with its level: the
+	// failures, the warnings and the notes.
+	Findings []Finding   `json:"findings,omitempty"`
 	Steps    []StepTrace `json:"steps,omitempty"`
 	File     string      `json:"file,omitempty"`
 	Line     int         `json:"line,omitempty"`
@@ -116,6 +149,8 @@ func (r *Report) tally() {
 			switch res.Status {
 			case Pass:
 				x.Pass++
+			case Warn:
+				x.Warn++
 			case Fail:
 				x.Fail++
 			case Skip:

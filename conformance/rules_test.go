@@ -142,3 +142,20 @@ func TestRulesFileBesideScenarios(t *testing.T) {
 	_, err = LoadPaths([]string{filepath.Join(dir, "rules.yaml")}, nil)
 	assert.ErrorContains(t, err, "this is a rules file")
 }
+
+// TestCheckerRulesInTable keeps the checker's own rules and the rule table
+// in step: each rule the checker names exists, with the check it gets
+// (every answer or once per run), and each rule marked checked on every
+// answer or per run is one the checker applies.
+func TestCheckerRulesInTable(t *testing.T) {
+	t.Parallel()
+	rs := builtinRules(t)
+	for _, id := range checkerRules {
+		assert.NotNil(t, rs.Get(id), "the checker names rule %s: add it to scenarios/rules.yaml", id)
+	}
+	for _, r := range rs.List {
+		if r.Check != "" {
+			assert.Contains(t, checkerRules, r.ID, "rule %s says check: %s, but the checker does not apply it", r.ID, r.Check)
+		}
+	}
+}

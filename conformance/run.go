@@ -55,6 +55,18 @@ type Options struct {
 	OnSend func(Sent)
 	// OnResult is called as each case finishes, from any goroutine.
 	OnResult func(Result)
+	// Rules is the rule table the findings are graded by; nil means the
+	// built-in one (scenarios/rules.yaml).
+	Rules *Rules
+	// Strict fails a case on a `should` finding, not only on a `must` one.
+	Strict bool
+	// Long adds the replay-window check (pop-spec §4.1): a request stamped
+	// at the far edge of the skew window is replayed just before its time
+	// leaves the window on the other side, about twice Skew later.
+	Long bool
+	// Skew is the target's clock-skew window, for the replay-window check;
+	// 0 means the documented 15 minutes.
+	Skew time.Duration
 }
 
 // Sent describes one request sent, for OnSend.
@@ -90,6 +102,10 @@ func (e *UnreachableError) Error() string {
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// DefaultSkew is the documented clock-skew window, in both directions
+// (pop-spec §4.1).
+const DefaultSkew = 15 * time.Minute
 
 // Case is a scenario expanded to one style and one product.
 type Case struct {
@@ -172,6 +188,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Skew <= 0 {
+		opts.Skew = DefaultSkew
+	}
+	if opts.Rules == nil {
+		if opts.Rules, err = BuiltinRules(); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
@@ -188,6 +212,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	cases := Expand(opts.Scenarios, opts.Profiles, opts.Select)
 	results := make([]Result, len(cases))
+	var window chan Result
+	if opts.Long {
+		window = make(chan Result, 1)
+		go func() { window <- r.replayWindowCheck(ctx) }()
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range opts.Concurrency {
@@ -217,12 +246,18 @@ dispatch:
 	for j := dispatched; j < len(cases); j++ {
 		results[j] = r.skipped(&cases[j], "the run was interrupted")
 	}
+	if len(cases) > 0 && ctx.Err() == nil {
+		results = append(results, r.endOfRunCheck(ctx, start))
+	}
 	if len(cases) > 0 {
 		results = append(results, r.requestIDCheck())
 	}
+	if window != nil {
+		results = append(results, <-window)
+	}
 	rep := &Report{
 		Tool: "acsharness", Target: opts.Target, Products: ProductCodes(opts.Profiles), Started: start,
-		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Results: results,
+		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Strict: opts.Strict, Results: results,
 	}
 	rep.tally()
 	return rep, nil
@@ -238,7 +273,8 @@ type runner struct {
 	mu         sync.Mutex
 	requestIDs map[string]string // RequestId -> case that got it
 	duplicates []string
-	transport  int // responses seen
+	transport  int          // responses seen
+	early      []earlyNonce // nonces of valid requests accepted early in the run
 }
 
 // preflight checks that the target answers at all, and reads its clock
@@ -289,7 +325,7 @@ func (r *runner) skipped(c *Case, reason string) Result {
 func (r *runner) newResult(c *Case) Result {
 	s := c.Scenario
 	return Result{ID: c.ID, ScenarioID: s.ID, Title: s.Title, Category: s.Category, Style: string(c.Style),
-		Product: c.Profile.Product, Spec: s.Spec, File: s.File, Line: s.Line}
+		Product: c.Profile.Product, Spec: s.Spec, Rules: s.Rules, File: s.File, Line: s.Line}
 }
 
 // skipReason says why a case cannot run against this target, or "".
@@ -326,28 +362,74 @@ func (r *runner) runCase(ctx context.Context, c *Case) Result {
 	res := r.newResult(c)
 	start := time.Now()
 	captures := map[string]string{}
-	res.Status = Pass
 	for i := range c.Scenario.Steps {
 		st := &c.Scenario.Steps[i]
-		trace, exp, obs, failures, mm := r.runStep(ctx, c, i, st, captures)
-		trace.Failures = failures
+		trace, exp, obs, findings, mm := r.runStep(ctx, c, i, st, captures)
+		for j := range findings {
+			findings[j].Step = i + 1
+			trace.Failures = append(trace.Failures, findings[j].String())
+		}
 		res.Steps = append(res.Steps, trace)
+		res.Findings = append(res.Findings, findings...)
 		if mm != nil && res.Mismatch == nil {
 			res.Mismatch = mm
 		}
-		if len(failures) > 0 {
-			res.Status = Fail
-			res.Expected = exp
-			res.Observed = obs
-			res.Reason = fmt.Sprintf("step %d: %s", i+1, strings.Join(failures, "; "))
+		if len(findings) > 0 && res.Reason == "" || r.blocking(findings) {
+			res.Expected, res.Observed = exp, obs
+			res.Reason = fmt.Sprintf("step %d: %s", i+1, joinFindings(findings))
+		}
+		if r.blocking(findings) {
 			break
 		}
-		if i == len(c.Scenario.Steps)-1 {
+		if i == len(c.Scenario.Steps)-1 && res.Reason == "" {
 			res.Expected, res.Observed = exp, obs
 		}
 	}
+	res.Status = r.status(res.Findings)
+	if res.Status == Pass {
+		res.Reason = ""
+	}
 	res.Duration = time.Since(start).Seconds()
 	return res
+}
+
+// blocking reports whether findings fail a case: a `must` one, or a
+// `should` one under Strict.
+func (r *runner) blocking(fs []Finding) bool {
+	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Level == Must || f.Level == Should && r.opts.Strict })
+}
+
+// status grades a case by its findings.
+func (r *runner) status(fs []Finding) string {
+	switch {
+	case r.blocking(fs):
+		return Fail
+	case slices.ContainsFunc(fs, func(f Finding) bool { return f.Level == Should }):
+		return Warn
+	}
+	return Pass
+}
+
+func joinFindings(fs []Finding) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// stepRule is the rule a step's expectation is judged by: its own, or the
+// scenario's first rule that applies to the style ("" when it names none).
+func (r *runner) stepRule(s *Scenario, st *Step, style signature.Style) string {
+	if st.Expect.Rule != "" {
+		return st.Expect.Rule
+	}
+	for _, id := range s.Rules {
+		if rule := r.opts.Rules.Get(id); rule != nil && rule.AppliesTo(style) {
+			return id
+		}
+	}
+	return ""
 }
 
 // exchange is one request sent and its answer.
@@ -359,7 +441,7 @@ type exchange struct {
 	err    error
 }
 
-func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, captures map[string]string) (StepTrace, string, string, []string, *Mismatch) {
+func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, captures map[string]string) (StepTrace, string, string, []Finding, *Mismatch) {
 	style := c.Style
 	if st.Request.Style != "" {
 		style = st.Request.Style
@@ -367,7 +449,7 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 	creds, secret := r.credentials(st.Sign)
 	_, action, err := r.request(c.Profile, style, st)
 	if err != nil {
-		return StepTrace{Name: st.Name}, "", "", []string{err.Error()}, nil
+		return StepTrace{Name: st.Name}, "", "", []Finding{{Rule: r.stepRule(c.Scenario, st, style), Level: Must, Message: err.Error()}}, nil
 	}
 	batch := make([]*signature.Signed, max(st.Copies, 1))
 	for i := range batch {
@@ -377,7 +459,7 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 		}
 		s, sc, err := r.buildWith(c, style, st, captures, creds)
 		if err != nil {
-			return StepTrace{Name: st.Name}, "", "", []string{err.Error()}, nil
+			return StepTrace{Name: st.Name}, "", "", []Finding{{Rule: r.stepRule(c.Scenario, st, style), Level: Must, Message: err.Error()}}, nil
 		}
 		batch[i], creds = s, sc
 	}
@@ -401,12 +483,15 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 			trace.Statuses = append(trace.Statuses, a.status)
 		}
 	}
-	chk := checker{c: c, style: style, action: action, signed: signed, creds: creds}
+	chk := checker{c: c, rules: r.opts.Rules, style: style, action: action, signed: signed, creds: creds, rule: r.stepRule(c.Scenario, st, style)}
 	exp, obs, failures, mm := chk.check(st, answers)
 	for _, a := range answers {
 		if id := a.header.Get("X-Acs-Request-Id"); id != "" {
 			r.noteRequestID(id, c.ID)
 		}
+	}
+	if valid && len(batch) == 1 && first.err == nil && first.status == 200 && first.header.Get("X-Acs-Request-Id") != "" {
+		r.noteEarlyNonce(c, st, style, signed.Nonce)
 	}
 	if st.Capture != nil {
 		if name, ok := st.Capture["nonce"]; ok {
@@ -568,8 +653,11 @@ func (r *runner) request(p *Profile, style signature.Style, st *Step) (signature
 	if len(rs.Headers) > 0 || len(st.Sign.Set) > 0 && style != signature.RPC {
 		req.Header = http.Header{}
 	}
+	// A header value may name the request's action and version, as the
+	// SDKs' x-acs-action and x-acs-version do.
+	fill := strings.NewReplacer("{action}", req.Action, "{version}", req.Version)
 	for _, kv := range rs.Headers {
-		req.Header.Set(kv.Key, kv.Value)
+		req.Header.Set(kv.Key, fill.Replace(kv.Value))
 	}
 	switch rs.Format {
 	case "", "NONE":
@@ -604,6 +692,8 @@ func applyTime(req *signature.Request, style signature.Style, t TimeSpec, now ti
 		value = at.In(time.FixedZone("UTC+8", 8*3600)).Format(time.RFC3339)
 	case t.Form == "zoneless":
 		value = at.Format("2006-01-02T15:04:05")
+	case t.Form == "ampm":
+		value = at.Format("Mon, 02 Jan 2006 03:04:05 PM GMT")
 	case style == signature.ROA && t.Form == "":
 		value = string(signature.AppendDate(nil, at))
 	default:
@@ -808,7 +898,7 @@ func (r *runner) noteRequestID(id, caseID string) {
 func (r *runner) requestIDCheck() Result {
 	res := Result{ID: "envelope/request-id-unique[run]", ScenarioID: "envelope/request-id-unique", Category: "envelope",
 		Title: "Every response of the run carries its own RequestId", Style: "all", Product: "all", Spec: "pop-spec §5",
-		Expected: "every x-acs-request-id distinct"}
+		Rules: []string{ruleRequestIDUnique}, Expected: "every x-acs-request-id distinct"}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res.Observed = fmt.Sprintf("%d responses, %d distinct RequestIds", r.transport, len(r.requestIDs))
@@ -816,11 +906,18 @@ func (r *runner) requestIDCheck() Result {
 	case r.transport == 0:
 		res.Status, res.Reason = Skip, "no response carried x-acs-request-id"
 	case len(r.duplicates) > 0:
-		res.Status, res.Reason = Fail, "RequestId repeated: "+strings.Join(r.duplicates, ", ")
+		r.runFinding(&res, ruleRequestIDUnique, "RequestId repeated: "+strings.Join(r.duplicates, ", "))
 	default:
 		res.Status = Pass
 	}
 	return res
+}
+
+// runFinding records a finding of a run-wide check and grades the result.
+func (r *runner) runFinding(res *Result, rule, msg string) {
+	f := Finding{Rule: rule, Level: r.opts.Rules.level(rule), Message: msg}
+	res.Findings = append(res.Findings, f)
+	res.Status, res.Reason = r.status(res.Findings), joinFindings(res.Findings)
 }
 
 // traceRequest records a request as sent, without signature material.

@@ -71,7 +71,8 @@ type RequestSpec struct {
 	Action string
 	// Path is a ROA or V3 path; default the profile's route.
 	Path string
-	// Params, Form and Headers add to the action's own.
+	// Params, Form and Headers add to the action's own; in a header value
+	// {action} and {version} stand for the request's.
 	Params  []KV
 	Form    []KV
 	Headers []KV

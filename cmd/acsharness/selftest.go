@@ -42,7 +42,7 @@ func runSelftest(e *env, args []string) int {
 	for _, f := range gateway.Faults() {
 		names = append(names, string(f.Fault))
 		if len(faults) == 0 || slices.Contains(faults, string(f.Fault)) {
-			catalogue = append(catalogue, conformance.Fault{Name: string(f.Fault), Category: f.Category, About: f.About})
+			catalogue = append(catalogue, conformance.Fault{Name: string(f.Fault), Category: f.Category, About: f.About, Rules: f.Rules})
 		}
 	}
 	if err := checkChoices("fault", faults, names); err != nil {
