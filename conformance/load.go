@@ -58,7 +58,7 @@ var (
 	requestKeys  = []string{"style", "method", "action", "path", "params", "form", "headers", "body", "format", "host", "version", "no_probe_params"}
 	signKeys     = []string{"secret", "key", "timestamp", "nonce", "omit", "set"}
 	timeKeys     = []string{"offset", "literal", "name", "form"}
-	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "authorization"}
+	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "unsign", "authorization"}
 	expectKeys   = []string{"rule", "status", "code", "code_pattern", "message", "format", "xml_root", "envelope", "echo_string_to_sign", "successes", "also"}
 	alsoKeys     = []string{"rule", "status", "code", "message"}
 	captureKeys  = []string{"nonce", "request_id"}
@@ -79,7 +79,7 @@ var (
 	needsValues   = []string{"inactive-key", "second-key", "throttled-key"}
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
 	noncePattern  = regexp.MustCompile(`^(fresh|empty|uuid|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
-	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601", "ampm"}
+	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601", "ampm", "http-date"}
 	yamlLineError = regexp.MustCompile(`line (\d+)`)
 )
 
@@ -491,6 +491,7 @@ func (l *loader) tamper(n *yaml.Node) TamperSpec {
 	l.oneOf(f["space"], "tamper.space", t.Space, []string{"plus", "percent"})
 	t.Method = strings.ToUpper(l.str(f["method"], "tamper.method"))
 	t.Resign = l.boolean(f["resign"], "resign")
+	t.Unsign = l.strs(f["unsign"], "tamper.unsign")
 	t.Authorization = l.str(f["authorization"], "tamper.authorization")
 	if scalar(f["authorization"]) && t.Authorization == "" {
 		l.addf(f["authorization"], "tamper.authorization is a template for the whole header (e.g. \"ACS3-HMAC-SHA256 Credential=,SignedHeaders={signed_headers},Signature={signature}\"): it cannot be empty")

@@ -551,7 +551,7 @@ func signIsEmpty(s SignSpec) bool {
 func tamperIsEmpty(t TamperSpec) bool {
 	return len(t.Set) == 0 && len(t.Add) == 0 && len(t.Drop) == 0 && len(t.Rename) == 0 && len(t.Headers) == 0 &&
 		len(t.DropHeaders) == 0 && len(t.HeaderCase) == 0 && !t.FlipSig && t.Body == nil && t.RawQuery == "" &&
-		t.Space == "" && t.Method == "" && !t.Resign && t.Authorization == ""
+		t.Space == "" && t.Method == "" && !t.Resign && len(t.Unsign) == 0 && t.Authorization == ""
 }
 
 // newUUID returns a fresh random (version 4) UUID in lowercase, the nonce
@@ -694,6 +694,8 @@ func applyTime(req *signature.Request, style signature.Style, t TimeSpec, now ti
 		value = at.Format("2006-01-02T15:04:05")
 	case t.Form == "ampm":
 		value = at.Format("Mon, 02 Jan 2006 03:04:05 PM GMT")
+	case t.Form == "http-date":
+		value = string(signature.AppendDate(nil, at))
 	case style == signature.ROA && t.Form == "":
 		value = string(signature.AppendDate(nil, at))
 	default:
@@ -787,6 +789,9 @@ func tamper(s *signature.Signed, t TamperSpec, creds signature.Credentials) {
 	if t.Resign {
 		s.Resign(creds)
 	}
+	if len(t.Unsign) > 0 && s.Style == signature.V3 {
+		unsign(s, t.Unsign, creds)
+	}
 	if t.FlipSig {
 		flipSignature(s)
 	}
@@ -797,6 +802,21 @@ func tamper(s *signature.Signed, t TamperSpec, creds signature.Credentials) {
 		q := string(signature.AppendQuery(nil, s.Query, !s.SpacePercent))
 		s.RawQuery = strings.ReplaceAll(t.RawQuery, "{query}", q)
 	}
+}
+
+// unsign signs a V3 request again over its signed headers less those
+// named: a valid signature over too few headers (pop-spec §3.4 step 2).
+func unsign(s *signature.Signed, names []string, creds signature.Credentials) {
+	m := s.Message()
+	m.Header = s.Header.Clone()
+	m.Header.Del(signature.HeaderAuthorization)
+	signed := slices.DeleteFunc(signature.V3SignedHeaders(&m), func(h string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, h) })
+	})
+	art := signature.SignV3(&m, signed, creds.AccessKeySecret)
+	s.Artifacts = art
+	auth := signature.V3Auth{Algorithm: signature.V3Algorithm, Credential: creds.AccessKeyID, SignedHeaders: signed, Signature: art.Signature}
+	s.Header.Set(signature.HeaderAuthorization, auth.String())
 }
 
 // flipSignature changes one character of the signature sent: the fourth

@@ -115,8 +115,9 @@ type TimeSpec struct {
 	// (ISO 8601 UTC "…Z"; ROA: RFC 1123 GMT): "fraction" (ISO 8601 UTC with
 	// milliseconds), "offset" (ISO 8601 of the same instant at +08:00),
 	// "zoneless" (ISO 8601 UTC wall time without a zone), "iso8601" (the
-	// RPC/V3 form, for a ROA Date) or "ampm" (a ROA Date on a 12-hour
-	// clock, "… 01:41:59 PM GMT").
+	// RPC/V3 form, for a ROA Date), "ampm" (a ROA Date on a 12-hour
+	// clock, "… 01:41:59 PM GMT") or "http-date" (RFC 1123 GMT, the ROA
+	// form, for an RPC Timestamp or a V3 x-acs-date).
 	Form string
 }
 
@@ -135,6 +136,9 @@ type TamperSpec struct {
 	Space       string   // "plus" or "percent": how a space goes on the wire (a V3 body is hashed in that form)
 	Method      string   // send with another HTTP method
 	Resign      bool     // sign again after tampering (the deviation is then signed)
+	// Unsign signs a V3 request again with these headers left out of
+	// SignedHeaders: a real signature over too few headers.
+	Unsign []string
 	// Authorization rewrites the Authorization header from a template, last:
 	// {algorithm}, {credential}, {signed_headers} and {signature} stand for
 	// the parts of the header as signed (ROA: "acs", the key ID, "" and the
