@@ -22,6 +22,7 @@ func ExampleConformanceText() {
 			{
 				ID: "signature/roa-date[roa/ons]", Category: "signature", Status: conformance.Fail,
 				Expected: "200", Observed: "400 SignatureDoesNotMatch",
+				Findings: []conformance.Finding{{Rule: "sig.roa.valid", Level: conformance.Must, Step: 1, Message: "status 400 SignatureDoesNotMatch, expected 200"}},
 				Mismatch: &conformance.Mismatch{Ours: "GET\n\nWed, 04 Mar 2026", Theirs: "GET\n\nwed, 04 Mar 2026", At: 5},
 			},
 		},
@@ -32,14 +33,19 @@ func ExampleConformanceText() {
 	// products ons · started 2026-03-04T05:06:07Z · took 0.400 s
 	//
 	// FAIL signature/roa-date[roa/ons]: expected 200; observed 400 SignatureDoesNotMatch
+	//      [sig.roa.valid must] status 400 SignatureDoesNotMatch, expected 200
 	//      string to sign differs at byte 5 (line 3, column 1):
 	//        ours    "Wed, 04 Mar 2026"
 	//        theirs  "wed, 04 Mar 2026"
 	//                 ^
 	//
-	// category   cases  pass  fail  skip
-	// signature      2     1     1     0
-	// total          2     1     1     0
+	// category   cases  pass  warn  fail  skip
+	// signature      2     1     0     1     0
+	// total          2     1     0     1     0
+	//
+	// rules broken:
+	//   rule           level  cases
+	//   sig.roa.valid  must       1
 	//
 	// FAIL 1 of 2 cases failed (1 passed, 0 skipped)
 }

@@ -34,19 +34,21 @@ func fixture() *conformance.Report {
 		Products: []string{"ons", "mqtt"},
 		Started:  started,
 		Duration: 3.25,
-		Totals:   conformance.Totals{Cases: 9, Pass: 3, Fail: 4, Skip: 2},
+		Totals:   conformance.Totals{Cases: 10, Pass: 3, Warn: 1, Fail: 4, Skip: 2},
 		ByCategory: []conformance.Totals{
 			{Category: "signature", Cases: 3, Pass: 1, Fail: 2},
 			{Category: "timestamp", Cases: 1, Skip: 1},
 			{Category: "nonce", Cases: 1, Fail: 1},
 			{Category: "encoding", Cases: 1, Skip: 1},
-			{Category: "envelope", Cases: 2, Pass: 1, Fail: 1},
+			{Category: "envelope", Cases: 3, Pass: 1, Warn: 1, Fail: 1},
 			{Category: "parameters", Cases: 1, Pass: 1},
 		},
 		Results: []conformance.Result{
 			{
 				ID: "signature/valid[rpc/ons]", ScenarioID: "signature/valid", Title: "A correctly signed request succeeds",
 				Category: "signature", Style: "rpc", Product: "ons", Spec: "pop-spec §1", Status: conformance.Pass,
+				Rules:    []string{"sig.rpc.valid", "env.format.accept-default"},
+				Findings: []conformance.Finding{{Rule: "env.format.accept-default", Level: conformance.May, Step: 1, Message: "answered XML to a request asking no format, expected JSON"}},
 				Expected: "200 with a RequestId", Observed: "200 JSON", Duration: 0.012,
 				File: "scenarios/signature.yaml", Line: 12,
 				Steps: []conformance.StepTrace{{
@@ -68,6 +70,8 @@ func fixture() *conformance.Report {
 				Category: "signature", Style: "rpc", Product: "ons", Spec: "pop-spec §1.3", Status: conformance.Fail,
 				Expected: "200 with a RequestId", Observed: "400 SignatureDoesNotMatch",
 				Reason: "step 1: status 400 SignatureDoesNotMatch, expected 200", Duration: 0.021,
+				Rules:    []string{"sig.rpc.sort"},
+				Findings: []conformance.Finding{{Rule: "sig.rpc.sort", Level: conformance.Must, Step: 1, Message: "status 400 SignatureDoesNotMatch, expected 200"}},
 				Mismatch: &conformance.Mismatch{
 					Ours:   "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Dn2%26Timestamp%3D2026-03-04T05%253A06%253A07Z",
 					Theirs: "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureNonce%3Dn2%26SignatureMethod%3DHMAC-SHA1%26Timestamp%3D2026-03-04T05%253A06%253A07Z",
@@ -90,6 +94,11 @@ func fixture() *conformance.Report {
 				Category: "signature", Style: "roa", Product: "mqtt", Spec: "pop-spec §2.4", Status: conformance.Fail,
 				Expected: "200 with a RequestId", Observed: "400 IncompleteSignature",
 				Reason: "step 1: the echoed server string to sign differs from ours", Duration: 0.034,
+				Rules: []string{"sig.roa.resource", "sig.mismatch.echo", "sig.mismatch.message"},
+				Findings: []conformance.Finding{
+					{Rule: "sig.mismatch.echo", Level: conformance.Must, Step: 1, Message: "the echoed server string to sign differs from ours at byte 253"},
+					{Rule: "sig.mismatch.message", Level: conformance.Should, Step: 1, Message: `the IncompleteSignature message reads "got Authorization: acs testid:` + plantedROASig + `="`},
+				},
 				Mismatch: &conformance.Mismatch{Ours: roaOurs, Theirs: roaTheirs, At: 1},
 				Steps: []conformance.StepTrace{{
 					Name: "post",
@@ -121,6 +130,8 @@ func fixture() *conformance.Report {
 				Expected: "exactly 1 of 4 copies succeeds, the others 400 SignatureNonceUsed",
 				Observed: "200, 400 SignatureNonceUsed, 200, 400 SignatureNonceUsed",
 				Reason:   "step 1: 2 of 4 concurrent copies succeeded, expected exactly 1", Duration: 0.05,
+				Rules:    []string{"nonce.atomic"},
+				Findings: []conformance.Finding{{Rule: "nonce.atomic", Level: conformance.Must, Step: 1, Message: "2 of 4 concurrent copies succeeded, expected exactly 1"}},
 				Steps: []conformance.StepTrace{{
 					Name: "race",
 					Request: conformance.RequestTrace{
@@ -146,11 +157,22 @@ func fixture() *conformance.Report {
 				Expected: "a | b\nsecond line <ok> & \"fine\"",
 				Observed: "<script>alert(\"x\")</script> & 🚀 中文 | done",
 				Reason:   "step 1: \x1b[31mred\x1b[0m\nAccessKeySecret=" + plantedSecret, Duration: 0.002,
+				Findings: []conformance.Finding{{Level: conformance.Must, Step: 1, Message: "\x1b[31mred\x1b[0m AccessKeySecret=" + plantedSecret + " <b>&</b> | pipe"}},
 				Steps: []conformance.StepTrace{{
 					Request:  conformance.RequestTrace{Method: "GET", URL: "https://gw.example.test:8443/?q=<&>", Headers: map[string]string{}},
 					Response: conformance.ResponseTrace{Error: "read tcp: connection reset by peer"},
 					Failures: []string{"no answer: read tcp: connection reset by peer"},
 				}},
+			},
+			{
+				ID: "envelope/trace-id[rpc/ons]", ScenarioID: "envelope/trace-id", Title: "Every answer carries x-acs-trace-id",
+				Category: "envelope", Style: "rpc", Product: "ons", Spec: "pop-spec §5", Status: conformance.Warn,
+				Rules:    []string{"env.trace-id"},
+				Expected: "200 success", Observed: "200 success JSON", Reason: "step 1: [env.trace-id should] x-acs-trace-id \"\", expected 32 hex digits",
+				Findings: []conformance.Finding{
+					{Rule: "env.trace-id", Level: conformance.Should, Step: 1, Message: `x-acs-trace-id "", expected 32 hex digits`},
+					{Rule: "ts.offset", Level: conformance.May, Step: 1, Message: "a +08:00 time refused as expired"},
+				},
 			},
 			{
 				ID: "parameters/format-xml[roa/mqtt]", ScenarioID: "parameters/format-xml", Title: "Format=XML answers XML",
@@ -172,7 +194,7 @@ func selftestFixture() *conformance.SelfTestReport {
 	base := fixture()
 	var passing []conformance.Result
 	for _, r := range base.Results {
-		if r.Status != conformance.Fail {
+		if r.Status != conformance.Fail && r.Status != conformance.Warn {
 			passing = append(passing, r)
 		}
 	}
@@ -181,19 +203,27 @@ func selftestFixture() *conformance.SelfTestReport {
 		Baseline: base,
 		Faults: []conformance.FaultResult{
 			{
-				Fault: conformance.Fault{Name: "signature-prefix", Category: "signature", About: "compares only the first 8 characters of the signature"},
+				Fault:       conformance.Fault{Name: "signature-prefix", Category: "signature", About: "compares only the first 8 characters of the signature", Rules: []string{"sig.mismatch.refused"}},
+				RulesCaught: []string{"sig.mismatch.refused"},
 				CaughtBy: []string{
 					"signature/flip-last[rpc/ons]", "signature/flip-last[rpc/mqtt]", "signature/wrong-secret[rpc/ons]",
 					"signature/case[v3/ons]", "signature/roa-resource[roa/mqtt]", "signature/sorted-params[rpc/ons]",
 				},
 			},
 			{
-				Fault: conformance.Fault{Name: "nonce-ignored", Category: "nonce", About: "accepts a replayed SignatureNonce <within> 15 min & \"quotes\""},
+				Fault: conformance.Fault{Name: "nonce-ignored", Category: "nonce", About: "accepts a replayed SignatureNonce <within> 15 min & \"quotes\"", Rules: []string{"nonce.replay"}},
 			},
 			{
-				Fault:    conformance.Fault{Name: "時刻-skew 🚀", Category: "timestamp", About: "accepts timestamps an hour old"},
-				CaughtBy: []string{"timestamp/stale[v3/ons]"},
+				Fault:       conformance.Fault{Name: "時刻-skew 🚀", Category: "timestamp", About: "accepts timestamps an hour old", Rules: []string{"ts.window"}},
+				CaughtBy:    []string{"timestamp/stale[v3/ons]"},
+				RulesCaught: []string{"ts.window"},
 			},
+		},
+		Rules: []conformance.RuleMatrix{
+			{Rule: "sig.mismatch.refused", Level: conformance.Must, Faults: []conformance.FaultCatch{{Fault: "signature-prefix", Caught: true}}},
+			{Rule: "nonce.replay", Level: conformance.Must, Faults: []conformance.FaultCatch{{Fault: "nonce-ignored"}}},
+			{Rule: "ts.window", Level: conformance.Must, Faults: []conformance.FaultCatch{{Fault: "時刻-skew 🚀", Caught: true}}},
+			{Rule: "env.trace-id", Level: conformance.Should},
 		},
 		Score: 2.0 / 3,
 	}

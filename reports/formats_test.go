@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,22 +108,39 @@ func TestJUnitShape(t *testing.T) {
 			ta := requireAttrs(t, tc, "classname", "name", "time")
 			assert.Equal(t, want.Category, ta["classname"])
 			assert.NotEmpty(t, ta["name"])
-			require.LessOrEqual(t, len(tc.Children), 1, "a testcase holds at most one of skipped or failure")
+			outcomes := 0
+			order := []string{"properties", "failure|skipped", "system-out"}
+			last := -1
 			for _, c := range tc.Children {
+				at := slices.IndexFunc(order, func(o string) bool { return slices.Contains(strings.Split(o, "|"), c.XMLName.Local) })
+				assert.Greater(t, at, last, "children of <testcase> in schema order: properties, failure or skipped, system-out")
+				last = at
 				switch c.XMLName.Local {
 				case "failure":
 					failures++
+					outcomes++
 					msg := requireAttrs(t, &c, "message", "type")["message"]
+					assert.Regexp(t, `^\[[a-z.-]+ (must|should)\] `, msg, "a failure names the rule broken and its level first")
 					assert.Contains(t, msg, "expected ")
 					assert.Contains(t, msg, "observed ")
 					assert.NotEmpty(t, c.Text, "the failure body carries the details")
 				case "skipped":
 					skips++
+					outcomes++
 					assert.NotEmpty(t, requireAttrs(t, &c, "message")["message"], "a skip says why")
+				case "properties":
+					for _, p := range c.children("property") {
+						a := requireAttrs(t, p, "name", "value")
+						assert.Contains(t, []string{"failure", "warning", "note"}, a["name"])
+						assert.Regexp(t, `^\[[a-z.-]+ (must|should|may)\] `, a["value"], "a property names a finding's rule and level")
+					}
+				case "system-out":
+					assert.Regexp(t, `\[[a-z.-]+ (should|may)\] `, c.Text, "a case that did not fail lists its warnings and notes in <system-out>")
 				default:
 					t.Errorf("unexpected <%s> in <testcase>", c.XMLName.Local)
 				}
 			}
+			require.LessOrEqual(t, outcomes, 1, "a testcase holds at most one of skipped or failure")
 		}
 		assert.Equal(t, want.Fail, failures, "%s: <failure> elements", want.Category)
 		assert.Equal(t, want.Skip, skips, "%s: <skipped> elements", want.Category)
@@ -267,4 +285,39 @@ func TestMarkdownCells(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, mdText(tc.in), "mdText(%q)", tc.in)
 	}
+}
+
+// TestEveryFormatNamesRulesAndLevels: each failure names its rule and
+// level, and the warning of a should rule appears in every format without
+// counting as a failure.
+func TestEveryFormatNamesRulesAndLevels(t *testing.T) {
+	t.Parallel()
+	for _, r := range renderers()[:6] {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			out := string(render(t, r))
+			for _, want := range []string{"nonce.atomic", "sig.rpc.sort", "env.trace-id", "should", "must"} {
+				assert.Contains(t, out, want, "%s names rule ids and levels", r.name)
+			}
+		})
+	}
+	var b bytes.Buffer
+	require.NoError(t, ConformanceJUnit(&b, fixture()))
+	assert.NotContains(t, b.String(), `<failure message="[env.trace-id`, "a warning is not a JUnit failure")
+
+	// Under --strict a should finding fails its case, and the failure says so.
+	strict := fixture()
+	strict.Strict = true
+	for i := range strict.Results {
+		if strict.Results[i].Status == conformance.Warn {
+			strict.Results[i].Status = conformance.Fail
+		}
+	}
+	b.Reset()
+	require.NoError(t, ConformanceJUnit(&b, strict))
+	assert.Contains(t, b.String(), `<failure message="[env.trace-id should] expected 200 success`)
+	b.Reset()
+	require.NoError(t, ConformanceText(&b, strict, false))
+	assert.Contains(t, b.String(), "strict (should rules fail)")
+	assert.Contains(t, b.String(), "FAIL envelope/trace-id[rpc/ons]")
 }

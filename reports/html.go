@@ -58,6 +58,14 @@ type htmlCase struct {
 	Search   string
 	Steps    []htmlStep
 	Mismatch *htmlMismatch
+	// Findings shadow the Result's: each with its level, for the colour.
+	Findings []htmlFinding
+	// RuleList is the rules the case checks, joined.
+	RuleList string
+}
+
+type htmlFinding struct {
+	Level, Text string
 }
 
 type htmlStep struct {
@@ -97,11 +105,14 @@ func ConformanceHTML(w io.Writer, r *conformance.Report) error {
 	page := htmlPage{
 		Tool: toolName(r), Target: oneLine(r.Target), RunLine: runLine(r),
 		Verdict: conformance.Pass, Headline: verdict(sum.Totals),
-		Statuses: []string{conformance.Pass, conformance.Fail, conformance.Skip},
+		Statuses: []string{conformance.Pass, conformance.Warn, conformance.Fail, conformance.Skip},
 		Chart:    chart(sum.ByCategory),
 	}
-	if sum.Totals.Fail > 0 {
+	switch {
+	case sum.Totals.Fail > 0:
 		page.Verdict = conformance.Fail
+	case sum.Totals.Warn > 0:
+		page.Verdict = conformance.Warn
 	}
 	for _, t := range sum.ByCategory {
 		page.Categories = append(page.Categories, t.Category)
@@ -124,13 +135,14 @@ func chart(by []conformance.Totals) htmlChart {
 		bar := htmlBar{
 			Category: t.Category, Y: i*chartRowH + (chartRowH-chartBarH)/2, TextY: i*chartRowH + chartRowH/2 + 5,
 			LabelX: chartLabelW + chartBarW + 10,
-			Label:  strconv.Itoa(t.Pass) + " pass · " + strconv.Itoa(t.Fail) + " fail · " + strconv.Itoa(t.Skip) + " skip",
+			Label: strconv.Itoa(t.Pass) + " pass · " + strconv.Itoa(t.Warn) + " warn · " + strconv.Itoa(t.Fail) + " fail · " +
+				strconv.Itoa(t.Skip) + " skip",
 		}
 		x := float64(chartLabelW)
 		for _, s := range []struct {
 			class string
 			n     int
-		}{{conformance.Pass, t.Pass}, {conformance.Fail, t.Fail}, {conformance.Skip, t.Skip}} {
+		}{{conformance.Pass, t.Pass}, {conformance.Warn, t.Warn}, {conformance.Fail, t.Fail}, {conformance.Skip, t.Skip}} {
 			if s.n == 0 || t.Cases == 0 {
 				continue
 			}
@@ -147,14 +159,17 @@ func chart(by []conformance.Totals) htmlChart {
 }
 
 func htmlCaseOf(n int, res conformance.Result) htmlCase {
-	search := []string{res.ID, res.Title, res.Reason, res.Expected, res.Observed, res.Spec}
+	search := append([]string{res.ID, res.Title, res.Reason, res.Expected, res.Observed, res.Spec}, res.Rules...)
 	for _, p := range []*string{&res.ID, &res.Title, &res.Category, &res.Style, &res.Product, &res.Spec, &res.Status} {
 		*p = oneLine(*p)
 	}
 	for _, p := range []*string{&res.Expected, &res.Observed, &res.Reason} {
 		*p = visible(*p, true)
 	}
-	c := htmlCase{N: n, Result: res}
+	c := htmlCase{N: n, Result: res, RuleList: oneLine(strings.Join(res.Rules, ", "))}
+	for _, f := range res.Findings {
+		c.Findings = append(c.Findings, htmlFinding{Level: string(f.Level), Text: findingLine(f)})
+	}
 	if res.File != "" {
 		c.Source = oneLine(res.File)
 		if res.Line > 0 {

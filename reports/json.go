@@ -20,15 +20,26 @@ type jsonReport struct {
 	Started     time.Time   `json:"started"`
 	Duration    float64     `json:"duration_seconds"`
 	ClockOffset float64     `json:"clock_offset_seconds"`
+	Strict      bool        `json:"strict"`
 	Summary     jsonSummary `json:"summary"`
 	Cases       []jsonCase  `json:"cases"`
 }
 
 type jsonSummary struct {
-	// Verdict is "pass" or "fail": fail when any case failed.
+	// Verdict is "pass" or "fail": fail when any case failed (under
+	// --strict a warning fails its case).
 	Verdict    string               `json:"verdict"`
 	Totals     conformance.Totals   `json:"totals"`
 	ByCategory []conformance.Totals `json:"by_category"`
+	// RulesBroken are the rules the findings name, with their level and
+	// how many cases broke each: must first, then should, then may.
+	RulesBroken []jsonRuleCount `json:"rules_broken"`
+}
+
+type jsonRuleCount struct {
+	Rule  string            `json:"rule"`
+	Level conformance.Level `json:"level"`
+	Cases int               `json:"cases"`
 }
 
 type jsonCase struct {
@@ -39,6 +50,7 @@ type jsonCase struct {
 	Style    string                  `json:"style"`
 	Product  string                  `json:"product"`
 	Spec     string                  `json:"spec,omitempty"`
+	Rules    []string                `json:"rules"`
 	Status   string                  `json:"status"`
 	Expected string                  `json:"expected"`
 	Observed string                  `json:"observed"`
@@ -47,7 +59,10 @@ type jsonCase struct {
 	File     string                  `json:"file,omitempty"`
 	Line     int                     `json:"line,omitempty"`
 	Steps    []conformance.StepTrace `json:"steps"`
-	Mismatch *jsonMismatch           `json:"string_to_sign_mismatch,omitempty"`
+	// Findings are the departures from rules: each names its rule, level
+	// (must: a failure, should: a warning, may: a note) and step.
+	Findings []conformance.Finding `json:"findings"`
+	Mismatch *jsonMismatch         `json:"string_to_sign_mismatch,omitempty"`
 }
 
 type jsonMismatch struct {
@@ -72,14 +87,18 @@ func ConformanceJSON(w io.Writer, r *conformance.Report) error {
 	sum := summarize(r.Results)
 	out := jsonReport{
 		Version: jsonVersion, Tool: toolName(r), Target: r.Target, Products: nonNil(r.Products),
-		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset,
+		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset, Strict: r.Strict,
 		Summary: summaryJSON(sum), Cases: make([]jsonCase, 0, len(r.Results)),
+	}
+	for _, c := range brokenRules(r.Results) {
+		out.Summary.RulesBroken = append(out.Summary.RulesBroken, jsonRuleCount(c))
 	}
 	for _, res := range r.Results {
 		c := jsonCase{
 			ID: res.ID, Scenario: res.ScenarioID, Title: res.Title, Category: res.Category, Style: res.Style,
 			Product: res.Product, Spec: res.Spec, Status: res.Status, Expected: res.Expected, Observed: res.Observed,
 			Reason: res.Reason, Duration: res.Duration, File: res.File, Line: res.Line, Steps: res.Steps,
+			Rules: nonNil(res.Rules), Findings: nonNil(res.Findings),
 		}
 		if c.Steps == nil {
 			c.Steps = []conformance.StepTrace{}
@@ -98,7 +117,7 @@ func summaryJSON(sum summary) jsonSummary {
 	if sum.Totals.Fail > 0 {
 		v = conformance.Fail
 	}
-	return jsonSummary{Verdict: v, Totals: sum.Totals, ByCategory: nonNil(sum.ByCategory)}
+	return jsonSummary{Verdict: v, Totals: sum.Totals, ByCategory: nonNil(sum.ByCategory), RulesBroken: []jsonRuleCount{}}
 }
 
 func nonNil[T any](s []T) []T {
@@ -118,12 +137,13 @@ func encodeJSON(w io.Writer, v any) error {
 }
 
 type jsonSelftest struct {
-	Passed        bool         `json:"passed"`
-	Baseline      jsonBaseline `json:"baseline"`
-	MutationScore float64      `json:"mutation_score"`
-	Caught        int          `json:"faults_caught"`
-	FaultCount    int          `json:"faults_total"`
-	Faults        []jsonFault  `json:"faults"`
+	Passed        bool                     `json:"passed"`
+	Baseline      jsonBaseline             `json:"baseline"`
+	MutationScore float64                  `json:"mutation_score"`
+	Caught        int                      `json:"faults_caught"`
+	FaultCount    int                      `json:"faults_total"`
+	Faults        []jsonFault              `json:"faults"`
+	Rules         []conformance.RuleMatrix `json:"rules"`
 }
 
 type jsonBaseline struct {
@@ -136,7 +156,11 @@ type jsonFault struct {
 	Category string `json:"category"`
 	About    string `json:"about"`
 	Caught   bool   `json:"caught"`
-	// CaughtBy are the scenarios with a failing case; CaughtByCases the
+	// Rules are the rules the fault breaks; RulesCaught those a catching
+	// case's finding named.
+	Rules       []string `json:"rules"`
+	RulesCaught []string `json:"rules_caught"`
+	// CaughtBy are the scenarios with a catching case; CaughtByCases the
 	// cases themselves.
 	CaughtBy      []string `json:"caught_by"`
 	CaughtByCases []string `json:"caught_by_cases"`
@@ -161,6 +185,7 @@ func SelftestJSON(w io.Writer, s *conformance.SelfTestReport) error {
 		Caught:        caughtCount(s),
 		FaultCount:    len(s.Faults),
 		Faults:        make([]jsonFault, 0, len(s.Faults)),
+		Rules:         nonNil(s.Rules),
 	}
 	if base.Failed {
 		out.Baseline.Verdict = conformance.Fail
@@ -168,6 +193,7 @@ func SelftestJSON(w io.Writer, s *conformance.SelfTestReport) error {
 	for _, f := range s.Faults {
 		out.Faults = append(out.Faults, jsonFault{
 			Fault: f.Fault.Name, Category: f.Fault.Category, About: f.Fault.About, Caught: f.Caught(),
+			Rules: nonNil(f.Fault.Rules), RulesCaught: nonNil(f.RulesCaught),
 			CaughtBy: nonNil(f.CaughtByScenario()), CaughtByCases: nonNil(f.CaughtBy),
 		})
 	}

@@ -45,11 +45,25 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Time      string        `xml:"time,attr"`
-	Skipped   *junitSkipped `xml:"skipped"`
-	Failure   *junitFailure `xml:"failure"`
+	Classname string `xml:"classname,attr"`
+	Name      string `xml:"name,attr"`
+	Time      string `xml:"time,attr"`
+	// Properties name each finding's rule and level: a "failure" (must), a
+	// "warning" (should) or a "note" (may).
+	Properties *junitProperties `xml:"properties"`
+	Skipped    *junitSkipped    `xml:"skipped"`
+	Failure    *junitFailure    `xml:"failure"`
+	// SystemOut lists the warnings and notes of a case that did not fail:
+	// CI shows them without counting a failure.
+	SystemOut *junitText `xml:"system-out"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 type junitSkipped struct {
@@ -67,9 +81,11 @@ const junitTime = "2006-01-02T15:04:05"
 
 // ConformanceJUnit writes junit.xml: a <testsuites> root with the totals,
 // one <testsuite> per category, one <testcase> per case (classname the
-// category, name the case id), a <failure> whose message is expected
-// versus observed and whose text adds the string-to-sign diff and the
-// steps, and a <skipped> with the reason for skips. Every element carries
+// category, name the case id), a <failure> whose message names the rule
+// broken and its level, then expected versus observed, and whose text adds
+// every finding, the string-to-sign diff and the steps; a <skipped> with the
+// reason for skips. Warnings (should rules) are not failures: a warned case
+// passes, with a property per finding and the warnings in <system-out>. Every element carries
 // the tests, failures, errors, skipped, time and timestamp attributes the
 // common consumers (Jenkins, GitLab, the GitHub Actions reporters) read.
 func ConformanceJUnit(w io.Writer, r *conformance.Report) error {
@@ -115,13 +131,39 @@ func ConformanceJUnit(w io.Writer, r *conformance.Report) error {
 
 func junitTestcase(res *conformance.Result) junitCase {
 	c := junitCase{Classname: res.Category, Name: res.ID, Time: junitSeconds(res.Duration)}
+	if len(res.Findings) > 0 {
+		c.Properties = &junitProperties{}
+	}
+	for _, f := range res.Findings {
+		name := map[conformance.Level]string{conformance.Must: "failure", conformance.Should: "warning", conformance.May: "note"}[f.Level]
+		c.Properties.Property = append(c.Properties.Property, junitProperty{Name: name, Value: findingLine(f)})
+	}
 	switch res.Status {
 	case conformance.Skip:
 		c.Skipped = &junitSkipped{Message: oneLine(res.Reason)}
 	case conformance.Fail:
-		c.Failure = &junitFailure{Message: expectedObserved(res), Type: "conformance", Text: failureText(res)}
+		c.Failure = &junitFailure{Message: ruleTag(res) + expectedObserved(res), Type: "conformance", Text: failureText(res)}
+	default:
+		var lines []string
+		for _, f := range res.Findings {
+			lines = append(lines, findingLine(f))
+		}
+		if len(lines) > 0 {
+			c.SystemOut = &junitText{strings.Join(lines, "\n")}
+		}
 	}
 	return c
+}
+
+// ruleTag names the rule a failed case broke first, and its level:
+// "[nonce.replay must] ".
+func ruleTag(res *conformance.Result) string {
+	for _, f := range res.Findings {
+		if f.Level == conformance.Must || f.Level == conformance.Should && res.Status == conformance.Fail {
+			return "[" + oneLine(ruleName(f.Rule)) + " " + string(f.Level) + "] "
+		}
+	}
+	return ""
 }
 
 func junitSeconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
@@ -135,7 +177,15 @@ func failureText(res *conformance.Result) string {
 	if res.Spec != "" {
 		fmt.Fprintf(&b, "spec:     %s\n", res.Spec)
 	}
-	fmt.Fprintf(&b, "expected: %s\nobserved: %s\nreason:   %s\n", oneLine(res.Expected), oneLine(res.Observed), oneLine(res.Reason))
+	fmt.Fprintf(&b, "expected: %s\nobserved: %s\n", oneLine(res.Expected), oneLine(res.Observed))
+	if len(res.Findings) > 0 {
+		b.WriteString("findings:\n")
+		for _, f := range res.Findings {
+			fmt.Fprintf(&b, "  step %d %s\n", f.Step, findingLine(f))
+		}
+	} else {
+		fmt.Fprintf(&b, "reason:   %s\n", oneLine(res.Reason))
+	}
 	if m := res.Mismatch; m != nil {
 		fmt.Fprintf(&b, "\nstring to sign differs at %s:\n--- ours\n+++ theirs (echoed by the gateway)\n", locate(m))
 		for _, l := range lineDiff(m.Ours, m.Theirs) {

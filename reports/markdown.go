@@ -18,9 +18,11 @@ const (
 )
 
 // ConformanceMarkdown writes report.md for CI step summaries
-// ($GITHUB_STEP_SUMMARY): a headline verdict, the totals by category, a
-// table of failures (id, expected, observed), string-to-sign mismatches as
-// fenced diffs, and the skips with their reasons in a <details> block.
+// ($GITHUB_STEP_SUMMARY): a headline verdict, the totals by category, the
+// rules broken with their levels, a table of failures (id, the rule broken
+// and its level, expected, observed), a table of warnings (should rules),
+// string-to-sign mismatches as fenced diffs, and the skips with their
+// reasons in a <details> block.
 func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 	if r == nil {
 		return errNoReport
@@ -30,30 +32,56 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 	sum := summarize(r.Results)
 
 	mark := "✅"
-	if sum.Totals.Fail > 0 {
+	switch {
+	case sum.Totals.Fail > 0:
 		mark = "❌"
+	case sum.Totals.Warn > 0:
+		mark = "⚠️"
 	}
 	fmt.Fprintf(b, "## %s %s conformance: %s\n\n", mark, mdText(toolName(r)), verdict(sum.Totals))
 	fmt.Fprintf(b, "Target %s · %s\n\n", mdText(r.Target), mdText(runLine(r)))
 
-	b.WriteString("| Category | Cases | Pass | Fail | Skip |\n| :-- | --: | --: | --: | --: |\n")
+	b.WriteString("| Category | Cases | Pass | Warn | Fail | Skip |\n| :-- | --: | --: | --: | --: | --: |\n")
 	for _, t := range sum.ByCategory {
-		fmt.Fprintf(b, "| %s | %d | %d | %d | %d |\n", mdText(t.Category), t.Cases, t.Pass, t.Fail, t.Skip)
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d |\n", mdText(t.Category), t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
 	}
 	t := sum.Totals
-	fmt.Fprintf(b, "| **Total** | **%d** | **%d** | **%d** | **%d** |\n", t.Cases, t.Pass, t.Fail, t.Skip)
+	fmt.Fprintf(b, "| **Total** | **%d** | **%d** | **%d** | **%d** | **%d** |\n", t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
+
+	if broken := brokenRules(r.Results); len(broken) > 0 {
+		b.WriteString("\n### Rules broken\n\n| Rule | Level | Cases |\n| :-- | :-- | --: |\n")
+		for _, c := range broken {
+			fmt.Fprintf(b, "| %s | %s | %d |\n", mdText(ruleName(c.Rule)), c.Level, c.Cases)
+		}
+	}
 
 	fails := failed(r.Results)
 	if len(fails) > 0 {
-		b.WriteString("\n### Failures\n\n| Case | Expected | Observed |\n| :-- | :-- | :-- |\n")
+		b.WriteString("\n### Failures\n\n| Case | Rule | Expected | Observed |\n| :-- | :-- | :-- | :-- |\n")
 		for _, res := range fails[:min(len(fails), mdMaxFailures)] {
 			observed := res.Observed
 			if res.Expected == "" && observed == "" {
 				observed = res.Reason
 			}
-			fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(res.ID), mdText(res.Expected), mdText(observed))
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdText(res.ID), mdText(strings.Trim(ruleTag(res), "[] ")), mdText(res.Expected), mdText(observed))
 		}
 		more(b, len(fails)-mdMaxFailures, "failures")
+	}
+
+	var warnings [][2]string
+	for _, res := range r.Results {
+		for _, f := range res.Findings {
+			if f.Level == conformance.Should && res.Status != conformance.Fail {
+				warnings = append(warnings, [2]string{res.ID, findingLine(f)})
+			}
+		}
+	}
+	if len(warnings) > 0 {
+		b.WriteString("\n### Warnings\n\nShould rules: the real gateway's observed form, which no known client relies on; `--strict` fails them.\n\n| Case | Warning |\n| :-- | :-- |\n")
+		for _, w := range warnings[:min(len(warnings), mdMaxFailures)] {
+			fmt.Fprintf(b, "| %s | %s |\n", mdText(w[0]), mdText(w[1]))
+		}
+		more(b, len(warnings)-mdMaxFailures, "warnings")
 	}
 
 	var mismatched []*conformance.Result

@@ -78,6 +78,15 @@ func redact(r *conformance.Report) *conformance.Report {
 		res.Reason = redactText(res.Reason)
 		res.Expected = redactText(res.Expected)
 		res.Observed = redactText(res.Observed)
+		res.Rules = append([]string(nil), res.Rules...)
+		if res.Findings != nil {
+			fs := make([]conformance.Finding, len(res.Findings))
+			for j, f := range res.Findings {
+				f.Message = redactText(f.Message)
+				fs[j] = f
+			}
+			res.Findings = fs
+		}
 		if res.Mismatch != nil {
 			// The offset is recomputed: redaction may have moved it.
 			ours, theirs := redactText(res.Mismatch.Ours), redactText(res.Mismatch.Theirs)

@@ -50,6 +50,8 @@ func summarize(results []conformance.Result) summary {
 			switch res.Status {
 			case conformance.Pass:
 				t.Pass++
+			case conformance.Warn:
+				t.Warn++
 			case conformance.Fail:
 				t.Fail++
 			case conformance.Skip:
@@ -67,11 +69,17 @@ func summarize(results []conformance.Result) summary {
 
 // verdict is the one-line outcome of a run.
 func verdict(t conformance.Totals) string {
+	warned := ""
+	if t.Warn > 0 {
+		warned = fmt.Sprintf(", %d warned", t.Warn)
+	}
 	switch {
 	case t.Cases == 0:
 		return "no cases ran"
 	case t.Fail > 0:
-		return fmt.Sprintf("%d of %d cases failed (%d passed, %d skipped)", t.Fail, t.Cases, t.Pass, t.Skip)
+		return fmt.Sprintf("%d of %d cases failed (%d passed%s, %d skipped)", t.Fail, t.Cases, t.Pass, warned, t.Skip)
+	case t.Warn > 0:
+		return fmt.Sprintf("no case failed; %d of %d warned (should rules; they fail under --strict) (%d passed, %d skipped)", t.Warn, t.Cases, t.Pass, t.Skip)
 	case t.Skip > 0:
 		return fmt.Sprintf("no case failed (%d passed, %d skipped)", t.Pass, t.Skip)
 	default:
@@ -176,11 +184,61 @@ func expectedObserved(r *conformance.Result) string {
 
 // failed returns the failed results, in report order.
 func failed(results []conformance.Result) []*conformance.Result {
+	return withStatus(results, conformance.Fail)
+}
+
+// withStatus returns the results of one status, in report order.
+func withStatus(results []conformance.Result, status string) []*conformance.Result {
 	var out []*conformance.Result
 	for i := range results {
-		if results[i].Status == conformance.Fail {
+		if results[i].Status == status {
 			out = append(out, &results[i])
 		}
 	}
 	return out
+}
+
+// ruleCount is a rule broken in a run and how many cases broke it.
+type ruleCount struct {
+	Rule  string
+	Level conformance.Level
+	Cases int
+}
+
+// brokenRules lists the rules the findings of a run name, must first,
+// then should, then may, each in order of first appearance.
+func brokenRules(results []conformance.Result) []ruleCount {
+	var out []ruleCount
+	for _, lv := range conformance.Levels {
+		for _, res := range results {
+			seen := map[string]bool{}
+			for _, f := range res.Findings {
+				if f.Level != lv || seen[f.Rule] {
+					continue
+				}
+				seen[f.Rule] = true
+				i := slices.IndexFunc(out, func(c ruleCount) bool { return c.Rule == f.Rule })
+				if i < 0 {
+					out = append(out, ruleCount{Rule: f.Rule, Level: lv})
+					i = len(out) - 1
+				}
+				out[i].Cases++
+			}
+		}
+	}
+	return out
+}
+
+// ruleName is a finding's rule for people: the id, or "scenario" for a
+// user's scenario that names none.
+func ruleName(id string) string {
+	if id == "" {
+		return "scenario"
+	}
+	return id
+}
+
+// findingLine is a finding in one visible line: "[rule level] message".
+func findingLine(f conformance.Finding) string {
+	return oneLine(f.String())
 }

@@ -18,6 +18,7 @@ const (
 	ansiRed    = "\x1b[1;31m"
 	ansiGreen  = "\x1b[1;32m"
 	ansiYellow = "\x1b[33m"
+	ansiWarn   = "\x1b[1;33m"
 	ansiDim    = "\x1b[2m"
 )
 
@@ -37,14 +38,18 @@ func (p painter) status(s string) string {
 		return p.paint(ansiGreen, "PASS")
 	case conformance.Fail:
 		return p.paint(ansiRed, "FAIL")
+	case conformance.Warn:
+		return p.paint(ansiWarn, "WARN")
 	default:
 		return p.paint(ansiYellow, "SKIP")
 	}
 }
 
-// ConformanceText writes the terminal summary: one line per failed case with
-// expected versus observed (and, for a string-to-sign mismatch, ours and theirs
-// with the first difference marked), then counts per category and the totals.
+// ConformanceText writes the terminal summary: one line per failed or
+// warned case with expected versus observed, then each finding with the
+// rule it breaks and its level (and, for a string-to-sign mismatch, ours and
+// theirs with the first difference marked); counts per category; the rules
+// broken, with how many cases broke each; and the verdict.
 // color adds ANSI colours (the caller decides: terminal and not NO_COLOR/CI);
 // without it the output holds no escape code, not even one sent by the target.
 func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
@@ -61,8 +66,16 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 	fmt.Fprintln(b)
 
 	const indent = "     "
-	for _, res := range failed(r.Results) {
+	shown := append(failed(r.Results), withStatus(r.Results, conformance.Warn)...)
+	for _, res := range shown {
 		fmt.Fprintf(b, "%s %s: %s\n", p.status(res.Status), p.paint(ansiBold, oneLine(res.ID)), expectedObserved(res))
+		for i, f := range res.Findings {
+			if i == maxFindingLines {
+				fmt.Fprintf(b, "%s… and %d more findings (see report.json)\n", indent, len(res.Findings)-i)
+				break
+			}
+			fmt.Fprintf(b, "%s%s\n", indent, p.level(f.Level, findingLine(f)))
+		}
 		if m := res.Mismatch; m != nil {
 			d := locate(m)
 			fmt.Fprintf(b, "%sstring to sign differs at %s:\n", indent, d)
@@ -73,11 +86,11 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 			fmt.Fprintf(b, "%s  %s%s\n", indent, strings.Repeat(" ", len("theirs  ")+col), p.paint(ansiRed, "^"))
 		}
 	}
-	if sum.Totals.Fail > 0 {
+	if len(shown) > 0 {
 		fmt.Fprintln(b)
 	}
 
-	rows := [][]string{{"category", "cases", "pass", "fail", "skip"}}
+	rows := [][]string{{"category", "cases", "pass", "warn", "fail", "skip"}}
 	for _, t := range sum.ByCategory {
 		rows = append(rows, countRow(oneLine(t.Category), t))
 	}
@@ -85,9 +98,26 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 	writeTable(b, rows, 1)
 	fmt.Fprintln(b)
 
+	if broken := brokenRules(r.Results); len(broken) > 0 {
+		rows := [][]string{{"rule", "level", "cases"}}
+		for _, c := range broken {
+			rows = append(rows, []string{oneLine(ruleName(c.Rule)), string(c.Level), strconv.Itoa(c.Cases)})
+		}
+		fmt.Fprintln(b, "rules broken:")
+		var t strings.Builder
+		writeTable(&t, rows, 2)
+		for _, l := range strings.Split(strings.TrimSuffix(t.String(), "\n"), "\n") {
+			fmt.Fprintln(b, "  "+l)
+		}
+		fmt.Fprintln(b)
+	}
+
 	v := p.paint(ansiGreen, "PASS")
-	if sum.Totals.Fail > 0 {
+	switch {
+	case sum.Totals.Fail > 0:
 		v = p.paint(ansiRed, "FAIL")
+	case sum.Totals.Warn > 0:
+		v = p.paint(ansiWarn, "WARN")
 	}
 	fmt.Fprintf(b, "%s %s\n", v, verdict(sum.Totals))
 	return b.Flush()
@@ -110,11 +140,28 @@ func runLine(r *conformance.Report) string {
 	if r.ClockOffset != 0 {
 		parts = append(parts, "target clock offset "+strconv.FormatFloat(r.ClockOffset, 'f', -1, 64)+" s (timestamps shifted)")
 	}
+	if r.Strict {
+		parts = append(parts, "strict (should rules fail)")
+	}
 	return strings.Join(parts, " · ")
 }
 
 func countRow(name string, t conformance.Totals) []string {
-	return []string{name, strconv.Itoa(t.Cases), strconv.Itoa(t.Pass), strconv.Itoa(t.Fail), strconv.Itoa(t.Skip)}
+	return []string{name, strconv.Itoa(t.Cases), strconv.Itoa(t.Pass), strconv.Itoa(t.Warn), strconv.Itoa(t.Fail), strconv.Itoa(t.Skip)}
+}
+
+// maxFindingLines bounds the findings printed under one case.
+const maxFindingLines = 8
+
+// level colours a finding by its level.
+func (p painter) level(lv conformance.Level, s string) string {
+	switch lv {
+	case conformance.Must:
+		return p.paint(ansiRed, s)
+	case conformance.Should:
+		return p.paint(ansiYellow, s)
+	}
+	return p.paint(ansiDim, s)
 }
 
 // writeTable writes rows in aligned columns: the first `left` columns
@@ -147,8 +194,9 @@ func writeTable(w io.Writer, rows [][]string, left int) {
 }
 
 // SelftestText writes the self-test matrix: the baseline verdict, then one row
-// per fault (name, category, caught yes/no, the scenarios that caught it,
-// abbreviated) and the mutation score.
+// per fault (name, category, the rules it breaks, caught yes/no, the
+// scenarios that caught it, abbreviated), one row per must and should rule
+// (its faults, each marked caught or not), and the mutation score.
 func SelftestText(w io.Writer, s *conformance.SelfTestReport, color bool) error {
 	if s == nil {
 		return errNoReport
@@ -166,25 +214,16 @@ func SelftestText(w io.Writer, s *conformance.SelfTestReport, color bool) error 
 	fmt.Fprintln(b)
 
 	if len(s.Faults) > 0 {
-		// Aligned uncoloured, then a missed fault's whole row is coloured.
-		rows := [][]string{{"fault", "category", "caught", "caught by"}}
+		rows := [][]string{{"fault", "category", "rules", "caught", "caught by"}}
 		for _, f := range s.Faults {
 			caught := "no"
 			if f.Caught() {
 				caught = "yes"
 			}
-			rows = append(rows, []string{oneLine(f.Fault.Name), oneLine(f.Fault.Category), caught, abbreviate(f.CaughtByScenario(), 3)})
+			rows = append(rows, []string{oneLine(f.Fault.Name), oneLine(f.Fault.Category), oneLine(strings.Join(f.Fault.Rules, ", ")),
+				caught, abbreviate(f.CaughtByScenario(), 3)})
 		}
-		var t strings.Builder
-		writeTable(&t, rows, 4)
-		lines := strings.Split(strings.TrimSuffix(t.String(), "\n"), "\n")
-		for i, l := range lines {
-			if i > 0 && !s.Faults[i-1].Caught() {
-				l = p.paint(ansiRed, l)
-			}
-			fmt.Fprintln(b, l)
-		}
-		fmt.Fprintln(b)
+		p.redRows(b, rows, func(i int) bool { return !s.Faults[i].Caught() })
 		var missed []conformance.FaultResult
 		for _, f := range s.Faults {
 			if !f.Caught() {
@@ -200,17 +239,50 @@ func SelftestText(w io.Writer, s *conformance.SelfTestReport, color bool) error 
 		}
 	}
 
+	if len(s.Rules) > 0 {
+		rows := [][]string{{"rule", "level", "faults (✓ caught by the rule, ✗ not)"}}
+		for _, m := range s.Rules {
+			var fs []string
+			for _, f := range m.Faults {
+				mark := "✗"
+				if f.Caught {
+					mark = "✓"
+				}
+				fs = append(fs, oneLine(f.Fault)+" "+mark)
+			}
+			if len(fs) == 0 {
+				fs = []string{"none"}
+			}
+			rows = append(rows, []string{oneLine(m.Rule), string(m.Level), strings.Join(fs, ", ")})
+		}
+		p.redRows(b, rows, func(i int) bool { return !s.Rules[i].Caught() })
+	}
+
 	caught := caughtCount(s)
 	fmt.Fprintf(b, "mutation score: %s (%d of %d faults caught)\n", percent(s.Score), caught, len(s.Faults))
 	switch {
 	case selftestPassed(s):
 		fmt.Fprintf(b, "%s self-test: the baseline passed and every fault was caught\n", p.paint(ansiGreen, "PASS"))
 	case base.Failed:
-		fmt.Fprintf(b, "%s self-test: the baseline must pass whole\n", p.paint(ansiRed, "FAIL"))
+		fmt.Fprintf(b, "%s self-test: the baseline must pass whole, without a warning\n", p.paint(ansiRed, "FAIL"))
 	default:
 		fmt.Fprintf(b, "%s self-test: %d of %d faults went uncaught\n", p.paint(ansiRed, "FAIL"), len(s.Faults)-caught, len(s.Faults))
 	}
 	return b.Flush()
+}
+
+// redRows writes a table left-aligned, aligned uncoloured, then colours the
+// whole line of each data row i (from 0) where red(i), and a blank line.
+func (p painter) redRows(w io.Writer, rows [][]string, red func(int) bool) {
+	var t strings.Builder
+	writeTable(&t, rows, len(rows[0]))
+	for i, l := range strings.Split(strings.TrimSuffix(t.String(), "\n"), "\n") {
+		if i > 0 && red(i-1) {
+			l = p.paint(ansiRed, l)
+		}
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintln(w)
 }
 
 // abbreviate joins the first n items and counts the rest.
@@ -236,8 +308,8 @@ func baseline(s *conformance.SelfTestReport) baselineSummary {
 		return baselineSummary{Failed: true, FailedCases: []string{"(no baseline run)"}}
 	}
 	sum := summarize(s.Baseline.Results)
-	out := baselineSummary{Failed: sum.Totals.Fail > 0, Totals: sum.Totals}
-	for _, res := range failed(s.Baseline.Results) {
+	out := baselineSummary{Failed: sum.Totals.Fail > 0 || sum.Totals.Warn > 0, Totals: sum.Totals}
+	for _, res := range append(failed(s.Baseline.Results), withStatus(s.Baseline.Results, conformance.Warn)...) {
 		out.FailedCases = append(out.FailedCases, res.ID)
 	}
 	return out
