@@ -60,11 +60,11 @@ func Uncovered(rows []RuleCases) []string {
 }
 
 // CheckedHow says how a rule is checked besides its scenarios, for the
-// coverage table: "every answer", "once per run", or "".
+// coverage table: "on every answer", "once per run", or "".
 func CheckedHow(r *Rule) string {
 	switch r.Check {
 	case CheckAnswer:
-		return "every answer"
+		return "on every answer"
 	case CheckRun:
 		return "once per run"
 	}

@@ -18,10 +18,11 @@ import (
 type conformFlags struct {
 	targetFlags
 	products, styles, categories, ids, paths listFlag
-	noBuiltin, list, quiet                   bool
+	noBuiltin, list, rules, quiet            bool
+	strict, long                             bool
 	reportDir, color                         string
 	concurrency                              int
-	timeout                                  time.Duration
+	timeout, skew                            time.Duration
 }
 
 func (c *conformFlags) register(fs *flag.FlagSet) {
@@ -33,6 +34,10 @@ func (c *conformFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.paths, "scenarios", "scenario file or folder to add to the built-in suite (repeatable)")
 	fs.BoolVar(&c.noBuiltin, "no-builtin", false, "run only the --scenarios files, not the built-in suite")
 	fs.BoolVar(&c.list, "list", false, "list the scenarios with their categories and exit")
+	fs.BoolVar(&c.rules, "rules", false, "with --list: list the rules instead, each with its level and the cases that check it")
+	fs.BoolVar(&c.strict, "strict", false, "fail on a should rule too (a warning by default): the real gateway's exact forms")
+	fs.BoolVar(&c.long, "long", false, "add the replay-window check: waits about twice the target's skew window (30 minutes for ±15 min; see --skew)")
+	fs.DurationVar(&c.skew, "skew", conformance.DefaultSkew, "the target's clock-skew window, for --long (a target set to 20s is checked in under a minute)")
 	fs.StringVar(&c.reportDir, "report-dir", "", "write report.json, junit.xml, report.md and report.html here")
 	fs.IntVar(&c.concurrency, "concurrency", 8, "cases run at once")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
@@ -104,7 +109,19 @@ func runConform(e *env, args []string) int {
 	if err != nil {
 		return usageError(e, "conform", "%v", err)
 	}
-	if c.list {
+	if err := c.checkRuleFlags(fs); err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
+	rules, err := conformance.BuiltinRules()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness conform: %v\n", err)
+		return exitInternal
+	}
+	switch {
+	case c.list && c.rules:
+		printRules(e, rules, suite, profiles, sel)
+		return exitOK
+	case c.list:
 		printScenarios(e, suite, profiles, sel)
 		return exitOK
 	}
@@ -116,6 +133,7 @@ func runConform(e *env, args []string) int {
 	rep, err := conformance.Run(e.ctx, conformance.Options{
 		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled,
 		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout, Insecure: c.insecure,
+		Rules: rules, Strict: c.strict, Long: c.long, Skew: c.skew,
 	})
 	var unreachable *conformance.UnreachableError
 	switch {
@@ -138,7 +156,7 @@ func runConform(e *env, args []string) int {
 		}
 	} else {
 		t := rep.Totals
-		fmt.Fprintf(e.stdout, "%d cases: %d passed, %d failed, %d skipped\n", t.Cases, t.Pass, t.Fail, t.Skip)
+		fmt.Fprintf(e.stdout, "%d cases: %d passed, %d warned, %d failed, %d skipped\n", t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
 	}
 	if c.reportDir != "" {
 		paths, err := reports.WriteConformance(c.reportDir, rep)
@@ -152,6 +170,50 @@ func runConform(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "acsharness conform: interrupted; the report covers the cases that ran")
 	}
 	return code
+}
+
+// checkRuleFlags rejects --rules without --list, and --skew without --long
+// (the skew is only the long check's input), naming both flags.
+func (c *conformFlags) checkRuleFlags(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case c.rules && !c.list:
+		return errors.New("--rules lists the rules: use it with --list")
+	case set["skew"] && !c.long:
+		return errors.New("--skew tells the --long replay-window check the target's window: add --long, or drop --skew")
+	case c.skew < time.Second:
+		return fmt.Errorf("--skew %s: give the target's window, at least 1s (the documented one is 15m)", c.skew)
+	}
+	return nil
+}
+
+// printRules prints the rule table: each rule, its level, how many cases
+// of the selection check it and the scenarios they come from, then the
+// count of must and should rules no case checks.
+func printRules(e *env, rules *conformance.Rules, suite []conformance.Scenario, profiles []conformance.Profile, sel conformance.Selection) {
+	rows := conformance.Coverage(rules, suite, profiles, sel)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tLEVEL\tCASES\tCHECKED BY")
+	levels := map[conformance.Level]int{}
+	for _, row := range rows {
+		levels[row.Rule.Level]++
+		by := conformance.ScenarioList(row.Scenarios, 3)
+		switch how := conformance.CheckedHow(row.Rule); {
+		case how != "" && by != "":
+			by += "; also " + how
+		case how != "":
+			by = how
+		case by == "":
+			by = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", row.Rule.ID, row.Rule.Level, len(row.Cases), by)
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d rules: %d must, %d should, %d may\n", len(rows), levels[conformance.Must], levels[conformance.Should], levels[conformance.May])
+	if missing := conformance.Uncovered(rows); len(missing) > 0 {
+		fmt.Fprintf(e.stdout, "no case of this selection checks %d must or should rules: %s\n", len(missing), strings.Join(missing, ", "))
+	}
 }
 
 func printScenarios(e *env, suite []conformance.Scenario, profiles []conformance.Profile, sel conformance.Selection) {

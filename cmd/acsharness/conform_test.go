@@ -91,11 +91,70 @@ func TestConformList(t *testing.T) {
 	assert.Regexp(t, `\d+ scenarios, \d+ cases$`, lines[len(lines)-1])
 }
 
+func TestConformListRules(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCLI(t, map[string]string{}, "conform", "--list", "--rules")
+	require.Equal(t, exitOK, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.True(t, strings.HasPrefix(lines[0], "RULE"), "a header line")
+	assert.Regexp(t, `(?m)^nonce\.replay +must +[1-9]\d* +.*nonce/replay,`, out, "each rule with its level, cases and scenarios")
+	assert.Regexp(t, `(?m)^env\.trace-id +should +[1-9]`, out)
+	assert.Regexp(t, `(?m)^nonce\.retention +must +2 +once per run$`, out)
+	assert.Regexp(t, `^\d+ rules: \d+ must, \d+ should, \d+ may$`, lines[len(lines)-1], "every must and should rule has a case: no line of uncovered rules")
+
+	code, out, _ = runCLI(t, map[string]string{}, "conform", "--list", "--rules", "--category", "nonce")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "no case of this selection checks", "a selection that leaves rules unchecked says which")
+}
+
+func TestConformRuleFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	warning := filepath.Join(dir, "warning.yaml")
+	require.NoError(t, os.WriteFile(warning, []byte(`scenarios:
+  - id: local/should-break
+    title: A valid request expected to answer 418, judged by a should rule
+    category: envelope
+    rules: [env.trace-id]
+    styles: [rpc]
+    products: [amqp-open]
+    steps:
+      - expect: {status: 418}
+`), 0o600))
+	code, out, errOut := runCLI(t, map[string]string{}, "conform", "--no-builtin", "--scenarios", warning, "--color", "never")
+	assert.Equal(t, exitOK, code, "a should finding is a warning: %s %s", out, errOut)
+	assert.Contains(t, out, "WARN local/should-break[rpc/amqp-open]")
+	assert.Contains(t, out, "[env.trace-id should] status 200")
+	code, out, _ = runCLI(t, map[string]string{}, "conform", "--no-builtin", "--scenarios", warning, "--strict", "--color", "never")
+	assert.Equal(t, exitFailed, code, "--strict fails a should finding")
+	assert.Contains(t, out, "FAIL local/should-break[rpc/amqp-open]")
+
+	code, out, errOut = runCLI(t, map[string]string{}, "conform", "--scenario", "signature/valid", "--style", "rpc", "--long", "--skew", "3s", "--report-dir", dir)
+	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"id": "nonce/replay-window[run]"`, "--long adds the replay-window check")
+
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"conform", "--rules"}, "use it with --list"},
+		{[]string{"conform", "--skew", "20s"}, "add --long"},
+		{[]string{"conform", "--long", "--skew", "10ms"}, "at least 1s"},
+	} {
+		code, _, errOut := runCLI(t, map[string]string{}, tc.args...)
+		assert.Equal(t, exitUsage, code, "%v", tc.args)
+		assert.Contains(t, errOut, tc.says, "%v", tc.args)
+	}
+}
+
 func TestSelftestOneFault(t *testing.T) {
 	t.Parallel()
 	code, out, errOut := runCLI(t, map[string]string{}, "selftest", "--fault", "forget-nonces", "--color", "never")
 	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
 	assert.Contains(t, out, "forget-nonces")
+	assert.Regexp(t, `(?m)^nonce\.replay +must +forget-nonces ✓$`, out, "the matrix by rule")
 	assert.Contains(t, out, "mutation score: 100%")
 	code, _, errOut = runCLI(t, map[string]string{}, "selftest", "--fault", "no-such-fault")
 	assert.Equal(t, exitUsage, code)
