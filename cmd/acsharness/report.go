@@ -11,11 +11,18 @@ import (
 
 // runReport dispatches `acsharness report <verb>`.
 func runReport(e *env, args []string) int {
-	if len(args) == 0 || args[0] != "merge" {
-		fmt.Fprintln(e.stderr, "usage: acsharness report merge [--report-dir DIR] [--slo 'p99<50ms' ...] SHARD_DIR...")
-		return exitUsage
+	const usage = "usage: acsharness report merge [--report-dir DIR] [--slo 'p99<50ms' ...] SHARD_DIR..."
+	switch {
+	case len(args) > 0 && args[0] == "merge":
+		return runReportMerge(e, args[1:])
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help"):
+		fmt.Fprintln(e.stdout, usage)
+		return exitOK
+	case len(args) > 0:
+		fmt.Fprintf(e.stderr, "acsharness report: unknown verb %q%s\n", args[0], didYouMean(args[0], []string{"merge"}, ""))
 	}
-	return runReportMerge(e, args[1:])
+	fmt.Fprintln(e.stderr, usage)
+	return exitUsage
 }
 
 // runReportMerge merges the shards of a distributed load run into one
@@ -30,19 +37,10 @@ func runReportMerge(e *env, args []string) int {
 	fs.Var(&slos, "slo", "SLO threshold (repeatable); default: the SLOs the shards ran with")
 	fs.Var(&sloFiles, "slo-file", "file of SLO thresholds, one per line")
 	fs.StringVar(&color, "color", "auto", "colour: auto, always or never")
-	fs.SetOutput(e.stderr)
-	// Flags may follow the directories, as in `report merge out/shard-*
-	// --report-dir out/merged` (where a shell glob puts them); the flag
-	// package stops at the first directory, so parse around each one.
-	var dirs []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		dirs, rest = append(dirs, fs.Arg(0)), fs.Args()[1:]
+	// Flags may follow the directories (out/shard-* --report-dir out/merged).
+	dirs, code := parseInterspersed(e, fs, args)
+	if code >= 0 {
+		return code
 	}
 	if len(dirs) == 0 {
 		return usageError(e, "report merge", "give the shard directories to merge, e.g. out/shard-0 out/shard-1")
