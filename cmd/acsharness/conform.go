@@ -26,7 +26,7 @@ type conformFlags struct {
 
 func (c *conformFlags) register(fs *flag.FlagSet) {
 	c.targetFlags.register(fs)
-	fs.Var(&c.products, "product", "run only these products (repeatable or comma-separated: onsmqtt, amqp-open)")
+	fs.Var(&c.products, "product", "run only these products (repeatable or comma-separated: onsmqtt or mqtt, amqp-open or rabbitmq, or a --profile's product)")
 	fs.Var(&c.styles, "style", "run only these styles (rpc, roa, v3)")
 	fs.Var(&c.categories, "category", "run only these categories ("+strings.Join(conformance.Categories, ", ")+")")
 	fs.Var(&c.ids, "scenario", "run only these scenario ids or globs (repeatable), e.g. 'nonce/*'")
@@ -65,7 +65,8 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 			return nil, sel, &conformance.LoadError{Problems: problems}
 		}
 	}
-	if err := checkChoices("product", c.products, codes); err != nil {
+	products, err := productCodes(c.products, codes)
+	if err != nil {
 		return nil, sel, err
 	}
 	if err := checkChoices("category", c.categories, conformance.Categories); err != nil {
@@ -78,7 +79,7 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 		}
 		sel.Styles = append(sel.Styles, st)
 	}
-	sel.Products, sel.Categories, sel.IDs = c.products, c.categories, c.ids
+	sel.Products, sel.Categories, sel.IDs = products, c.categories, c.ids
 	if len(c.ids) > 0 {
 		for _, pat := range c.ids {
 			if len(conformance.Expand(all, profiles, conformance.Selection{IDs: []string{pat}})) == 0 {

@@ -48,7 +48,7 @@ type loadFlags struct {
 
 func (l *loadFlags) register(fs *flag.FlagSet) {
 	l.targetFlags.register(fs)
-	fs.StringVar(&l.product, "product", "", "product profile whose action and Host to use (default: the first profile)")
+	fs.StringVar(&l.product, "product", "", "product profile whose action and Host to use: onsmqtt or mqtt, amqp-open or rabbitmq, or a --profile's product (default: the first profile)")
 	fs.Var(&l.styles, "style", "signing style: rpc, roa or v3; several (comma-separated or repeated) share the rate equally (default rpc)")
 	fs.StringVar(&l.action, "action", "", "API action (default: the profile's probe; for roa its route)")
 	fs.StringVar(&l.method, "method", "", "HTTP method (default: the action's)")
@@ -238,15 +238,11 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 	}
 	p.profile = &p.profiles[0]
 	if l.product != "" {
-		p.profile = nil
-		for i := range p.profiles {
-			if p.profiles[i].Product == l.product {
-				p.profile = &p.profiles[i]
-			}
+		code, err := productCode(l.product, conformance.ProductCodes(p.profiles))
+		if err != nil {
+			return nil, err
 		}
-		if p.profile == nil {
-			return nil, fmt.Errorf("--product %q: use one of %s", l.product, strings.Join(conformance.ProductCodes(p.profiles), ", "))
-		}
+		p.profile = &p.profiles[slices.IndexFunc(p.profiles, func(pr conformance.Profile) bool { return pr.Product == code })]
 	}
 	if len(l.styles) == 0 {
 		l.styles = listFlag{"rpc"}

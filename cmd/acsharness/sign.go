@@ -56,10 +56,15 @@ func runSign(e *env, args []string) int {
 	}
 	req := signature.Request{Style: st, Method: method, Endpoint: endpoint, Path: path, Action: action, Version: apiVersion, Format: format}
 	if prod != "" {
-		p, err := product.Lookup(prod)
-		if err != nil {
-			return usageError(e, "sign", "--product: %v", err)
+		var codes []string
+		for _, p := range product.Builtin() {
+			codes = append(codes, p.Code)
 		}
+		code, err := productCode(prod, codes)
+		if err != nil {
+			return usageError(e, "sign", "%v", err)
+		}
+		p, _ := product.Lookup(code)
 		nw, err := product.ParseNetwork(network)
 		if err != nil {
 			return usageError(e, "sign", "--network: %v", err)

@@ -102,7 +102,7 @@ func TestSignBadInput(t *testing.T) {
 		{"bad timestamp", withSecret, []string{"sign", "--endpoint", "http://h", "--timestamp", "yesterday"}, "--timestamp"},
 		{"no endpoint", withSecret, []string{"sign"}, "--endpoint URL, or --product and --region"},
 		{"bad region", withSecret, []string{"sign", "--product", "mqtt", "--region", "mars"}, "--region: unknown region \"mars\""},
-		{"bad product", withSecret, []string{"sign", "--product", "ecs"}, "--product: unknown product"},
+		{"bad product", withSecret, []string{"sign", "--product", "ecs"}, `--product "ecs": use one of onsmqtt, amqp-open, mqtt`},
 		{"unknown flag", withSecret, []string{"sign", "--secret", "x"}, "unknown flag --secret"},
 		{"body twice", withSecret, []string{"sign", "--endpoint", "http://h", "--body", "a", "--body-file", "b"}, "--body and --body-file"},
 		{"stray argument", withSecret, []string{"sign", "--endpoint", "http://h", "extra"}, "unexpected argument"},

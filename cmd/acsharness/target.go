@@ -10,6 +10,7 @@ import (
 
 	"github.com/acsharness/acsharness/conformance"
 	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/product"
 	"github.com/acsharness/acsharness/signature"
 )
 
@@ -113,6 +114,42 @@ func (l *listFlag) Set(s string) error {
 		}
 	}
 	return nil
+}
+
+// productCode resolves a --product name to the product code of one of
+// codes (the products of the profiles in use): the code itself, or for a
+// built-in product any name it is known by (mqtt, rabbitmq), any case, as
+// sign and serve accept them (product.Find). Every command's --product goes
+// through here.
+func productCode(name string, codes []string) (string, error) {
+	for _, c := range codes {
+		if strings.EqualFold(c, name) {
+			return c, nil
+		}
+	}
+	if p, err := product.Lookup(name); err == nil && slices.Contains(codes, p.Code) {
+		return p.Code, nil
+	}
+	valid := slices.Clone(codes)
+	for _, p := range product.Builtin() {
+		if slices.Contains(codes, p.Code) {
+			valid = append(valid, p.Aliases...)
+		}
+	}
+	return "", fmt.Errorf("--product %q%s: use one of %s", name, didYouMean(name, valid, ""), strings.Join(valid, ", "))
+}
+
+// productCodes resolves every name of a repeated --product.
+func productCodes(names, codes []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		c, err := productCode(n, codes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // checkChoices rejects values not among valid, naming the flag.
