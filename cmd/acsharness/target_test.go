@@ -1,10 +1,14 @@
 package main
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/signature"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -78,4 +82,31 @@ func writeFile(t *testing.T, name, content string) string {
 	p := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
 	return p
+}
+
+// testToken is an STS token with each kind of character a token holds, so
+// that every encoding of it differs.
+const testToken = "CAIS8gF1q6Ft5B2yfSjIr5bSEsn/2+dQ0pqcWR8=="
+
+// tokenForms are the encodings a token takes in a request, a string to
+// sign, or an echo of one.
+func tokenForms(tok string) []string {
+	once := signature.PercentEncode(tok)
+	return []string{tok, once, signature.PercentEncode(once), url.QueryEscape(tok), strings.ToLower(once)}
+}
+
+// assertNoSecrets checks that text holds neither the secret nor any form
+// of the token.
+func assertNoSecrets(t *testing.T, text, where string) {
+	t.Helper()
+	assert.NotContains(t, text, testSecret, "%s carries the secret", where)
+	for _, f := range tokenForms(testToken) {
+		assert.NotContains(t, text, f, "%s carries the STS token as %q", where, f)
+	}
+}
+
+// stsEnv is the environment of a command signing with a key and an STS
+// token.
+func stsEnv() map[string]string {
+	return map[string]string{signature.EnvAccessKeyID: gateway.DemoKeyID, signature.EnvAccessKeySecret: testSecret, signature.EnvSecurityToken: testToken}
 }
