@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -48,6 +49,9 @@ type Options struct {
 	Client *http.Client
 	// Insecure skips TLS certificate verification.
 	Insecure bool
+	// RootCAs are the authorities a TLS target's certificate is checked
+	// against; nil means the system's (which SSL_CERT_FILE sets).
+	RootCAs *x509.CertPool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// OnSend is called for every request sent, from any goroutine: tests
@@ -78,15 +82,11 @@ type Selection struct {
 	IDs []string
 }
 
-// UnreachableError means the target never answered: connection refused,
-// DNS failure, TLS failure.
+// UnreachableError means the target never answered (connection refused,
+// DNS failure) or its TLS handshake failed; Error tells them apart.
 type UnreachableError struct {
 	Target string
 	Err    error
-}
-
-func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("the target %s never answered: %v (is it running, and is the URL right?)", e.Target, e.Err)
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
@@ -175,8 +175,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
-		if opts.Insecure {
-			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+		if opts.Insecure || opts.RootCAs != nil {
+			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: opts.Insecure, RootCAs: opts.RootCAs} //nolint:gosec // the user asked for it
 		}
 		opts.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		defer tr.CloseIdleConnections()
@@ -222,7 +222,7 @@ dispatch:
 	}
 	rep := &Report{
 		Tool: "acsharness", Target: opts.Target, Products: ProductCodes(opts.Profiles), Started: start,
-		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Results: results,
+		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Findings: r.findings, Results: results,
 	}
 	rep.tally()
 	return rep, nil
@@ -234,6 +234,7 @@ type runner struct {
 	target      *url.URL
 	nonces      *signature.NonceSource
 	clockOffset time.Duration
+	findings    []string
 
 	mu         sync.Mutex
 	requestIDs map[string]string // RequestId -> case that got it
@@ -242,13 +243,16 @@ type runner struct {
 }
 
 // preflight checks that the target answers at all, and reads its clock
-// from the Date header; an offset beyond 2 s shifts every timestamp.
+// from the Date header; an offset beyond 2 s shifts every timestamp, one
+// beyond MaxClockOffset is reported instead.
 func (r *runner) preflight(ctx context.Context) error {
 	off, err := Probe(ctx, r.opts.Client, r.opts.Target, r.opts.Timeout, r.opts.Now)
 	if err != nil {
 		return err
 	}
-	if off > 2*time.Second || off < -2*time.Second {
+	if f := ClockFinding(off); f != "" {
+		r.findings = append(r.findings, f)
+	} else if off > 2*time.Second || off < -2*time.Second {
 		r.clockOffset = off
 	}
 	return nil

@@ -8,6 +8,7 @@ package load
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,9 @@ type Options struct {
 	Connections int
 	Timeout     time.Duration
 	Insecure    bool
+	// RootCAs are the authorities a TLS target's certificate is checked
+	// against; nil means the system's (which SSL_CERT_FILE sets).
+	RootCAs *x509.CertPool
 	// StartAt delays the start (shards of a distributed run start together).
 	StartAt time.Time
 	// LateAfter is how far behind schedule a request may be sent before it
@@ -140,7 +144,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		vegeta.Client(&http.Client{Transport: tr}),
 		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.Connections(o.Connections),
 		vegeta.MaxConnections(0), vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.MaxBody(64<<10),
-		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure}), //nolint:gosec // the user asked for it
+		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure, RootCAs: o.RootCAs}), //nolint:gosec // the user asked for it
 		vegeta.Redirects(vegeta.NoFollow),
 	)
 	m := newMix(o.Items)

@@ -13,15 +13,17 @@ import (
 const jsonVersion = 1
 
 type jsonReport struct {
-	Version     int         `json:"report_version"`
-	Tool        string      `json:"tool"`
-	Target      string      `json:"target"`
-	Products    []string    `json:"products"`
-	Started     time.Time   `json:"started"`
-	Duration    float64     `json:"duration_seconds"`
-	ClockOffset float64     `json:"clock_offset_seconds"`
-	Summary     jsonSummary `json:"summary"`
-	Cases       []jsonCase  `json:"cases"`
+	Version     int       `json:"report_version"`
+	Tool        string    `json:"tool"`
+	Target      string    `json:"target"`
+	Products    []string  `json:"products"`
+	Started     time.Time `json:"started"`
+	Duration    float64   `json:"duration_seconds"`
+	ClockOffset float64   `json:"clock_offset_seconds"`
+	// Findings are about the target as a whole (its clock is wrong, say).
+	Findings []string    `json:"findings,omitempty"`
+	Summary  jsonSummary `json:"summary"`
+	Cases    []jsonCase  `json:"cases"`
 }
 
 type jsonSummary struct {
@@ -72,7 +74,7 @@ func ConformanceJSON(w io.Writer, r *conformance.Report) error {
 	sum := summarize(r.Results)
 	out := jsonReport{
 		Version: jsonVersion, Tool: toolName(r), Target: r.Target, Products: nonNil(r.Products),
-		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset,
+		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset, Findings: r.Findings,
 		Summary: summaryJSON(sum), Cases: make([]jsonCase, 0, len(r.Results)),
 	}
 	for _, res := range r.Results {

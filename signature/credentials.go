@@ -58,12 +58,10 @@ func RedactSecrets(text string, secrets ...Secret) string {
 			continue
 		}
 		v := string(s)
-		once := PercentEncode(v)
-		twice := PercentEncode(once)
+		once, query := PercentEncode(v), url.QueryEscape(v)
 		js, _ := json.Marshal(v)
-		for _, f := range []string{v, once, twice, url.QueryEscape(v), string(js[1 : len(js)-1]), html.EscapeString(v)} {
-			forms = append(forms, f, lowerHex(f))
-		}
+		forms = append(forms, v, once, lowerHex(once), PercentEncode(once), PercentEncode(lowerHex(once)),
+			query, lowerHex(query), string(js[1:len(js)-1]), html.EscapeString(v))
 	}
 	if len(forms) == 0 {
 		return text
@@ -85,7 +83,7 @@ func RedactSecrets(text string, secrets ...Secret) string {
 }
 
 // lowerHex writes the hex digits of s's percent-escapes in lower case, as
-// some encoders do.
+// some encoders do (encoded again, "%2f" becomes "%252f").
 func lowerHex(s string) string {
 	b := []byte(s)
 	for i := 0; i+2 < len(b); i++ {

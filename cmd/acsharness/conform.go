@@ -87,7 +87,42 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 			}
 		}
 	}
+	if len(conformance.Expand(all, profiles, sel)) == 0 {
+		return nil, sel, c.nothingSelected(all, profiles, sel)
+	}
 	return all, sel, nil
+}
+
+// nothingSelected says what made a selection of no case: scenario files
+// that hold none, or the filter (or the filters together) that matched
+// nothing. A run of no case tests nothing and must not pass in CI.
+func (c *conformFlags) nothingSelected(all []conformance.Scenario, profiles []conformance.Profile, sel conformance.Selection) error {
+	if len(all) == 0 {
+		return fmt.Errorf("no case to run: --scenarios %s holds no scenario, and --no-builtin leaves out the built-in suite", strings.Join(c.paths, ", "))
+	}
+	filters := []struct {
+		flag   string
+		values []string
+		only   conformance.Selection
+	}{
+		{"--product", c.products, conformance.Selection{Products: sel.Products}},
+		{"--style", c.styles, conformance.Selection{Styles: sel.Styles}},
+		{"--category", sel.Categories, conformance.Selection{Categories: sel.Categories}},
+		{"--scenario", sel.IDs, conformance.Selection{IDs: sel.IDs}},
+	}
+	var given []string
+	for _, f := range filters {
+		if len(f.values) == 0 {
+			continue
+		}
+		named := f.flag + " " + strings.Join(f.values, ",")
+		if len(conformance.Expand(all, profiles, f.only)) == 0 {
+			return fmt.Errorf("no case to run: %s matches no case of the %d scenarios loaded for %s: see `acsharness conform --list`",
+				named, len(all), strings.Join(conformance.ProductCodes(profiles), ", "))
+		}
+		given = append(given, named)
+	}
+	return fmt.Errorf("no case to run: %s match no case together: see `acsharness conform --list` with each", strings.Join(given, " and "))
 }
 
 func runConform(e *env, args []string) int {
@@ -109,6 +144,9 @@ func runConform(e *env, args []string) int {
 		printScenarios(e, suite, profiles, sel)
 		return exitOK
 	}
+	if err := checkReportDir(c.reportDir); err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
 	tgt, err := c.resolve(e, profiles)
 	if err != nil {
 		return usageError(e, "conform", "%v", err)
@@ -116,7 +154,8 @@ func runConform(e *env, args []string) int {
 	defer tgt.close()
 	rep, err := conformance.Run(e.ctx, conformance.Options{
 		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled,
-		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout, Insecure: c.insecure,
+		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout,
+		Insecure: tgt.tls.insecure, RootCAs: tgt.tls.rootCAs,
 	})
 	var unreachable *conformance.UnreachableError
 	switch {
@@ -129,9 +168,14 @@ func runConform(e *env, args []string) int {
 	if tgt.embedded != nil {
 		rep.Target = "embedded reference gateway (" + tgt.url + ")"
 	}
+	rep = reports.RedactSecrets(rep, tgt.secrets()...)
 	code := exitOK
 	if rep.Failed() {
 		code = exitFailed
+	}
+	if t := rep.Totals; t.Pass+t.Fail == 0 && e.ctx.Err() == nil {
+		defer fmt.Fprintf(e.stderr, "acsharness conform: no case ran: all %d selected cases were skipped (the reasons are above): nothing was tested\n", t.Cases)
+		code = exitUsage
 	}
 	if !c.quiet {
 		if err := reports.ConformanceText(e.stdout, rep, useColor(e, e.stdout, c.color)); err != nil {

@@ -94,10 +94,13 @@ func runLoad(e *env, args []string) int {
 		return usageError(e, "load", "%v", err)
 	}
 	defer tgt.close()
-	clockOffset, err := probe(e.ctx, tgt.url, l.insecure)
+	clockOffset, err := probe(e.ctx, tgt.url, tgt.tls.config())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness load: %v\n", err)
 		return exitUnreachable
+	}
+	if f := conformance.ClockFinding(clockOffset); f != "" {
+		fmt.Fprintf(e.stderr, "acsharness load: %s\n", f)
 	}
 	nonces := signature.NewNonceSource()
 	hash := load.ConfigHash(plan.fingerprint...)
@@ -138,7 +141,7 @@ func runLoad(e *env, args []string) int {
 	opts := load.Options{
 		Target: tgt.url, Items: items, Style: plan.styleLabel, Workload: plan.workload, Schedule: plan.schedule,
 		Duration: plan.duration, Requests: l.requests, Workers: l.workers, MaxWorkers: plan.maxWorkers,
-		Connections: l.connections, Timeout: l.timeout, Insecure: l.insecure, StartAt: plan.startAt, Results: results,
+		Connections: l.connections, Timeout: l.timeout, Insecure: tgt.tls.insecure, RootCAs: tgt.tls.rootCAs, StartAt: plan.startAt, Results: results,
 		Metrics: metrics,
 	}
 	if !l.quiet {
@@ -465,11 +468,9 @@ func (l *loadFlags) actionItem(tgt *target, p *loadPlan, style signature.Style, 
 // probe checks that the target answers at all, and returns its clock's
 // offset from ours: shards on machines with drifting clocks record it in
 // their manifests.
-func probe(ctx context.Context, target string, insecure bool) (time.Duration, error) {
+func probe(ctx context.Context, target string, tlsConfig *tls.Config) (time.Duration, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if insecure {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	}
+	tr.TLSClientConfig = tlsConfig
 	defer tr.CloseIdleConnections()
 	return conformance.Probe(ctx, &http.Client{Transport: tr}, target, 10*time.Second, time.Now)
 }

@@ -110,3 +110,78 @@ func assertNoSecrets(t *testing.T, text, where string) {
 func stsEnv() map[string]string {
 	return map[string]string{signature.EnvAccessKeyID: gateway.DemoKeyID, signature.EnvAccessKeySecret: testSecret, signature.EnvSecurityToken: testToken}
 }
+
+// The flags of a target of your own are an error without --target, naming
+// both: silently ignored, they would leave a user believing their key was
+// tested.
+func TestTargetFlagsNeedTarget(t *testing.T) {
+	t.Parallel()
+	for _, flagArgs := range [][]string{
+		{"--access-key-id", "LTAI5t"}, {"--secret-file", "secret.txt"}, {"--aliyun-profile", "prod"},
+		{"--inactive-key-id", "LTAIold"}, {"--ca-cert", "ca.pem"}, {"--insecure"},
+	} {
+		for _, cmd := range []string{"conform", "load"} {
+			t.Run(cmd+" "+flagArgs[0], func(t *testing.T) {
+				t.Parallel()
+				code, out, errOut := runCLI(t, map[string]string{}, append([]string{cmd, "--quiet"}, flagArgs...)...)
+				assert.Equal(t, exitUsage, code)
+				assert.Contains(t, errOut, flagArgs[0]+" applies to --target, and there is none")
+				assert.Contains(t, errOut, "add --target URL or drop "+flagArgs[0])
+				assert.Empty(t, out)
+			})
+		}
+	}
+}
+
+// An unwritable --report-dir stops conform before anything is sent.
+func TestConformReportDirCheckedFirst(t *testing.T) {
+	t.Parallel()
+	srv, hits := countingServer(t)
+	file := writeFile(t, "not-a-dir", "x")
+	code, out, errOut := runCLI(t, demoEnv(), "conform", "--target", srv.URL, "--report-dir", filepath.Join(file, "reports"))
+	assert.Equal(t, exitUsage, code, errOut)
+	assert.Contains(t, errOut, "--report-dir")
+	assert.Empty(t, out)
+	assert.Zero(t, hits.Load(), "nothing was sent, not even the probe")
+}
+
+// A selection of no case, or a run whose every case was skipped, tested
+// nothing: it exits 2 and says what matched nothing, never "PASS".
+func TestConformRunsNothing(t *testing.T) {
+	t.Parallel()
+	empty := writeFile(t, "empty.yaml", "scenarios: []\n")
+	mqttOnly := writeFile(t, "mqtt.yaml", "scenarios:\n  - id: local/one\n    title: t\n    category: nonce\n    products: [onsmqtt]\n    steps: [{expect: {status: 200}}]\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"empty scenario file", []string{"--scenarios", empty, "--no-builtin"}, "no case to run: --scenarios " + empty + " holds no scenario, and --no-builtin leaves out the built-in suite"},
+		{"a glob of nothing", []string{"--scenario", "nothing/*"}, `--scenario "nothing/*" matches no scenario`},
+		{"a product no scenario names", []string{"--scenarios", mqttOnly, "--no-builtin", "--product", "rabbitmq"}, "no case to run: --product rabbitmq matches no case of the 1 scenarios loaded"},
+		{"filters that exclude each other", []string{"--scenario", "nonce/*", "--category", "signature"}, "no case to run: --category signature and --scenario nonce/* match no case together"},
+		{"--list too", []string{"--list", "--scenario", "nonce/*", "--category", "signature"}, "match no case together"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, map[string]string{}, append([]string{"conform"}, tc.args...)...)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errOut, tc.want)
+			assert.NotContains(t, out, "PASS")
+		})
+	}
+	t.Run("every case skipped", func(t *testing.T) {
+		t.Parallel()
+		l, err := gateway.StartLocal(gateway.Config{})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = l.Close() })
+		noROA := writeFile(t, "profile.yaml", "product: onsmqtt\nversion: \"2020-04-20\"\ndefault_format: XML\nprobe:\n  action: ListGroupId\n  params: {InstanceId: mqtt-cn-acsharness}\n")
+		dir := t.TempDir()
+		code, out, errOut := runCLI(t, demoEnv(), "conform", "--target", l.URL, "--profile", noROA, "--style", "roa",
+			"--scenario", "signature/valid", "--report-dir", dir, "--color", "never")
+		assert.Equal(t, exitUsage, code, "%s\n%s", out, errOut)
+		assert.Contains(t, errOut, "no case ran: all 2 selected cases were skipped")
+		_, err = os.Stat(filepath.Join(dir, "report.json"))
+		assert.NoError(t, err, "the reports still say why each case was skipped")
+	})
+}
