@@ -20,13 +20,11 @@ type Report struct {
 	Duration float64   `json:"duration_seconds"`
 	// ClockOffset is the target's clock minus ours, from its Date header;
 	// timestamps were shifted by it.
-	ClockOffset float64 `json:"clock_offset_seconds"`
-	// Findings are what the run learnt about the target as a whole (its
-	// clock is wrong, say), said once at the top of every report.
-	Findings   []string `json:"findings,omitempty"`
-	Totals     Totals   `json:"totals"`
-	ByCategory []Totals `json:"by_category"`
-	Results    []Result `json:"results"`
+	ClockOffset float64  `json:"clock_offset_seconds"`
+	Findings    []string `json:"findings,omitempty"` // about the target as a whole (its clock is wrong, say), said once at the top of every report
+	Totals      Totals   `json:"totals"`
+	ByCategory  []Totals `json:"by_category"`
+	Results     []Result `json:"results"`
 }
 
 // Totals counts outcomes, overall or for one category.

@@ -13,17 +13,16 @@ import (
 const jsonVersion = 1
 
 type jsonReport struct {
-	Version     int       `json:"report_version"`
-	Tool        string    `json:"tool"`
-	Target      string    `json:"target"`
-	Products    []string  `json:"products"`
-	Started     time.Time `json:"started"`
-	Duration    float64   `json:"duration_seconds"`
-	ClockOffset float64   `json:"clock_offset_seconds"`
-	// Findings are about the target as a whole (its clock is wrong, say).
-	Findings []string    `json:"findings,omitempty"`
-	Summary  jsonSummary `json:"summary"`
-	Cases    []jsonCase  `json:"cases"`
+	Version     int         `json:"report_version"`
+	Tool        string      `json:"tool"`
+	Target      string      `json:"target"`
+	Products    []string    `json:"products"`
+	Started     time.Time   `json:"started"`
+	Duration    float64     `json:"duration_seconds"`
+	ClockOffset float64     `json:"clock_offset_seconds"`
+	Findings    []string    `json:"findings,omitempty"` // about the target as a whole (its clock is wrong, say)
+	Summary     jsonSummary `json:"summary"`
+	Cases       []jsonCase  `json:"cases"`
 }
 
 type jsonSummary struct {
