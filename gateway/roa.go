@@ -103,7 +103,7 @@ func (g *Gateway) routeROA(c *call, version string) *apiError {
 		// Addressed by IP: settle the product by version, but let the
 		// generic route through whatever the version.
 		for _, p := range g.cfg.Products {
-			if a, _, ok := g.backends[p.Code].route(c.r.Method, c.r.URL.Path); ok && a.anyVersion {
+			if a, _, ok := g.backends[p.Code].route(c.r.Method, c.r.URL.EscapedPath()); ok && a.anyVersion {
 				if err := g.resolveVersion(c, version, true); err != nil {
 					return err
 				}
@@ -119,7 +119,7 @@ func (g *Gateway) routeROA(c *call, version string) *apiError {
 			c.rp.format = g.acceptFormat(c)
 		}
 	}
-	a, bound, ok := c.backend.route(c.r.Method, c.r.URL.Path)
+	a, bound, ok := c.backend.route(c.r.Method, c.r.URL.EscapedPath())
 	if !ok {
 		if err := g.resolveVersion(c, version, false); err != nil {
 			return err

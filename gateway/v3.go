@@ -135,7 +135,9 @@ func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secr
 			return false, bodyHashMismatch
 		}
 	}
-	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, Query: c.params, Header: c.r.Header}
+	// The escaped path, as received, is canonicalized (pop-spec §3.2).
+	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, RawPath: c.r.URL.EscapedPath(),
+		Query: c.params, Header: c.r.Header}
 	v := g.verifier.Get().(*signature.Verifier)
 	defer g.verifier.Put(v)
 	return g.outcome(v, v.V3(&m, auth.SignedHeaders, secret, auth.Signature), auth.Signature)

@@ -1,0 +1,122 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	openapiutil "github.com/alibabacloud-go/openapi-util/service"
+	"github.com/alibabacloud-go/tea/dara"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/acsharness/acsharness/gateway"
+)
+
+// Regressions of the defects real clients found (issue 9), each driven by
+// the official Go client that meets it.
+
+// TestPathParameterHoldingSlash: a RabbitMQ virtual host "team/x" travels
+// as %2F in the path. The gateway routes on the escaped segments, so that
+// the virtual host that CreateVirtualHost accepted can be deleted, and
+// verifies the signature over the escaped path each client signs
+// (pop-spec §3.2, §9 F9): darabonba's ROA and V3 signers sign the path as
+// escaped, alibaba-cloud-sdk-go signs what its PathPattern became.
+func TestPathParameterHoldingSlash(t *testing.T) {
+	t.Parallel()
+	const vhost = "team/x a"
+	escaped := dara.StringValue(openapiutil.GetEncodeParam(dara.String(vhost)))
+	require.Equal(t, "team%2Fx%20a", escaped, "the generated SDKs escape a path parameter's slash")
+
+	for _, tc := range []struct {
+		name string
+		// create and remove run CreateVirtualHost and DeleteVirtualHost of
+		// vhost on instance inst, through one client.
+		create, remove func(t *testing.T, srv *httptest.Server, inst string)
+	}{
+		{"darabonba-roa", func(t *testing.T, srv *httptest.Server, inst string) {
+			_, err := daraROA(t, srv, "v2").DoROARequestWithCtx(daraCtx(t), dara.String("CreateVirtualHost"), dara.String(rabbitVersion),
+				dara.String("HTTP"), dara.String("POST"), dara.String("AK"), dara.String("/instances/"+inst+"/vhosts"), dara.String("json"),
+				&openapi.OpenApiRequest{Body: map[string]any{"VirtualHost": vhost}}, &dara.RuntimeOptions{})
+			require.NoError(t, err, "darabonba ROA CreateVirtualHost")
+		}, func(t *testing.T, srv *httptest.Server, inst string) {
+			_, err := daraROA(t, srv, "v2").DoROARequestWithCtx(daraCtx(t), dara.String("DeleteVirtualHost"), dara.String(rabbitVersion),
+				dara.String("HTTP"), dara.String("DELETE"), dara.String("AK"), dara.String("/instances/"+inst+"/vhosts/"+escaped), dara.String("json"),
+				&openapi.OpenApiRequest{}, &dara.RuntimeOptions{})
+			require.NoError(t, err, "darabonba ROA DeleteVirtualHost of %q", vhost)
+		}},
+		{"darabonba-v3", func(t *testing.T, srv *httptest.Server, inst string) {
+			_, err := daraROA(t, srv, "").CallApiWithCtx(daraCtx(t), roaParams("CreateVirtualHost", rabbitVersion, "POST", "/instances/"+inst+"/vhosts"),
+				&openapi.OpenApiRequest{Body: map[string]any{"VirtualHost": vhost}}, &dara.RuntimeOptions{})
+			require.NoError(t, err, "darabonba V3 CreateVirtualHost")
+		}, func(t *testing.T, srv *httptest.Server, inst string) {
+			_, err := daraROA(t, srv, "").CallApiWithCtx(daraCtx(t), roaParams("DeleteVirtualHost", rabbitVersion, "DELETE", "/instances/"+inst+"/vhosts/"+escaped),
+				&openapi.OpenApiRequest{}, &dara.RuntimeOptions{})
+			require.NoError(t, err, "darabonba V3 DeleteVirtualHost of %q", vhost)
+		}},
+		{"alibaba-cloud-sdk-go-roa", func(t *testing.T, srv *httptest.Server, inst string) {
+			r := roaRequest(srv, requests.POST, rabbitVersion, "/instances/[InstanceId]/vhosts", nil)
+			r.PathParams["InstanceId"] = inst
+			r.FormParams["VirtualHost"] = vhost
+			callOK(t, newAliyunClient(t, gateway.DemoKeyID, gateway.DemoKeySecret), r, nil)
+		}, func(t *testing.T, srv *httptest.Server, inst string) {
+			// The SDK puts a path parameter in the path as given: the
+			// caller escapes it, as the generated clients do.
+			r := roaRequest(srv, requests.DELETE, rabbitVersion, "/instances/[InstanceId]/vhosts/[VirtualHost]", nil)
+			r.PathParams["InstanceId"] = inst
+			r.PathParams["VirtualHost"] = url.PathEscape(vhost)
+			callOK(t, newAliyunClient(t, gateway.DemoKeyID, gateway.DemoKeySecret), r, nil)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startSDKGateway(t, gateway.Config{})
+			const inst = "amqp-cn-demo000001"
+			list := func() []string {
+				r := roaRequest(srv, requests.GET, rabbitVersion, "/instances/[InstanceId]/vhosts", nil)
+				r.PathParams["InstanceId"] = inst
+				var l vhostList
+				callOK(t, newAliyunClient(t, gateway.DemoKeyID, gateway.DemoKeySecret), r, &l)
+				return vhostNames(l)
+			}
+			tc.create(t, srv, inst)
+			assert.Equal(t, []string{"/", vhost}, list(), "the virtual host holding a slash is created under its exact name")
+			tc.remove(t, srv, inst)
+			assert.Equal(t, []string{"/"}, list(), "and deleted again: the escaped path was routed as three segments")
+		})
+	}
+
+	// The issue's reproduction, raw: a%2Fb is routed to DeleteVirtualHost
+	// (so the bogus signature is what fails), like a%20b; the default
+	// virtual host "/" (%2F) is routed too.
+	t.Run("raw", func(t *testing.T) {
+		t.Parallel()
+		srv := startSDKGateway(t, gateway.Config{})
+		for _, seg := range []string{"a%2Fb", "a%20b", "%2F"} {
+			req, err := http.NewRequest(http.MethodDelete, srv.URL+"/instances/amqp-cn-demo000001/vhosts/"+seg, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "acs testid:AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+			req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+			req.Header.Set("x-acs-version", rabbitVersion)
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			var env struct{ Code string }
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
+			resp.Body.Close()
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "DELETE …/vhosts/%s is routed, then fails its signature", seg)
+			assert.Equal(t, gateway.CodeSignatureDoesNotMatch, env.Code, "DELETE …/vhosts/%s", seg)
+		}
+	})
+}
+
+// daraROA returns a darabonba client of the demo key for srv: "v2" signs
+// ROA with HMAC-SHA1, "" with ACS3-HMAC-SHA256.
+func daraROA(t *testing.T, srv *httptest.Server, algorithm string) *openapi.Client {
+	addr, _, _ := addrOf(srv)
+	return newDaraClient(t, addr, gateway.DemoKeyID, gateway.DemoKeySecret, algorithm)
+}
