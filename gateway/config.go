@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,14 @@ type Config struct {
 	// Product pins every request to one product (its code or alias),
 	// whatever the Host; "" routes by Host, then by version.
 	Product string `yaml:"product"`
+	// EndpointSuffixes are a private cloud's own domain suffixes, served
+	// beside each product's (aliyuncs.com): "<code>[-vpc].<region>.<suffix>"
+	// routes to the product (pop-spec §6).
+	EndpointSuffixes []string `yaml:"endpoint_suffix"`
+	// Regions are region IDs served by every product beyond its region
+	// table (a private cloud's own); a Host naming any other region is
+	// InvalidProduct.NotFound.
+	Regions []string `yaml:"region"`
 	// Skew is the clock-skew window, in both directions (pop-spec §4.1).
 	Skew time.Duration `yaml:"skew"`
 	// NonceRetention is how long a nonce stays used (pop-spec §4.1: 31 minutes).
@@ -161,6 +170,21 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Products == nil {
 		c.Products = product.Builtin()
 	}
+	if len(c.Regions) > 0 {
+		// Each product serves the extra regions too, in a copy of its
+		// profile: the caller's profiles are left as they are.
+		ps := make([]product.Profile, len(c.Products))
+		for i, p := range c.Products {
+			p.Regions = slices.Clone(p.Regions)
+			for _, id := range c.Regions {
+				if _, err := p.Region(id); err != nil {
+					p.Regions = append(p.Regions, product.Region{Name: id, ID: id})
+				}
+			}
+			ps[i] = p
+		}
+		c.Products = ps
+	}
 	if c.Keys == nil {
 		c.Keys = DemoKeys()
 	}
@@ -198,6 +222,13 @@ func (c Config) withDefaults() (Config, error) {
 		check(err == nil, "product: %v", err)
 	}
 	check(len(c.Keys) > 0, "no keys: give at least one")
+	for _, suffix := range c.EndpointSuffixes {
+		check(strings.Contains(strings.Trim(suffix, "."), ".") && !strings.ContainsAny(suffix, "/: "),
+			"endpoint_suffix %q: give a domain such as cloud.example.com", suffix)
+	}
+	for _, id := range c.Regions {
+		check(id != "" && !strings.ContainsAny(id, "./: "), "region %q: give a region ID such as cn-hangzhou", id)
+	}
 	for _, f := range c.Faults {
 		check(knownFault(f), "unknown fault %q", f)
 	}

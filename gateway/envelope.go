@@ -136,8 +136,13 @@ func (rp *reply) jsonType() string {
 	return ContentTypeJSON
 }
 
-// recommend is the troubleshooting link of an error (pop-spec §5).
+// recommend is the troubleshooting link of an error (pop-spec §5), and the
+// product-less link when no product is known, never an empty product=
+// (pop-spec §9 F12).
 func (rp *reply) recommend(code string) string {
+	if rp.product == "" {
+		return "https://api.aliyun.com/troubleshoot?q=" + code
+	}
 	return "https://api.aliyun.com/troubleshoot?q=" + code + "&product=" + rp.product + "&requestId=" + rp.requestID
 }
 

@@ -248,13 +248,14 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	}
 }
 
-// resolveHost routes by Host (pop-spec §4.2 step 1, §6).
+// resolveHost routes by Host (pop-spec §4.2 step 1, §6): an endpoint of a
+// product in a region it serves, under aliyuncs.com or a configured suffix.
 func (g *Gateway) resolveHost(c *call) *apiError {
 	if g.pinned != nil {
 		g.setProduct(c, g.pinned)
 		return nil
 	}
-	if p, ok := product.ForHost(g.cfg.Products, c.r.Host); ok {
+	if p, ok := product.ForHost(g.cfg.Products, c.r.Host, g.cfg.EndpointSuffixes...); ok {
 		g.setProduct(c, g.profile(p.Code))
 		return nil
 	}

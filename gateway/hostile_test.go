@@ -553,11 +553,13 @@ func hostileCases(t testing.TB) []hostileCase {
 		{name: "RocketMQ ons host", req: send.with(func(w *wireReq) { w.host = "ons.cn-hangzhou.aliyuncs.com" }), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "60 KiB host", req: send.with(func(w *wireReq) { w.host = strings.Repeat("h", 60<<10) + ".com" }), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "host with a bad port", req: rawReq(http.MethodGet, "/", hostMQTT+":notaport"), status: bad, code: "MissingAction", format: gateway.FormatXML},
-		{name: "host with XML specials", req: rawReq(http.MethodGet, "/", "onsmqtt.a&b'c]]"), status: bad, code: "MissingAction", format: gateway.FormatXML},
+		// A first label alone routes nowhere (pop-spec §6): the product is
+		// unknown, so the error names none and answers in JSON.
+		{name: "host with XML specials", req: rawReq(http.MethodGet, "/", "onsmqtt.a&b'c]]"), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "empty host", req: rawReq(http.MethodGet, "/", ""), status: bad, code: "MissingAction"},
 		{name: "IPv6 host, out-of-range port", req: rawReq(http.MethodGet, "/", "[::1]:99999"), status: bad, code: "MissingAction"},
 		{name: "non-UTF-8 host", req: rawReq(http.MethodGet, "/", "onsmqtt.\xff\xfe"), serverRejects: true,
-			direct: func(r *http.Request) { r.Host = "onsmqtt.\xff\xfe<>&]]>\x00" }, status: bad, code: "MissingAction", format: gateway.FormatXML},
+			direct: func(r *http.Request) { r.Host = "onsmqtt.\xff\xfe<>&]]>\x00" }, status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 
 		// Bodies.
 		{name: "empty form body, unsigned", req: rawReq(http.MethodPost, "/", hostAMQP, "Content-Type: application/x-www-form-urlencoded"), status: bad, code: "MissingAction"},
