@@ -1,10 +1,14 @@
 package gateway_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/signature"
 )
 
 // Regressions of the defects real clients found (issue 9), each driven by
@@ -119,4 +124,53 @@ func TestPathParameterHoldingSlash(t *testing.T) {
 func daraROA(t *testing.T, srv *httptest.Server, algorithm string) *openapi.Client {
 	addr, _, _ := addrOf(srv)
 	return newDaraClient(t, addr, gateway.DemoKeyID, gateway.DemoKeySecret, algorithm)
+}
+
+// TestROAEmptyQueryValueEitherForm: for GET /pop/v1/wam/appEnv?appName=
+// my%20app&env= the Go SDKs sign "env", the TypeScript openapi-util,
+// pop-core and the Python core "env=" (pop-spec §2.2, §9 F8). The wire is
+// the same, so the gateway accepts both; the TypeScript client itself runs
+// in TestNodeClients, and its string to sign is a fixed vector
+// (signature/testdata/vectors/roa-forms.json).
+func TestROAEmptyQueryValueEitherForm(t *testing.T) {
+	t.Parallel()
+	srv := startSDKGateway(t, gateway.Config{})
+	b := &signature.Builder{Credentials: gateway.Demo().Main}
+	for _, tc := range []struct {
+		name string
+		// resource turns the Go SDKs' canonical resource into the one signed.
+		resource func(string) string
+		status   int
+		code     string
+	}{
+		{"bare k, as the Go SDKs sign", func(s string) string { return s }, http.StatusOK, ""},
+		{"k=, as the TypeScript, Node and Python clients sign", func(s string) string {
+			return strings.Replace(s, "&env&", "&env=&", 1)
+		}, http.StatusOK, ""},
+		{"neither", func(s string) string { return strings.Replace(s, "&env&", "&env==&", 1) }, http.StatusBadRequest, gateway.CodeSignatureDoesNotMatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := b.Sign(signature.Request{Style: signature.ROA, Endpoint: srv.URL, Path: "/pop/v1/wam/appEnv", Version: anyVersion,
+				Query: signature.Params{{Key: "appName", Value: "my app"}, {Key: "env", Value: ""}, {Key: "tag", Value: "t"}}})
+			require.NoError(t, err)
+			sts := tc.resource(s.Artifacts.StringToSign)
+			require.True(t, strings.HasSuffix(s.Artifacts.StringToSign, "/pop/v1/wam/appEnv?appName=my app&env&tag=t"), "the Go form: %q", s.Artifacts.StringToSign)
+			mac := hmac.New(sha1.New, []byte(gateway.DemoKeySecret))
+			mac.Write([]byte(sts))
+			s.Header.Set("Authorization", "acs "+gateway.DemoKeyID+":"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+			hr, err := s.HTTPRequest(daraCtx(t))
+			require.NoError(t, err)
+			require.Contains(t, hr.URL.RawQuery, "env=&", "the wire carries env= either way")
+			resp, err := srv.Client().Do(hr)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var env struct{ Code, Message string }
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
+			assert.Equal(t, tc.status, resp.StatusCode, "%s: %s", tc.name, env.Message)
+			assert.Equal(t, tc.code, env.Code, tc.name)
+			if tc.code != "" {
+				assert.True(t, strings.HasSuffix(env.Message, s.Artifacts.StringToSign), "the echo is the spec's (Go) form: %q", env.Message)
+			}
+		})
+	}
 }

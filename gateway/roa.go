@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"net/http"
+	"slices"
 
 	"github.com/acsharness/acsharness/signature"
 )
@@ -81,15 +82,28 @@ func (g *Gateway) verifyROA(c *call, got string, secret signature.Secret) (bool,
 	v := g.verifier.Get().(*signature.Verifier)
 	defer g.verifier.Put(v)
 	ok, sts := g.outcome(v, v.ROA(&m, secret, got), got)
-	if ok {
-		return true, ""
+	if ok || g.faults.any {
+		return ok, sts
 	}
-	// The spec signs the decoded path (pop-spec §2.5), as alibaba-cloud-sdk-go
-	// does; darabonba's ROA signer signs its Pathname as escaped, so a path
-	// holding an escaped character is also checked in the form it was sent.
-	if escaped := c.r.URL.EscapedPath(); escaped != m.Path && !g.faults.any {
-		m.Path = escaped
-		if v.ROA(&m, secret, got) {
+	// The official clients sign two aspects differently, and the wire
+	// cannot tell which form was signed, so each is accepted
+	// (signature.Forms): the path decoded, as the spec and
+	// alibaba-cloud-sdk-go sign it (pop-spec §2.5), or escaped as sent, as
+	// darabonba and the TypeScript client do (§3.2, §9 F9); an empty query
+	// value as a bare "k", as the Go SDKs sign it, or "k=", as the
+	// TypeScript, Node and Python clients do (§2.2, §9 F8). The echo is the
+	// spec's form.
+	decoded, escaped := m.Path, c.r.URL.EscapedPath()
+	emptyValue := slices.ContainsFunc(c.params, func(p signature.Param) bool { return p.Value == "" })
+	for _, form := range [...]struct{ escapedPath, emptyEquals bool }{{true, false}, {false, true}, {true, true}} {
+		if form.escapedPath && escaped == decoded || form.emptyEquals && !emptyValue {
+			continue // the same string to sign as a form already checked
+		}
+		m.Path = decoded
+		if form.escapedPath {
+			m.Path = escaped
+		}
+		if form.emptyEquals && v.ROAEmptyEquals(&m, secret, got) || !form.emptyEquals && v.ROA(&m, secret, got) {
 			return true, ""
 		}
 	}
