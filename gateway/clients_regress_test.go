@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,74 @@ func TestROAEmptyQueryValueEitherForm(t *testing.T) {
 			if tc.code != "" {
 				assert.True(t, strings.HasSuffix(env.Message, s.Artifacts.StringToSign), "the echo is the spec's (Go) form: %q", env.Message)
 			}
+		})
+	}
+}
+
+// TestThrottlingTellsClientsWhenToRetry: Throttling.User carries the time
+// left before the key may call again, as the aliyun CLI reads it
+// (x-acs-retry-after, milliseconds) and as darabonba does (the TimeLeft of
+// x-ratelimit-user, its ThrottlingError.RetryAfter) (pop-spec §4, §9 F14).
+// The clock is the gateway's own, held still and moved by the test, so the
+// time left is exact.
+func TestThrottlingTellsClientsWhenToRetry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		cfg   gateway.Config
+		id    string
+		key   string
+		burst int
+		every time.Duration // one request per
+	}{
+		{"gateway rate 1/s", gateway.Config{RateLimit: 1, RateBurst: 1}, gateway.DemoKeyID, gateway.DemoKeySecret, 1, time.Second},
+		{"key rate, burst 2", gateway.Config{Keys: []gateway.Key{{ID: "k", Secret: "s", Status: gateway.KeyActive, RateLimit: 4, RateBurst: 2}}},
+			"k", "s", 2, 250 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newManualClock(time.Now().UTC().Truncate(time.Second))
+			tc.cfg.Now = clock.Now
+			srv := startSDKGateway(t, tc.cfg)
+			addr, _, _ := addrOf(srv)
+			c := newDaraClient(t, addr, tc.id, tc.key, "v2")
+			c.DisableSDKError = dara.Bool(true) // its own *ThrottlingError, not the SDKError wrapping it
+			call := func() error {
+				_, err := c.DoRPCRequestWithCtx(daraCtx(t), dara.String("ListInstances"), dara.String(rabbitVersion), dara.String("HTTP"),
+					dara.String("GET"), dara.String("AK"), dara.String("json"), &openapi.OpenApiRequest{}, &dara.RuntimeOptions{})
+				return err
+			}
+			for i := range tc.burst {
+				require.NoError(t, call(), "request %d of the burst passes", i+1)
+			}
+			for _, elapsed := range []time.Duration{0, tc.every * 2 / 5} {
+				clock.Set(clock.Now().Add(elapsed))
+				err := call()
+				var th *openapi.ThrottlingError
+				require.ErrorAs(t, err, &th, "after %v the key is still throttled, and darabonba says so", elapsed)
+				assert.Equal(t, gateway.CodeThrottlingUser, dara.StringValue(th.Code))
+				want := (tc.every - elapsed - elapsed%time.Millisecond).Milliseconds()
+				assert.Equal(t, want, dara.Int64Value(th.RetryAfter), "darabonba's RetryAfter is the real time left, in ms, after %v", elapsed)
+			}
+
+			// The same answer, raw: the headers the aliyun CLI and darabonba read.
+			b := &signature.Builder{Credentials: signature.Credentials{AccessKeyID: tc.id, AccessKeySecret: signature.Secret(tc.key)}, Now: clock.Now}
+			s, err := b.Sign(signature.Request{Style: signature.RPC, Endpoint: srv.URL, Action: "ListInstances", Version: rabbitVersion})
+			require.NoError(t, err)
+			hr, err := s.HTTPRequest(daraCtx(t))
+			require.NoError(t, err)
+			resp, err := srv.Client().Do(hr)
+			require.NoError(t, err)
+			resp.Body.Close()
+			left := tc.every - tc.every*2/5
+			ms := strconv.FormatInt(left.Milliseconds(), 10)
+			assert.Equal(t, ms, resp.Header.Get(gateway.HeaderRetryAfter), "x-acs-retry-after")
+			full := time.Duration(tc.burst)*tc.every - tc.every*2/5
+			assert.Equal(t, "Limit:"+strconv.Itoa(tc.burst)+",Remain:0,TimeLeft:"+ms+",Reset:"+strconv.FormatInt(full.Milliseconds(), 10),
+				resp.Header.Get(gateway.HeaderRateLimitUser), "x-ratelimit-user")
+
+			clock.Set(clock.Now().Add(left))
+			require.NoError(t, call(), "once the time left has passed the key may call again")
 		})
 	}
 }

@@ -93,17 +93,18 @@ func (g *Gateway) Registry() *prometheus.Registry { return g.registry }
 
 // call is the state of one request as it goes through the checks.
 type call struct {
-	r       *http.Request
-	rp      reply
-	style   signature.Style
-	prod    *product.Profile
-	params  signature.Params // RPC: query and form, deduplicated; ROA/V3: query
-	extra   signature.Params // ROA/V3 business parameters from the body and path
-	body    []byte
-	action  *action
-	backend *backend
-	akID    string
-	result  string // the error code answered, or "OK"
+	r        *http.Request
+	rp       reply
+	style    signature.Style
+	prod     *product.Profile
+	params   signature.Params // RPC: query and form, deduplicated; ROA/V3: query
+	extra    signature.Params // ROA/V3 business parameters from the body and path
+	body     []byte
+	action   *action
+	backend  *backend
+	akID     string
+	result   string   // the error code answered, or "OK"
+	throttle throttle // Throttling.User: what the client is told to wait
 }
 
 // Handler returns the gateway with its operational routes: /healthz
@@ -147,6 +148,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
+	if c.throttle.wait > 0 {
+		c.throttle.set(w.Header())
+	}
 	if g.faults.has(FaultErrorsAs200) {
 		e = &apiError{http.StatusOK, e.Code, e.Message}
 	}
@@ -462,7 +466,8 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 			return err
 		}
 	}
-	if !g.limiter.allow(key) {
+	if th, ok := g.limiter.allow(key); !ok {
+		c.throttle = th
 		return errThrottled
 	}
 	return nil
