@@ -75,6 +75,18 @@ type Config struct {
 	// MismatchCode is answered for a wrong signature: SignatureDoesNotMatch
 	// or IncompleteSignature (pop-spec §4).
 	MismatchCode string `yaml:"mismatch_code"`
+	// MismatchCodes overrides MismatchCode per product code: in every
+	// capture the choice follows the product (pop-spec §9 F13).
+	MismatchCodes map[string]string `yaml:"mismatch_codes"`
+	// KeyNotFoundCode is answered for an unknown AccessKeyId:
+	// InvalidAccessKeyId.NotFound (404, the default) or the short
+	// InvalidAccessKeyId (400), both seen in 2020–2025 (pop-spec §9 F5).
+	KeyNotFoundCode string `yaml:"key_not_found_code"`
+	// ZonelessTimestamp says how an RPC Timestamp or V3 x-acs-date without
+	// a zone ("2018-03-03T07:18:56.401842") is read: "utc" (the default; a
+	// real gateway took one to the signature check, pop-spec §9 F2) or
+	// "refuse" (InvalidTimeStamp.Format).
+	ZonelessTimestamp string `yaml:"zoneless_timestamp"`
 	// DefaultFormats maps a product code to its response format when an RPC
 	// request names none; a product absent here uses its profile's default
 	// (MQTT XML, RabbitMQ JSON).
@@ -152,6 +164,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MismatchCode == "" {
 		c.MismatchCode = CodeSignatureDoesNotMatch
 	}
+	if c.KeyNotFoundCode == "" {
+		c.KeyNotFoundCode = CodeKeyNotFound
+	}
+	if c.ZonelessTimestamp == "" {
+		c.ZonelessTimestamp = ZonelessUTC
+	}
 	if c.ROADefaultFormat == "" {
 		c.ROADefaultFormat = FormatJSON
 	}
@@ -204,6 +222,15 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.NonceRecord == RecordAfterSignature || c.NonceRecord == RecordOnArrival, "nonce_record %q: use after-signature or on-arrival", c.NonceRecord)
 	check(c.SignatureMethodCase == MethodStrict || c.SignatureMethodCase == MethodInsensitive, "signature_method_case %q: use strict or insensitive", c.SignatureMethodCase)
 	check(c.MismatchCode == CodeSignatureDoesNotMatch || c.MismatchCode == CodeIncompleteSignature, "mismatch_code %q: use SignatureDoesNotMatch or IncompleteSignature", c.MismatchCode)
+	for code, v := range c.MismatchCodes {
+		_, err := product.Find(c.Products, code)
+		check(err == nil, "mismatch_codes: %v", err)
+		check(v == CodeSignatureDoesNotMatch || v == CodeIncompleteSignature, "mismatch_codes[%s] %q: use SignatureDoesNotMatch or IncompleteSignature", code, v)
+	}
+	check(c.KeyNotFoundCode == CodeKeyNotFound || c.KeyNotFoundCode == CodeKeyInvalid,
+		"key_not_found_code %q: use %s or %s", c.KeyNotFoundCode, CodeKeyNotFound, CodeKeyInvalid)
+	check(c.ZonelessTimestamp == ZonelessUTC || c.ZonelessTimestamp == ZonelessRefuse,
+		"zoneless_timestamp %q: use %s or %s", c.ZonelessTimestamp, ZonelessUTC, ZonelessRefuse)
 	f := strings.ToUpper(c.ROADefaultFormat)
 	check(f == FormatJSON || f == FormatXML || f == "PRODUCT", "roa_default_format %q: use JSON, XML or product", c.ROADefaultFormat)
 	c.ROADefaultFormat = f
@@ -236,6 +263,24 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("gateway config: %s", strings.Join(bad, "; "))
 	}
 	return c, nil
+}
+
+// The readings of a zoneless timestamp (Config.ZonelessTimestamp).
+const (
+	ZonelessUTC    = "utc"
+	ZonelessRefuse = "refuse"
+)
+
+// mismatchCode returns the code of a wrong signature for product p.
+func (c *Config) mismatchCode(p *product.Profile) string {
+	if p != nil {
+		for code, v := range c.MismatchCodes {
+			if strings.EqualFold(code, p.Code) || slices.ContainsFunc(p.Aliases, func(a string) bool { return strings.EqualFold(a, code) }) {
+				return v
+			}
+		}
+	}
+	return c.MismatchCode
 }
 
 // defaultFormat returns the RPC default response format of p.

@@ -194,6 +194,13 @@ func (g *Gateway) applyEnvelopeFaults(c *call) {
 // serve runs the checks of pop-spec §4.2 in order and the action.
 func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	r := c.r
+	// A browser's CORS preflight, never signed, is answered as the
+	// Access-Control-* headers of the real gateway promise (pop-spec §9 F11).
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" &&
+		r.Header.Get(signature.HeaderAuthorization) == "" {
+		c.rp.writePreflight(w, r.Header.Get("Access-Control-Request-Headers"))
+		return nil
+	}
 	// Limits on hostile input come before anything is parsed.
 	if n := headerBytes(r); n > g.cfg.MaxHeaderBytes {
 		return errf(http.StatusRequestHeaderFieldsTooLarge, CodeHeaderTooLarge,
@@ -335,9 +342,9 @@ func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiE
 	return nil
 }
 
-// parseQuery form-decodes the query string; a malformed escape cannot be
-// canonicalized, so it is answered IncompleteSignature, never a 500
-// (pop-spec §1.6).
+// parseQuery form-decodes the query string; a malformed escape is answered
+// 400 RequestParameterMalformed, as the real gateway does, never a 500
+// (pop-spec §1.6, §9 F1).
 func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params, *apiError) {
 	if g.faults.has(FaultPlusLiteral) {
 		raw = strings.ReplaceAll(raw, "+", "%2B")
@@ -349,8 +356,7 @@ func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params
 	}
 	p, err := signature.ParseQuery(dst, raw)
 	if err != nil {
-		return nil, errf(http.StatusBadRequest, CodeIncompleteSignature,
-			"The request signature does not conform to Aliyun standards. The query or form body holds an %v.", err)
+		return nil, errMalformed
 	}
 	if len(p) > g.cfg.MaxParams {
 		return nil, errf(http.StatusBadRequest, CodeTooManyParams, "The request carries %d parameters, more than the limit of %d.", len(p), g.cfg.MaxParams)
@@ -442,6 +448,9 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 		if g.faults.has(FaultNotFoundAs400) {
 			return &apiError{http.StatusBadRequest, CodeKeyNotFound, msgKeyNotFound}
 		}
+		if g.cfg.KeyNotFoundCode == CodeKeyInvalid {
+			return errKeyInvalid
+		}
 		return errKeyNotFound
 	}
 	if key.Status == KeyInactive && !g.faults.has(FaultInactiveKeyOK) {
@@ -476,16 +485,17 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 // mismatch is the error for a wrong signature, carrying the server string
 // to sign after the marker the official SDK looks for (pop-spec §5).
 func (g *Gateway) mismatch(c *call, sts string) *apiError {
+	code := g.cfg.mismatchCode(c.prod) // per product (pop-spec §9 F13)
 	switch sts {
 	case bodyHashMismatch:
-		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified x-acs-content-sha256 does not match the request body."}
+		return &apiError{http.StatusBadRequest, code, "Specified x-acs-content-sha256 does not match the request body."}
 	case contentMD5Mismatch:
-		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified Content-MD5 does not match the request body."}
+		return &apiError{http.StatusBadRequest, code, "Specified Content-MD5 does not match the request body."}
 	}
-	if c.style == signature.V3 && g.cfg.MismatchCode == CodeSignatureDoesNotMatch {
+	if c.style == signature.V3 && code == CodeSignatureDoesNotMatch {
 		return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatchV3 + sts + "]"}
 	}
-	if g.cfg.MismatchCode == CodeIncompleteSignature {
+	if code == CodeIncompleteSignature {
 		return &apiError{http.StatusBadRequest, CodeIncompleteSignature, msgIncomplete + sts}
 	}
 	return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatch + sts}
@@ -522,25 +532,40 @@ func (g *Gateway) checkTime(ts string, httpDate bool) *apiError {
 }
 
 // parseTime accepts RFC 3339 with optional fractional seconds and a Z, or a
-// numeric offset when TimestampOffsets is set; a Date header in any of the
-// three HTTP date forms.
+// numeric offset when TimestampOffsets is set, or no zone at all, read as
+// UTC, unless ZonelessTimestamp refuses it (pop-spec §4.1, §9 F2); a Date
+// header in any of the three HTTP date forms or with a 12-hour clock and
+// AM/PM, which the real gateway parses (pop-spec §4.1, §9 F3).
 func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 	if httpDate {
 		t, err := http.ParseTime(s)
+		if err != nil {
+			t, err = time.Parse(dateAMPM, s)
+		}
 		return t, err == nil
 	}
-	if len(s) < 20 || s[10] != 'T' {
+	if len(s) < 19 || s[10] != 'T' {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, false
+		if g.cfg.ZonelessTimestamp != ZonelessUTC {
+			return time.Time{}, false
+		}
+		t, err = time.ParseInLocation(timestampZoneless, s, time.UTC)
+		return t, err == nil
 	}
 	if !strings.HasSuffix(s, "Z") && !g.cfg.TimestampOffsets {
 		return time.Time{}, false
 	}
 	return t, true
 }
+
+// Time layouts beyond RFC 3339 and the HTTP dates (pop-spec §9 F2, F3).
+const (
+	timestampZoneless = "2006-01-02T15:04:05.999999999"
+	dateAMPM          = "Mon, 02 Jan 2006 03:04:05 PM GMT"
+)
 
 // checkNonce rejects a nonce already used (pop-spec §4.1). An empty nonce
 // counts as present and as used: the real gateway answered
@@ -619,6 +644,8 @@ func (g *Gateway) finish(w http.ResponseWriter, c *call, params signature.Params
 	}
 	out, err := c.backend.call(a, params, g.cfg.MissingParameterStyle)
 	if err != nil {
+		// A backend's error comes in its own field order (pop-spec §9 F10).
+		c.rp.business = true
 		return err
 	}
 	name := c.action.name

@@ -452,18 +452,18 @@ func hostileCases(t testing.TB) []hostileCase {
 			w.chunked = true
 		}), status: http.StatusRequestEntityTooLarge, code: gateway.CodeBodyTooLarge},
 
-		// Malformed percent-escapes (pop-spec §1.6, seed 004).
+		// Malformed percent-escapes (pop-spec §1.6, §9 F1, seed 004): RequestParameterMalformed.
 		{name: "seed 004 Signature=xxxx%xxxx%3D", req: rawReq(http.MethodGet,
 			"/?Action=ListInstances&Version=2019-12-12&Format=JSON&AccessKeyId=testid&SignatureMethod=HMAC-SHA1&SignatureNonce=e7b1f31150be45594905ce6d28561286"+
 				"&SignatureVersion=1.0&Timestamp=2020-05-19T10%3A33%3A56Z&Signature=xxxx%xxxx%3D", hostAMQP),
-			status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "lone % in the query", req: rawReq(http.MethodGet, "/?%", hostMQTT), status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "%zz in the query", req: rawReq(http.MethodGet, "/?Action=%zz", hostMQTT), status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "truncated %4 in the query", req: list.with(func(w *wireReq) { w.target += "&x=%4" }), status: bad, code: gateway.CodeIncompleteSignature},
+			status: bad, code: gateway.CodeParameterMalformed},
+		{name: "lone % in the query", req: rawReq(http.MethodGet, "/?%", hostMQTT), status: bad, code: gateway.CodeParameterMalformed},
+		{name: "%zz in the query", req: rawReq(http.MethodGet, "/?Action=%zz", hostMQTT), status: bad, code: gateway.CodeParameterMalformed},
+		{name: "truncated %4 in the query", req: list.with(func(w *wireReq) { w.target += "&x=%4" }), status: bad, code: gateway.CodeParameterMalformed},
 		{name: "malformed escape in the form body", req: form.with(func(w *wireReq) { w.body = append(w.body, "&GroupId=%G1"...) }),
-			status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "malformed escape in a ROA query", req: roa.with(func(w *wireReq) { w.target += "&tag=%" }), status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "malformed escape in a V3 query", req: v3.with(func(w *wireReq) { w.target = "/?%zz" }), status: bad, code: gateway.CodeIncompleteSignature},
+			status: bad, code: gateway.CodeParameterMalformed},
+		{name: "malformed escape in a ROA query", req: roa.with(func(w *wireReq) { w.target += "&tag=%" }), status: bad, code: gateway.CodeParameterMalformed},
+		{name: "malformed escape in a V3 query", req: v3.with(func(w *wireReq) { w.target = "/?%zz" }), status: bad, code: gateway.CodeParameterMalformed},
 		{name: "malformed escape in the path", req: rawReq(http.MethodGet, "/groups/%zz", hostMQTT, roaHeaders...),
 			// net/http cannot parse the request line; the handler never
 			// sees it, so there is no handler-only run to make.

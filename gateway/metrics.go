@@ -52,8 +52,8 @@ var knownCodes = map[string]bool{
 	CodeSignatureDoesNotMatch: true, CodeIncompleteSignature: true, CodeThrottlingUser: true, CodeMissingParameter: true,
 	CodeInvalidParameter: true, CodeInternalError: true, CodeServiceUnavailable: true, CodeBodyTooLarge: true,
 	CodeHeaderTooLarge: true, CodeTooManyParams: true, CodeResourceExists: true, CodeResourceNotFound: true,
-	CodeQuotaExceeded: true,
-	"MissingAction":   true, "MissingVersion": true, "MissingAccessKeyId": true, "MissingSignature": true,
+	CodeQuotaExceeded: true, CodeKeyInvalid: true, CodeParameterMalformed: true,
+	"MissingAction": true, "MissingVersion": true, "MissingAccessKeyId": true, "MissingSignature": true,
 	"MissingSignatureMethod": true, "MissingSignatureVersion": true, "MissingSignatureNonce": true,
 	"MissingTimestamp": true, "MissingDate": true, "MissingContentSha256": true,
 }
