@@ -114,6 +114,14 @@ type Config struct {
 	MaxHeaderBytes int   `yaml:"max_header_bytes"`
 	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
 	MaxParams      int   `yaml:"max_params"`
+	// BodyTimeout bounds the time a request's body may take to arrive once
+	// its headers have; beyond it the request gets 408 RequestTimeout. It
+	// is shorter than WriteTimeout, so that the answer can still be
+	// written to a client that trickles its body or stops mid-chunk.
+	BodyTimeout time.Duration `yaml:"body_timeout"`
+	// WriteTimeout bounds a request from its headers to the end of its
+	// answer.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
 
 	// Products are the profiles served; nil means product.Builtin().
 	Products []product.Profile `yaml:"-"`
@@ -139,6 +147,8 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultMaxParams      = 512
+	DefaultBodyTimeout    = 20 * time.Second
+	DefaultWriteTimeout   = 30 * time.Second
 )
 
 // withDefaults fills the zero fields and checks the others.
@@ -184,6 +194,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxParams == 0 {
 		c.MaxParams = DefaultMaxParams
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
 	}
 	if c.Products == nil {
 		c.Products = product.Builtin()
@@ -244,6 +260,8 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.MissingParameterStyle == MissingPlain || c.MissingParameterStyle == MissingDotted || c.MissingParameterStyle == MissingNamed,
 		"missing_parameter_style %q: use plain, dotted or named", c.MissingParameterStyle)
 	check(c.MaxHeaderBytes > 0 && c.MaxBodyBytes > 0 && c.MaxParams > 0, "max_header_bytes, max_body_bytes and max_params must be positive")
+	check(c.BodyTimeout > 0 && c.BodyTimeout < c.WriteTimeout,
+		"body_timeout %v must be positive and shorter than write_timeout %v, so that a slow body still gets its answer", c.BodyTimeout, c.WriteTimeout)
 	if c.Product != "" {
 		_, err := product.Find(c.Products, c.Product)
 		check(err == nil, "product: %v", err)

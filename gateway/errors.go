@@ -39,6 +39,7 @@ const (
 	CodeServiceUnavailable     = "ServiceUnavailable"
 	// Limits on hostile input; not from the spec, documented in the README.
 	CodeBodyTooLarge   = "RequestBodyTooLarge"
+	CodeBodyTimeout    = "RequestTimeout"
 	CodeHeaderTooLarge = "RequestHeaderTooLarge"
 	CodeTooManyParams  = "InvalidParameter.TooMany"
 	// Backend conditions of the in-memory actions.

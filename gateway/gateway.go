@@ -209,11 +209,19 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	// A request without a body (the server gives every bodiless request
 	// http.NoBody) skips the reader and io.ReadAll's 512-byte buffer.
 	if r.Body != nil && r.Body != http.NoBody {
+		// The body has BodyTimeout to arrive, less than the write timeout,
+		// so that one trickled in or stopped mid-chunk is still answered.
+		// (A recorder in a test supports no deadline; nothing to bound.)
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout))
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
+			var netErr net.Error
+			switch {
+			case errors.As(err, &tooLarge):
 				return errf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "The request body is larger than the limit of %d bytes.", g.cfg.MaxBodyBytes)
+			case errors.As(err, &netErr) && netErr.Timeout():
+				return errf(http.StatusRequestTimeout, CodeBodyTimeout, "The request body did not arrive within %v.", g.cfg.BodyTimeout)
 			}
 			return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body could not be read.")
 		}

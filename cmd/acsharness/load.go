@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/load"
 	"github.com/acsharness/acsharness/reports"
 	"github.com/acsharness/acsharness/scenarios"
@@ -484,9 +484,7 @@ func serveMetrics(addr string, reg *prometheus.Registry) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := gateway.NewMetricsServer(reg) // the gateway's timeouts, idle connections included
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
 }
