@@ -80,7 +80,9 @@ const (
 // set writes the throttling headers; times round up to whole milliseconds,
 // so that a client never retries early.
 func (t throttle) set(h http.Header) {
-	ms := func(d time.Duration) string { return strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10) }
+	ms := func(d time.Duration) string {
+		return strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10)
+	}
 	h.Set(HeaderRetryAfter, ms(t.wait))
 	h.Set(HeaderRateLimitUser, "Limit:"+strconv.Itoa(t.burst)+",Remain:0,TimeLeft:"+ms(t.wait)+",Reset:"+ms(max(t.reset, t.wait)))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/signature"
 )
 
 // The official Node clients against the reference gateway: the test project
@@ -58,11 +59,8 @@ func TestNodeClients(t *testing.T) {
 	out, err := install.CombinedOutput()
 	require.NoError(t, err, "npm ci in %s (the lock file pins every version):\n%s", dir, out)
 
-	local, err := gateway.StartLocal(gateway.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = local.Close() })
-
-	script := exec.CommandContext(ctx, node, "clients.js", local.URL, gateway.DemoKeyID)
+	srv, rec := startRecordedGateway(t, gateway.Config{})
+	script := exec.CommandContext(ctx, node, "clients.js", srv.URL, gateway.DemoKeyID)
 	script.Dir = dir
 	script.Env = append(os.Environ(), "ACSHARNESS_NODE_SECRET="+gateway.DemoKeySecret)
 	var stderr bytes.Buffer
@@ -80,7 +78,8 @@ func TestNodeClients(t *testing.T) {
 	calls := []string{
 		"openapi-client/rpc", "openapi-client/rpc-form", "openapi-client/roa", "openapi-client/roa-create-vhost",
 		"openapi-client/roa-delete-vhost", "openapi-client/v3-rpc", "openapi-client/v3-roa",
-		"openapi-client/v3-create-vhost", "openapi-client/v3-delete-vhost", "pop-core/rpc", "pop-core/rpc-post",
+		"openapi-client/v3-create-vhost", "openapi-client/v3-delete-vhost", "openapi-client/roa-probe",
+		"pop-core/roa-probe", "pop-core/rpc", "pop-core/rpc-post",
 	}
 	require.Len(t, got, 2*len(calls), "one outcome per call and secret:\n%s", stdout)
 	for _, name := range calls {
@@ -95,4 +94,57 @@ func TestNodeClients(t *testing.T) {
 			assert.NotContains(t, wrong.Body, gateway.DemoKeySecret, "no secret in an error")
 		})
 	}
+
+	// The forms signature.Forms gives each Node client, seen on the wire.
+	byClient := map[string][]wireRequest{}
+	for _, w := range rec.requests(t) {
+		ua, _, _ := w.get("User-Agent")
+		sdk, _, _ := w.get("X-Sdk-Client")
+		switch {
+		case strings.Contains(sdk, "@alicloud/pop-core"):
+			byClient[signature.ClientPopCoreNode] = append(byClient[signature.ClientPopCoreNode], w)
+		case strings.Contains(ua, "TeaDSL/1"):
+			byClient[signature.ClientOpenAPIClientTS] = append(byClient[signature.ClientOpenAPIClientTS], w)
+		default:
+			t.Errorf("a request from no known Node client: %s %s %q", w.method, w.uri, w.header)
+		}
+	}
+	for _, client := range []string{signature.ClientOpenAPIClientTS, signature.ClientPopCoreNode} {
+		t.Run("forms/"+client, func(t *testing.T) {
+			checkClientForms(t, client, byClient[client], gateway.DemoKeySecret)
+		})
+	}
+
+	// The string to sign of every "k=" vector, as the TypeScript and Node
+	// libraries build it from the vector's request.
+	vectors := filepath.Join("..", "signature", "testdata", "vectors", "roa-forms.json")
+	absVectors, err := filepath.Abs(vectors)
+	require.NoError(t, err)
+	sts := exec.CommandContext(ctx, node, "clients.js", "--sts", absVectors)
+	sts.Dir = dir
+	sts.Stderr = &stderr
+	out, err = sts.Output()
+	require.NoError(t, err, "node clients.js --sts: %s", stderr.String())
+	raw, err := os.ReadFile(vectors)
+	require.NoError(t, err)
+	var file struct {
+		Cases []struct {
+			Name         string `json:"name"`
+			StringToSign string `json:"string_to_sign"`
+		} `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &file))
+	want := map[string]string{}
+	for _, c := range file.Cases {
+		want[c.Name] = c.StringToSign
+	}
+	n := 0
+	sc = bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line struct{ Name, Client, STS string }
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
+		assert.Equal(t, want[line.Name], line.STS, "%s builds the string to sign of vector %s", line.Client, line.Name)
+		n++
+	}
+	assert.Equal(t, 4, n, "two k= vectors, each built by two Node libraries:\n%s", out)
 }

@@ -8,10 +8,51 @@
 // Usage: node clients.js http://127.0.0.1:PORT ACCESS_KEY_ID
 // The secret comes from the environment (ACSHARNESS_NODE_SECRET), never
 // from the command line.
+//
+// node clients.js --sts VECTORS.json prints instead, for each ROA case that
+// signs an empty value as "k=", the string to sign that @alicloud/openapi-util
+// and @alicloud/pop-core build from the case's request: one JSON line
+// {"name", "client", "sts"} per case and client.
 'use strict';
 
+const fs = require('fs');
+const Module = require('module');
 const OpenApi = require('@alicloud/openapi-client');
-const { RPCClient } = require('@alicloud/pop-core');
+const { RPCClient, ROAClient } = require('@alicloud/pop-core');
+
+if (process.argv[2] === '--sts') {
+  const OpenApiUtil = require('@alicloud/openapi-util').default;
+  // pop-core keeps buildStringToSign to its module: load the module's own
+  // source with one line that hands the function out.
+  const roaPath = require.resolve('@alicloud/pop-core/lib/roa.js');
+  const roa = new Module(roaPath, module);
+  roa.filename = roaPath;
+  roa.paths = Module._nodeModulePaths(require('path').dirname(roaPath));
+  roa._compile(fs.readFileSync(roaPath, 'utf8') + '\nmodule.exports.buildStringToSign = buildStringToSign;\n', roaPath);
+  const vectors = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+  for (const c of vectors.cases) {
+    if (!c.forms.some((f) => f.aspect === 'roa.empty-query-value' && f.variant === 'k=')) {
+      continue;
+    }
+    const headers = {};
+    for (const [k, v] of c.headers) {
+      headers[k.toLowerCase()] = v;
+    }
+    const query = {};
+    for (const [k, v] of c.query) {
+      query[k] = v;
+    }
+    const pathname = c.wire_url.split('?')[0];
+    const out = [
+      ['@alicloud/openapi-util', OpenApiUtil.getStringToSign({ method: c.method, pathname, headers, query })],
+      ['@alicloud/pop-core', roa.exports.buildStringToSign(c.method, pathname, headers, query)],
+    ];
+    for (const [client, sts] of out) {
+      process.stdout.write(JSON.stringify({ name: c.name, client, sts }) + '\n');
+    }
+  }
+  process.exit(0);
+}
 
 const [target, accessKeyId] = process.argv.slice(2);
 const secret = process.env.ACSHARNESS_NODE_SECRET;
@@ -69,6 +110,14 @@ const calls = {
   'openapi-client/v3-delete-vhost': (key) => openapi(key)(undefined).callApi(
     params('DeleteVirtualHost', '2019-12-12', 'DELETE', '/instances/amqp-cn-node-v3/vhosts/' + encodeURIComponent(vhost), 'ROA'),
     new OpenApi.OpenApiRequest({}), {}),
+  // The forms probes of gateway/forms_test.go: a space in a path segment
+  // and in a query value, an empty query value.
+  'openapi-client/roa-probe': (key) => openapi(key)('v2').callApi(
+    params('ListVirtualHosts', '2019-12-12', 'GET', '/instances/' + encodeURIComponent('amqp 1') + '/vhosts', 'ROA'),
+    new OpenApi.OpenApiRequest({ query: { NextToken: '', Note: 'a b' } }), {}),
+  'pop-core/roa-probe': (key) => new ROAClient({
+    accessKeyId, accessKeySecret: key, endpoint: target, apiVersion: '2019-12-12', opts: { timeout },
+  }).request('GET', '/instances/' + encodeURIComponent('amqp 1') + '/vhosts', { NextToken: '', Note: 'a b' }, '', {}, { timeout }),
   'pop-core/rpc': (key) => new RPCClient({
     accessKeyId, accessKeySecret: key, endpoint: target, apiVersion: '2019-12-12', opts: { timeout },
   }).request('ListInstances', { MaxResults: 2, Note: 'a b*c~d' }, { method: 'GET', timeout }),
