@@ -74,8 +74,8 @@ func KnownKeys() map[string][]string {
 
 // Enumerations of the format.
 var (
-	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled"}
-	needsValues   = []string{"inactive-key", "second-key", "throttled-key"}
+	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled", "sts", "main-with-sts-token"}
+	needsValues   = []string{"inactive-key", "second-key", "throttled-key", "sts-key"}
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
 	noncePattern  = regexp.MustCompile(`^(fresh|empty|uuid|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
 	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601"}

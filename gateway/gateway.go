@@ -437,7 +437,7 @@ func (g *Gateway) compare(want, got string) bool {
 }
 
 // authenticate runs steps 6 to 10 of pop-spec §4.2: timestamp format and
-// skew, nonce, key, signature, nonce record, throttling. verify checks the
+// skew, nonce, key, signature, STS token, nonce record, throttling. verify checks the
 // signature with a secret and returns the server string to sign when it
 // does not match.
 func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, hasNonce bool, akID string,
@@ -451,7 +451,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 			return err
 		}
 	}
-	key, ok := g.keys[akID]
+	key, ok := g.keys.byID[akID]
 	if !ok {
 		if g.faults.has(FaultNotFoundAs400) {
 			return &apiError{http.StatusBadRequest, CodeKeyNotFound, msgKeyNotFound}
@@ -478,6 +478,11 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 	if !ok {
 		return g.mismatch(c, sts)
 	}
+	// The STS token, once the signature (which covers it) has passed: only
+	// the key's holder learns whether a token is another key's.
+	if err := g.keys.checkToken(key, c.securityToken(), g.cfg.Now()); err != nil {
+		return err
+	}
 	if hasNonce && g.cfg.NonceRecord == RecordAfterSignature {
 		if err := g.recordNonce(c, nonce); err != nil {
 			return err
@@ -488,6 +493,17 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 		return errThrottled
 	}
 	return nil
+}
+
+// securityToken returns the STS token the request carries, "" for none:
+// the SecurityToken parameter (RPC) or the x-acs-security-token header
+// (ROA, V3) (pop-spec §1.1, §2.1, §3.1).
+func (c *call) securityToken() string {
+	if c.style == signature.RPC {
+		v, _ := c.params.Get(signature.ParamSecurityToken)
+		return v
+	}
+	return signature.HeaderValue(c.r.Header, signature.HeaderACSSecurityToken)
 }
 
 // mismatch is the error for a wrong signature, carrying the server string

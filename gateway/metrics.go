@@ -58,6 +58,7 @@ var knownCodes = map[string]bool{
 	CodeInvalidParameter: true, CodeInternalError: true, CodeServiceUnavailable: true, CodeBodyTooLarge: true,
 	CodeHeaderTooLarge: true, CodeTooManyParams: true, CodeResourceExists: true, CodeResourceNotFound: true,
 	CodeQuotaExceeded: true, CodeKeyInvalid: true, CodeParameterMalformed: true, CodeBodyTimeout: true,
+	CodeMissingSecurityToken: true, CodeTokenMalformed: true, CodeTokenMismatch: true, CodeTokenExpired: true,
 	"MissingAction": true, "MissingVersion": true, "MissingAccessKeyId": true, "MissingSignature": true,
 	"MissingSignatureMethod": true, "MissingSignatureVersion": true, "MissingSignatureNonce": true,
 	"MissingTimestamp": true, "MissingDate": true, "MissingContentSha256": true,

@@ -407,7 +407,7 @@ func (l *loadFlags) items(tgt *target, p *loadPlan, nonces *signature.NonceSourc
 		var out []*load.Item
 		for _, wc := range p.cases {
 			f, err := conformance.NewStepFactory(wc.c, conformance.Options{Target: tgt.url, Credentials: tgt.creds,
-				InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, Profiles: p.profiles})
+				InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, STSKey: tgt.sts, Profiles: p.profiles})
 			if err != nil {
 				return nil, err
 			}
