@@ -538,6 +538,11 @@ func (l *loader) expect(n *yaml.Node, st Step) Expect {
 	return e
 }
 
+// Nearest returns the valid word closest to s, if close enough to be a
+// typo, or "": the did-you-mean of the scenario loader, shared with the
+// command line's config files.
+func Nearest(s string, valid []string) string { return nearest(s, valid) }
+
 // nearest returns the valid word closest to s, if close enough to be a typo.
 func nearest(s string, valid []string) string {
 	best, bestD := "", 3

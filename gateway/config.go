@@ -46,97 +46,98 @@ const (
 
 // Config is everything that shapes the gateway's behaviour. Every [INF]
 // choice of the spec is a field here, settable from `acsharness serve`'s
-// flags and config file. The zero value of a field means its default.
+// flags and config file (whose keys are the flags' names). The zero value
+// of a field means its default.
 type Config struct {
 	// Product pins every request to one product (its code or alias),
 	// whatever the Host; "" routes by Host, then by version.
-	Product string `yaml:"product"`
+	Product string
 	// EndpointSuffixes are a private cloud's own domain suffixes, served
 	// beside each product's (aliyuncs.com): "<code>[-vpc].<region>.<suffix>"
 	// routes to the product (pop-spec §6).
-	EndpointSuffixes []string `yaml:"endpoint_suffix"`
+	EndpointSuffixes []string
 	// Regions are region IDs served by every product beyond its region
 	// table (a private cloud's own); a Host naming any other region is
 	// InvalidProduct.NotFound.
-	Regions []string `yaml:"region"`
+	Regions []string
 	// Skew is the clock-skew window, in both directions (pop-spec §4.1).
-	Skew time.Duration `yaml:"skew"`
+	Skew time.Duration
 	// NonceRetention is how long a nonce stays used (pop-spec §4.1: 31 minutes).
-	NonceRetention time.Duration `yaml:"nonce_retention"`
+	NonceRetention time.Duration
 	// NonceCapacity bounds the live nonces held; when full, new requests get
 	// 503 ServiceUnavailable. 0 means 4,000,000.
-	NonceCapacity int `yaml:"nonce_capacity"`
+	NonceCapacity int
 	// NonceCheck orders the nonce check before or after the key lookup.
-	NonceCheck NonceCheck `yaml:"nonce_check"`
+	NonceCheck NonceCheck
 	// NonceRecord says when a nonce is recorded.
-	NonceRecord NonceRecord `yaml:"nonce_record"`
+	NonceRecord NonceRecord
 	// SignatureMethodCase compares SignatureMethod strictly or not.
-	SignatureMethodCase MethodCase `yaml:"signature_method_case"`
+	SignatureMethodCase MethodCase
 	// MismatchCode is answered for a wrong signature: SignatureDoesNotMatch
 	// or IncompleteSignature (pop-spec §4).
-	MismatchCode string `yaml:"mismatch_code"`
+	MismatchCode string
 	// MismatchCodes overrides MismatchCode per product code: in every
 	// capture the choice follows the product (pop-spec §9 F13).
-	MismatchCodes map[string]string `yaml:"mismatch_codes"`
+	MismatchCodes map[string]string
 	// KeyNotFoundCode is answered for an unknown AccessKeyId:
 	// InvalidAccessKeyId.NotFound (404, the default) or the short
 	// InvalidAccessKeyId (400), both seen in 2020–2025 (pop-spec §9 F5).
-	KeyNotFoundCode string `yaml:"key_not_found_code"`
+	KeyNotFoundCode string
 	// ZonelessTimestamp says how an RPC Timestamp or V3 x-acs-date without
 	// a zone ("2018-03-03T07:18:56.401842") is read: "utc" (the default; a
 	// real gateway took one to the signature check, pop-spec §9 F2) or
 	// "refuse" (InvalidTimeStamp.Format).
-	ZonelessTimestamp string `yaml:"zoneless_timestamp"`
+	ZonelessTimestamp string
 	// DefaultFormats maps a product code to its response format when an RPC
 	// request names none; a product absent here uses its profile's default
 	// (MQTT XML, RabbitMQ JSON).
-	DefaultFormats map[string]string `yaml:"default_formats"`
+	DefaultFormats map[string]string
 	// ROADefaultFormat is the format of ROA and V3 responses without a
 	// usable Accept header: JSON, XML, or "product" for the product's.
-	ROADefaultFormat string `yaml:"roa_default_format"`
+	ROADefaultFormat string
 	// TimestampOffsets accepts RPC Timestamp and V3 x-acs-date values with a
 	// numeric UTC offset; by default only "Z" times are well formatted.
-	TimestampOffsets bool `yaml:"timestamp_offsets"`
+	TimestampOffsets bool
 	// RateLimit is the per-key request rate (per second) above which
 	// requests get Throttling.User; 0 disables it.
-	RateLimit float64 `yaml:"rate_limit"`
+	RateLimit float64
 	// RateBurst is the per-key burst; 0 means max(1, RateLimit).
-	RateBurst int `yaml:"rate_burst"`
+	RateBurst int
 	// MissingParameterStyle reports an absent business parameter as
 	// MissingParameter (plain), MissingParameter.<Name> (dotted) or
 	// Missing<Name> (named).
-	MissingParameterStyle MissingStyle `yaml:"missing_parameter_style"`
+	MissingParameterStyle MissingStyle
 	// VerifyContentMD5 rejects a ROA request whose Content-MD5 does not match
 	// its body; by default the header is only signed, as on the real gateway.
-	VerifyContentMD5 bool `yaml:"verify_content_md5"`
+	VerifyContentMD5 bool
 	// MaxHeaderBytes, MaxBodyBytes and MaxParams bound what a request may
 	// carry; beyond them it gets a 4xx envelope.
-	MaxHeaderBytes int   `yaml:"max_header_bytes"`
-	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
-	MaxParams      int   `yaml:"max_params"`
+	MaxHeaderBytes int
+	MaxBodyBytes   int64
+	MaxParams      int
 	// BodyTimeout bounds the time a request's body may take to arrive once
 	// its headers have; beyond it the request gets 408 RequestTimeout. It
 	// is shorter than WriteTimeout, so that the answer can still be
 	// written to a client that trickles its body or stops mid-chunk.
-	BodyTimeout time.Duration `yaml:"body_timeout"`
+	BodyTimeout time.Duration
 	// WriteTimeout bounds a request from its headers to the end of its
 	// answer.
-	WriteTimeout time.Duration `yaml:"write_timeout"`
+	WriteTimeout time.Duration
 
 	// Products are the profiles served; nil means product.Builtin().
-	Products []product.Profile `yaml:"-"`
+	Products []product.Profile
 	// Keys are the AccessKeys known; nil means DemoKeys().
-	Keys []Key `yaml:"-"`
+	Keys []Key
 	// Now is the clock; nil means time.Now.
-	Now func() time.Time `yaml:"-"`
+	Now func() time.Time
 	// Logger receives one access-log record per request; nil logs nothing.
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 	// Registerer receives the gateway's metrics; nil keeps them in the
 	// gateway's own registry (see Gateway.Registry).
-	Registerer prometheus.Registerer `yaml:"-"`
+	Registerer prometheus.Registerer
 	// Faults start the gateway with deliberate deviations, for the
 	// self-test; never set by `acsharness serve`.
-	Faults []Fault `yaml:"-"`
+	Faults []Fault
 }
 
 // Defaults of the settings.

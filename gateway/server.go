@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,7 +13,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -25,62 +23,38 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"gopkg.in/yaml.v3"
 )
 
 // ServeOptions are the operational settings of a running gateway.
 type ServeOptions struct {
 	// Addr is the listen address; "" means 127.0.0.1:8080 (loopback only).
-	Addr string `yaml:"addr"`
+	Addr string
 	// KeysFile is a YAML keys file (see LoadKeys); "" means the demo keys.
-	KeysFile string `yaml:"keys"`
+	KeysFile string
 	// TLSCert and TLSKey serve HTTPS with this certificate.
-	TLSCert string `yaml:"tls_cert"`
-	TLSKey  string `yaml:"tls_key"`
+	TLSCert string
+	TLSKey  string
 	// TLSSelfSigned serves HTTPS with a certificate generated at start for
 	// localhost, 127.0.0.1, ::1 and *.aliyuncs.com; TLSCertOut, when set,
 	// receives it in PEM so that clients can trust it.
-	TLSSelfSigned bool   `yaml:"tls_self_signed"`
-	TLSCertOut    string `yaml:"tls_cert_out"`
+	TLSSelfSigned bool
+	TLSCertOut    string
 	// MetricsAddr serves Prometheus metrics at /metrics on its own
 	// listener; "" serves none.
-	MetricsAddr string `yaml:"metrics_addr"`
+	MetricsAddr string
 	// MaxConns caps the open connections of the API listener: one more is
 	// closed as soon as it is accepted, so that a flood of idle or slow
 	// connections cannot exhaust the process's file limit while the
 	// connections already open keep being served. 0 means DefaultMaxConns,
 	// lowered to half the open-file limit where that is lower.
-	MaxConns int `yaml:"max_conns"`
+	MaxConns int
 	// ShutdownTimeout bounds the graceful shutdown; 0 means 10 s.
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout time.Duration
 
 	// Logger receives the server's own messages; nil discards them.
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 	// Ready, when set, is called with the bound addresses once listening.
-	Ready func(addr, metricsAddr string) `yaml:"-"`
-}
-
-// ServeFile is the YAML config file of `acsharness serve`: the gateway's
-// settings and the server's, side by side at the top level.
-type ServeFile struct {
-	Config       `yaml:",inline"`
-	ServeOptions `yaml:",inline"`
-}
-
-// LoadServeFile reads a serve config file strictly: an unknown key or a
-// wrong type is an error naming the line.
-func LoadServeFile(path string) (ServeFile, error) {
-	var f ServeFile
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return f, fmt.Errorf("config file: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return f, fmt.Errorf("%s: %v (see the README's serve section for the keys)", path, err)
-	}
-	return f, nil
+	Ready func(addr, metricsAddr string)
 }
 
 // SetupError is an error Serve met before serving: a certificate that does
