@@ -74,8 +74,8 @@ func KnownKeys() map[string][]string {
 
 // Enumerations of the format.
 var (
-	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled"}
-	needsValues   = []string{"inactive-key", "second-key", "throttled-key"}
+	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled", "sts", "main-with-sts-token"}
+	needsValues   = []string{"inactive-key", "second-key", "throttled-key", "sts-key"}
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
 	noncePattern  = regexp.MustCompile(`^(fresh|empty|uuid|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
 	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601"}
@@ -537,6 +537,11 @@ func (l *loader) expect(n *yaml.Node, st Step) Expect {
 	}
 	return e
 }
+
+// Nearest returns the valid word closest to s, if close enough to be a
+// typo, or "": the did-you-mean of the scenario loader, shared with the
+// command line's config files.
+func Nearest(s string, valid []string) string { return nearest(s, valid) }
 
 // nearest returns the valid word closest to s, if close enough to be a typo.
 func nearest(s string, valid []string) string {

@@ -40,6 +40,9 @@ type Options struct {
 	Profiles     []Profile
 	Scenarios    []Scenario
 	Select       Selection
+	// STSKey is an STS key of the target with its security token, for the
+	// SecurityToken checks (pop-spec §9 F15); nil skips them.
+	STSKey *signature.Credentials
 	// Concurrency bounds the cases run at once; 0 means 8.
 	Concurrency int
 	// Timeout bounds each request; 0 means 10 s.
@@ -306,6 +309,8 @@ func (r *runner) skipReason(c *Case) string {
 			return "no second key: set ACSHARNESS_SECOND_ACCESS_KEY_ID and _SECRET to check replays across keys"
 		case need == "throttled-key" && r.opts.ThrottledKey == nil:
 			return "no rate-limited key: set ACSHARNESS_THROTTLED_ACCESS_KEY_ID and _SECRET to check Throttling.User"
+		case need == "sts-key" && (r.opts.STSKey == nil || r.opts.STSKey.SecurityToken == ""):
+			return "no STS key: set ACSHARNESS_STS_ACCESS_KEY_ID, _SECRET and _SECURITY_TOKEN to check SecurityToken"
 		}
 	}
 	for _, st := range c.Scenario.Steps {
@@ -498,6 +503,11 @@ func (r *runner) credentials(s SignSpec) (signature.Credentials, signature.Secre
 		c = *r.opts.SecondKey
 	case "throttled":
 		c = *r.opts.ThrottledKey
+	case "sts":
+		c = *r.opts.STSKey
+	case "main-with-sts-token":
+		// The main key carrying the STS key's token: another key's token.
+		c.SecurityToken = r.opts.STSKey.SecurityToken
 	}
 	if s.Secret == "wrong" {
 		c.AccessKeySecret = signature.Secret("wrong-" + randomHex(12))

@@ -153,7 +153,7 @@ func runConform(e *env, args []string) int {
 	}
 	defer tgt.close()
 	rep, err := conformance.Run(e.ctx, conformance.Options{
-		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled,
+		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, STSKey: tgt.sts,
 		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout,
 		Insecure: tgt.tls.insecure, RootCAs: tgt.tls.rootCAs,
 	})

@@ -35,7 +35,7 @@ func assertDirClean(t *testing.T, dir string, want ...string) {
 // format and no result file, in any encoding.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
-	l, err := gateway.StartLocal(gateway.Config{})
+	l, err := gateway.StartLocal(gateway.Config{Keys: stsKeys()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 

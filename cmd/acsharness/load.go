@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/load"
 	"github.com/acsharness/acsharness/reports"
 	"github.com/acsharness/acsharness/scenarios"
@@ -406,7 +406,7 @@ func (l *loadFlags) items(tgt *target, p *loadPlan, nonces *signature.NonceSourc
 		var out []*load.Item
 		for _, wc := range p.cases {
 			f, err := conformance.NewStepFactory(wc.c, conformance.Options{Target: tgt.url, Credentials: tgt.creds,
-				InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, Profiles: p.profiles})
+				InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, STSKey: tgt.sts, Profiles: p.profiles})
 			if err != nil {
 				return nil, err
 			}
@@ -481,9 +481,7 @@ func serveMetrics(addr string, reg *prometheus.Registry) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := gateway.NewMetricsServer(reg) // the gateway's timeouts, idle connections included
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
 }

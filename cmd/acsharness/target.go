@@ -23,6 +23,9 @@ const (
 	envSecondSecret    = "ACSHARNESS_SECOND_ACCESS_KEY_SECRET"
 	envThrottledID     = "ACSHARNESS_THROTTLED_ACCESS_KEY_ID"
 	envThrottledSecret = "ACSHARNESS_THROTTLED_ACCESS_KEY_SECRET"
+	envSTSID           = "ACSHARNESS_STS_ACCESS_KEY_ID"
+	envSTSSecret       = "ACSHARNESS_STS_ACCESS_KEY_SECRET"
+	envSTSToken        = "ACSHARNESS_STS_SECURITY_TOKEN"
 )
 
 // targetFlags are the flags conform and load share to pick a gateway, its
@@ -66,6 +69,7 @@ type target struct {
 	inactive  string
 	second    *signature.Credentials
 	throttled *signature.Credentials
+	sts       *signature.Credentials
 	profiles  []conformance.Profile
 }
 
@@ -121,7 +125,7 @@ func (t *targetFlags) resolve(e *env, profiles []conformance.Profile) (*target, 
 		}
 		demo := gateway.Demo()
 		return &target{url: l.URL, embedded: l, profiles: profiles, creds: demo.Main, inactive: demo.InactiveID,
-			second: &demo.Second, throttled: &demo.Throttled}, nil
+			second: &demo.Second, throttled: &demo.Throttled, sts: &demo.STS}, nil
 	}
 	tlsOpts, err := t.tlsOptions()
 	if err != nil {
@@ -137,6 +141,11 @@ func (t *targetFlags) resolve(e *env, profiles []conformance.Profile) (*target, 
 	}
 	if id, s := e.getenv(envThrottledID), e.getenv(envThrottledSecret); id != "" && s != "" {
 		out.throttled = &signature.Credentials{AccessKeyID: id, AccessKeySecret: signature.Secret(s)}
+	}
+	// An STS key of the target besides the main one (the checks send its
+	// token with the main key too, as another key's token).
+	if id, s, tok := e.getenv(envSTSID), e.getenv(envSTSSecret), e.getenv(envSTSToken); id != "" && s != "" && tok != "" {
+		out.sts = &signature.Credentials{AccessKeyID: id, AccessKeySecret: signature.Secret(s), SecurityToken: signature.Secret(tok)}
 	}
 	return out, nil
 }

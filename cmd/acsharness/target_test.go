@@ -108,7 +108,17 @@ func assertNoSecrets(t *testing.T, text, where string) {
 // stsEnv is the environment of a command signing with a key and an STS
 // token.
 func stsEnv() map[string]string {
-	return map[string]string{signature.EnvAccessKeyID: gateway.DemoKeyID, signature.EnvAccessKeySecret: testSecret, signature.EnvSecurityToken: testToken}
+	return map[string]string{signature.EnvAccessKeyID: testSTSKeyID, signature.EnvAccessKeySecret: testSecret, signature.EnvSecurityToken: testToken}
+}
+
+// testSTSKeyID is the STS key of stsKeys, whose session token is testToken.
+const testSTSKeyID = "STS.leaktest"
+
+// stsKeys are the demo keys and an STS key holding testToken, so that a
+// gateway accepts the requests stsEnv signs (it checks a token against its
+// key).
+func stsKeys() []gateway.Key {
+	return append(gateway.DemoKeys(), gateway.Key{ID: testSTSKeyID, Secret: testSecret, Status: gateway.KeyActive, SecurityToken: testToken})
 }
 
 // The flags of a target of your own are an error without --target, naming
