@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,15 @@ func SignerText(w io.Writer, r *signercheck.Result, color bool) error {
 			compared = strings.Join(s.Compared, ", ")
 		}
 		fmt.Fprintf(b, "  %-4s %6d cases %6d pass %4d fail   steps compared: %s\n", s.Style, s.Cases, s.Passed, s.Failed, compared)
+		if s.Failed > 0 {
+			var at []string
+			for _, step := range append(slices.Clone(signercheck.Steps), signercheck.StepError) {
+				if n := s.FailedAt[step]; n > 0 {
+					at = append(at, fmt.Sprintf("%d at %s", n, step))
+				}
+			}
+			fmt.Fprintf(b, "       failed: %s\n", strings.Join(at, ", "))
+		}
 		for _, v := range s.Variants {
 			fmt.Fprintf(b, "       %d in an accepted variant: %s\n", v.Cases, formsText(v.Forms))
 		}

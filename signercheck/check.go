@@ -64,6 +64,8 @@ type StyleResult struct {
 	Cases  int             `json:"cases"`
 	Passed int             `json:"passed"`
 	Failed int             `json:"failed"`
+	// FailedAt counts the failed cases by the first step that differs.
+	FailedAt map[string]int `json:"failed_at,omitempty"`
 	// Compared are the steps the signer returned and that were compared.
 	Compared []string `json:"compared_steps"`
 	// Variants count the cases passed in an accepted form other than the
@@ -205,6 +207,10 @@ func check(ctx context.Context, o Options) (*Result, error) {
 		f, used := compare(c, &reply, compared[c.Input.Style])
 		if f != nil {
 			sr.Failed++
+			if sr.FailedAt == nil {
+				sr.FailedAt = map[string]int{}
+			}
+			sr.FailedAt[f.Step]++
 			res.Failures = append(res.Failures, *f)
 			if len(res.Failures) >= o.MaxFailures && i < len(cases)-1 {
 				res.Stopped = true
