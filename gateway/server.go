@@ -52,6 +52,9 @@ type ServeOptions struct {
 	Logger *slog.Logger `yaml:"-"`
 	// Ready, when set, is called with the bound addresses once listening.
 	Ready func(addr, metricsAddr string) `yaml:"-"`
+	// Wrap, when set, wraps the gateway's handler: `acsharness serve
+	// --record` records every request through it.
+	Wrap func(http.Handler) http.Handler `yaml:"-"`
 }
 
 // ServeFile is the YAML config file of `acsharness serve`: the gateway's
@@ -135,6 +138,9 @@ func Serve(ctx context.Context, g *Gateway, opts ServeOptions) error {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	srv := newHTTPServer(g)
+	if opts.Wrap != nil {
+		srv.Handler = opts.Wrap(srv.Handler)
+	}
 
 	var metricsSrv *http.Server
 	metricsAddr := ""

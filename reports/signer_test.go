@@ -52,18 +52,23 @@ func TestSignerGolden(t *testing.T) {
 		{"signer.color.txt", func(b *bytes.Buffer) error { return SignerText(b, signerFixture(), true) }},
 		{"signer.json", func(b *bytes.Buffer) error { return SignerJSON(b, signerFixture()) }},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var b bytes.Buffer
-			require.NoError(t, tc.render(&b))
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "golden file missing: run go test ./reports -update")
-			assert.Equal(t, string(want), b.String(), "output differs from %s (run with -update to accept)", path)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkGolden(t, tc.name, tc.render) })
 	}
+}
+
+// checkGolden compares what render writes with testdata/<name>.golden,
+// rewriting it with -update.
+func checkGolden(t *testing.T, name string, render func(*bytes.Buffer) error) {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, render(&b))
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "golden file missing: run go test ./reports -update")
+	assert.Equal(t, string(want), b.String(), "output differs from %s (run with -update to accept)", path)
 }
 
 func TestSignerText(t *testing.T) {

@@ -11,8 +11,12 @@ import (
 
 // runReport dispatches `acsharness report <verb>`.
 func runReport(e *env, args []string) int {
+	if len(args) > 0 && args[0] == "client" {
+		return runReportClient(e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "merge" {
 		fmt.Fprintln(e.stderr, "usage: acsharness report merge [--report-dir DIR] [--slo 'p99<50ms' ...] SHARD_DIR...")
+		fmt.Fprintln(e.stderr, "       acsharness report client [--report-dir DIR] [--json] RECORDING_DIR")
 		return exitUsage
 	}
 	return runReportMerge(e, args[1:])

@@ -14,6 +14,7 @@ func runServe(e *env, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var (
 		configFile, logFormat string
+		recordDir             string
 		quiet, noAccessLog    bool
 		defaultFormats        multiFlag
 		f                     gateway.ServeFile
@@ -44,6 +45,7 @@ func runServe(e *env, args []string) int {
 	fs.IntVar(&f.MaxHeaderBytes, "max-header-bytes", gateway.DefaultMaxHeaderBytes, "request line and headers, at most")
 	fs.Int64Var(&f.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "request body, at most")
 	fs.IntVar(&f.MaxParams, "max-params", gateway.DefaultMaxParams, "parameters per request, at most")
+	fs.StringVar(&recordDir, "record", "", "record every request, and what the client did, into this folder (see report client)")
 	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text")
 	fs.BoolVar(&noAccessLog, "no-access-log", false, "do not log each request")
 	fs.BoolVar(&quiet, "quiet", false, "log errors only")
@@ -98,7 +100,15 @@ func runServe(e *env, args []string) int {
 	if err != nil {
 		return usageError(e, "serve", "%v", err)
 	}
-	if err := gateway.Serve(e.ctx, g, f.ServeOptions); err != nil {
+	stopRecording, err := startRecording(recordDir, g, &f.ServeOptions)
+	if err != nil {
+		return usageError(e, "serve", "%v", err)
+	}
+	err = gateway.Serve(e.ctx, g, f.ServeOptions)
+	if rerr := stopRecording(); rerr != nil && err == nil {
+		err = fmt.Errorf("--record: %w", rerr)
+	}
+	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness serve: %v\n", err)
 		var setup *gateway.SetupError
 		if errors.As(err, &setup) {
