@@ -89,6 +89,12 @@ func fakeSigner(kind string) int {
 					reply["authorization"] = signature.ROAAuthorization(req.AccessKeyID, a.Artifacts.Signature)
 				}
 			}
+		case "env":
+			for _, kv := range os.Environ() {
+				if strings.HasPrefix(kv, "ALIBABA_CLOUD_") {
+					reply = map[string]string{"id": req.ID, "error": "I was handed " + kv}
+				}
+			}
 		case "v3-error":
 			if req.Style == signature.V3 {
 				reply = map[string]string{"id": req.ID, "error": "V3 is not implemented"}
@@ -300,6 +306,20 @@ func TestCheckMeasures(t *testing.T) {
 	_, err = check(t, "reference", signercheck.Options{Cases: 1, BenchCalls: 10, Echo: []string{"/nonexistent/echo"}})
 	var se *signercheck.StartError
 	require.True(t, errors.As(err, &se), "%v", err)
+}
+
+// The signer never receives the user's credentials: the variables that
+// carry them are left out of its environment.
+func TestCheckHidesCredentials(t *testing.T) {
+	t.Setenv(signature.EnvAccessKeySecret, "users-own-secret")
+	t.Setenv(signature.EnvSecurityToken, "users-own-token")
+	res, err := check(t, "env", signercheck.Options{Cases: 1, Seed: 1, MaxFailures: 100, Styles: []signature.Style{signature.RPC}})
+	require.NoError(t, err)
+	assert.Empty(t, res.Failures, "the signer saw no ALIBABA_CLOUD_ variable")
+
+	env := signercheck.ChildEnv([]string{"PATH=/bin", "ALIBABA_CLOUD_ACCESS_KEY_ID=id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=s", "MY_API_TOKEN=t",
+		"DB_PASSWORD=p", "ACSHARNESS_SECOND_ACCESS_KEY_SECRET=s2", "HOME=/home/x", "LANG=C"}, []string{"EXTRA=1"})
+	assert.Equal(t, []string{"PATH=/bin", "HOME=/home/x", "LANG=C", "EXTRA=1"}, env)
 }
 
 func TestParseReply(t *testing.T) {

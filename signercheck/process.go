@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -53,16 +54,35 @@ func (t *tail) String() string {
 	return strings.TrimSpace(string(t.buf))
 }
 
+// credentialEnv matches the environment variables that carry credentials:
+// the official SDKs' (ALIBABA_CLOUD_ACCESS_KEY_SECRET and the others) and
+// any other named like a secret or a token.
+var credentialEnv = regexp.MustCompile(`(?i)^(ALIBABA_CLOUD_|ALICLOUD_|ACSHARNESS_.*(SECRET|TOKEN|KEY))|SECRET|TOKEN|PASSWORD`)
+
+// ChildEnv returns environ without the variables that carry credentials,
+// plus extra: a signer signs with the test secrets of the cases and is
+// never handed the user's own credentials.
+func ChildEnv(environ, extra []string) []string {
+	out := make([]string, 0, len(environ)+len(extra))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !credentialEnv.MatchString(name) {
+			out = append(out, kv)
+		}
+	}
+	return append(out, extra...)
+}
+
 // Start starts argv[0] with the arguments argv[1:] and the environment of
-// this process plus env. It returns a *StartError when the command cannot
-// be started.
+// this process, less its credentials (see ChildEnv), plus env. It returns a
+// *StartError when the command cannot be started.
 func Start(ctx context.Context, argv, env []string) (*Process, error) {
 	command := strings.Join(argv, " ")
 	if len(argv) == 0 || argv[0] == "" {
 		return nil, &StartError{Command: "(none)", Err: errors.New("no command: pass --exec 'CMD ARGS'")}
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = ChildEnv(os.Environ(), env)
 	cmd.WaitDelay = 2 * time.Second
 	p := &Process{command: command, cmd: cmd, lines: make(chan []byte, 1), stderr: &tail{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
