@@ -153,7 +153,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 // answer and a *ProtocolError after it.
 func (p *Process) Call(caseID string, request []byte, timeout time.Duration) ([]byte, error) {
 	if _, err := p.stdin.Write(append(request, '\n')); err != nil {
-		return nil, p.broken(caseID, nil, "the signer stopped reading its standard input ("+err.Error()+")")
+		return nil, p.broken(caseID, "the signer stopped reading its standard input ("+err.Error()+")", exitWait)
 	}
 	p.timer.Reset(timeout)
 	select {
@@ -164,31 +164,34 @@ func (p *Process) Call(caseID string, request []byte, timeout time.Duration) ([]
 			if p.readErr != nil {
 				reason = p.readErr.Error()
 			}
-			return nil, p.broken(caseID, nil, reason)
+			return nil, p.broken(caseID, reason, exitWait)
 		}
 		p.answers++
 		return line, nil
 	case <-p.timer.C:
-		return nil, p.broken(caseID, nil, fmt.Sprintf("no reply within %v (a reply is one line ending in a newline; flush the output after each)", timeout))
+		return nil, p.broken(caseID, fmt.Sprintf("no reply within %v (a reply is one line ending in a newline; flush the output after each)", timeout), 0)
 	}
 }
 
+// exitWait bounds the wait for a signer whose output has closed to exit,
+// so that its exit status can be told: a closed output almost always means
+// an exit, but a loaded machine may take a while to reap it.
+const exitWait = 5 * time.Second
+
 // broken describes how the signer stopped keeping the protocol, with its
-// exit status when it has exited.
-func (p *Process) broken(caseID string, line []byte, reason string) error {
+// exit status when it exits within wait.
+func (p *Process) broken(caseID, reason string, wait time.Duration) error {
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
 	case <-p.exited:
 		reason += fmt.Sprintf("; it exited (%v) after %d replies", exitStatus(p.waitErr), p.answers)
-	case <-time.After(200 * time.Millisecond):
+	case <-t.C:
 	}
 	if p.answers == 0 && isExited(p.exited) {
 		return &StartError{Command: p.command, Err: errors.New(reason), Stderr: p.stderr.String()}
 	}
-	e := &ProtocolError{CaseID: caseID, Reason: reason, Stderr: p.stderr.String()}
-	if line != nil {
-		e.Line = quoteLine(line)
-	}
-	return e
+	return &ProtocolError{CaseID: caseID, Reason: reason, Stderr: p.stderr.String()}
 }
 
 func isExited(c chan struct{}) bool {
