@@ -86,6 +86,10 @@ type Case struct {
 	Source string `json:"source"`
 	Note   string `json:"note,omitempty"`
 	Expect Steps  `json:"expected"`
+	// Variant names the accepted forms (signature.Forms) a golden vector
+	// is signed in when they are not the reference signer's: the expected
+	// steps are then the vector's, and a signer may produce either.
+	Variant []signature.Form `json:"variant,omitempty"`
 }
 
 // DefaultHost is the Host of a case whose source names none: RPC and ROA

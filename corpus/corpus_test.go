@@ -1,6 +1,7 @@
 package corpus_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,8 +64,61 @@ func TestGoldenRefusesDisagreement(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "v", "rpc-tricky.json"), []byte(bad), 0o644))
 	_, err = corpus.GoldenFrom(os.DirFS(dir), "v")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "does not reproduce the vector")
+	assert.Contains(t, err.Error(), "neither the reference signer nor an accepted variant reproduces the vector")
 	assert.Contains(t, err.Error(), "rpc-tricky.json")
+}
+
+// A golden vector signed in an accepted variant (an empty ROA value "k=",
+// as the TypeScript SDK signs it) is a case with its own expected steps,
+// marked with the variant.
+func TestGoldenVariant(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../signature/testdata/vectors/roa.json")
+	require.NoError(t, err)
+	golden, err := corpus.Golden()
+	require.NoError(t, err)
+	var r1 corpus.Case
+	for _, c := range golden {
+		if c.Input.ID == "golden/roa/r1-seed-002-headers" {
+			r1 = c
+		}
+	}
+	m := r1.Input.Message()
+	alts := corpus.Alternatives(signature.ROA, &m, signature.Secret(r1.Input.Secret))
+	require.Len(t, alts, 1)
+	alt := alts[0].Artifacts
+	edited := string(raw)
+	for _, kv := range [][2]string{{r1.Expect.Canonical, alt.Canonical}, {r1.Expect.StringToSign, alt.StringToSign}} {
+		from, to := jsonString(kv[0]), jsonString(kv[1])
+		require.Contains(t, edited, from)
+		edited = strings.ReplaceAll(edited, from, to)
+	}
+	edited = strings.ReplaceAll(edited, r1.Expect.Signature, alt.Signature) // the signature and the Authorization header
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "v"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "v", "roa.json"), []byte(edited), 0o644))
+	cases, err := corpus.GoldenFrom(os.DirFS(dir), "v")
+	require.NoError(t, err, "a vector in an accepted variant is a case")
+	for _, c := range cases {
+		if c.Input.ID != r1.Input.ID {
+			assert.Empty(t, c.Variant, c.Input.ID)
+			continue
+		}
+		require.Len(t, c.Variant, 1)
+		assert.Equal(t, "k=", c.Variant[0].Variant)
+		assert.Equal(t, alt.Signature, c.Expect.Signature, "the vector's own steps are expected")
+		assert.Equal(t, "acs testid:"+alt.Signature, c.Expect.Authorization)
+	}
+}
+
+// jsonString is s as a JSON string, '&' and '<' unescaped, as the vector
+// files write them.
+func jsonString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // The same seed gives the same cases, the first k of n are the cases of k,

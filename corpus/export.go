@@ -88,6 +88,9 @@ type IndexEntry struct {
 	ID     string          `json:"id"`
 	Style  signature.Style `json:"style"`
 	Source string          `json:"source"`
+	// Variant names the accepted forms a golden case is signed in, when
+	// they are not the reference signer's (see Case.Variant).
+	Variant []signature.Form `json:"variant,omitempty"`
 }
 
 // Export writes cases into dir (created if need be), one folder per case
@@ -132,7 +135,7 @@ func Export(dir string, cases []Case, idx Index) error {
 		}
 		lines.Write(line)
 		lines.WriteByte('\n')
-		idx.Cases = append(idx.Cases, IndexEntry{ID: c.Input.ID, Style: c.Input.Style, Source: c.Source})
+		idx.Cases = append(idx.Cases, IndexEntry{ID: c.Input.ID, Style: c.Input.Style, Source: c.Source, Variant: c.Variant})
 	}
 	index, err := marshalIndent(idx)
 	if err != nil {
@@ -237,6 +240,7 @@ func Load(dir string) (Index, []Case, error) {
 			*s.dst = v
 		}
 		c.Source, c.Note, _ = strings.Cut(c.Source, "\n")
+		c.Variant = e.Variant
 		cases = append(cases, c)
 	}
 	return idx, cases, nil

@@ -120,13 +120,24 @@ func (g *goldenCase) toCase(f goldenFile) (Case, error) {
 		return Case{}, err
 	}
 	want := Steps{Canonical: g.Canonical, StringToSign: g.StringToSign, Signature: g.Signature, Authorization: g.Authorization, URL: ours.URL}
+	c := Case{Input: in, Source: g.Source, Note: g.Note, Expect: want}
 	if ours != want {
-		return Case{}, fmt.Errorf("the reference signer does not reproduce the vector (signature %q, want %q): fix the signer or the vector", ours.Signature, g.Signature)
+		// A vector of a form official clients disagree on, signed the way
+		// the reference signer does not (an empty ROA value "k=", say).
+		m := in.Message()
+		for _, alt := range Alternatives(in.Style, &m, signature.Secret(in.Secret)) {
+			if alt.Artifacts.Canonical == want.Canonical && alt.Artifacts.StringToSign == want.StringToSign && alt.Artifacts.Signature == want.Signature {
+				c.Variant = alt.Forms
+			}
+		}
+		if c.Variant == nil {
+			return Case{}, fmt.Errorf("neither the reference signer nor an accepted variant reproduces the vector (signature %q, want %q): fix the signer or the vector", ours.Signature, g.Signature)
+		}
 	}
-	if g.WireURL != "" && f.Style == signature.RPC && ours.URL != g.WireURL {
-		return Case{}, fmt.Errorf("final URL %s, the vector's wire_url %s", ours.URL, g.WireURL)
+	if g.WireURL != "" && f.Style == signature.RPC && c.Expect.URL != g.WireURL {
+		return Case{}, fmt.Errorf("final URL %s, the vector's wire_url %s", c.Expect.URL, g.WireURL)
 	}
-	return Case{Input: in, Source: g.Source, Note: g.Note, Expect: want}, nil
+	return c, nil
 }
 
 // first returns the value of the first pair named one of names, or "".

@@ -53,7 +53,9 @@ Rules worth knowing (pop-spec sections):
 ## The other files
 
 - ` + "`index.json`" + `: the generator, the seed, the number of random cases per style, and every
-  case's ` + "`id`" + ` (its folder), style and source.
+  case's ` + "`id`" + ` (its folder), style and source; a golden case signed in a form official clients
+  disagree on, other than the one acsharness's reference signer uses, names it (` + "`variant`" + `):
+  a signer may produce either form.
 - ` + "`cases.jsonl`" + `: every ` + "`input.json`" + `, one per line: exactly the request lines that
   ` + "`acsharness signer check`" + ` sends to a signer on its standard input.
 

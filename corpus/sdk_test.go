@@ -57,6 +57,13 @@ func TestExportVerifiedBySDKs(t *testing.T) {
 		counts[c.Input.Style]++
 		t.Run(c.Input.ID, func(t *testing.T) {
 			folder := filepath.Join(dir, filepath.FromSlash(c.Input.ID))
+			if len(c.Variant) > 0 {
+				// A vector of a form the Go SDKs do not sign (a TypeScript
+				// SDK's, say): they are held to the reference form of it.
+				ref, err := corpus.Sign(&c.Input)
+				require.NoError(t, err)
+				c.Expect = ref
+			}
 			switch c.Input.Style {
 			case signature.RPC:
 				sdkRPC(t, c)
@@ -67,7 +74,9 @@ func TestExportVerifiedBySDKs(t *testing.T) {
 			default:
 				t.Fatalf("unknown style %q", c.Input.Style)
 			}
-			verifyWire(t, c, folder)
+			if len(c.Variant) == 0 {
+				verifyWire(t, c, folder)
+			}
 		})
 	}
 	for _, st := range signature.Styles {

@@ -123,10 +123,14 @@ func (c *candidate) value(step string) string {
 	}
 }
 
-// candidates returns the reference steps of c, then its accepted
-// alternatives.
+// candidates returns the steps of c in the reference form, then in each
+// accepted alternative (a golden vector signed in a variant is among them).
 func candidates(c *corpus.Case) []candidate {
-	out := []candidate{{steps: c.Expect}}
+	ref := c.Expect
+	if len(c.Variant) > 0 {
+		ref, _ = corpus.Sign(&c.Input)
+	}
+	out := []candidate{{steps: ref}}
 	m := c.Input.Message()
 	for _, a := range corpus.Alternatives(c.Input.Style, &m, signature.Secret(c.Input.Secret)) {
 		s := corpus.Steps{Canonical: a.Artifacts.Canonical, StringToSign: a.Artifacts.StringToSign, Signature: a.Artifacts.Signature}
