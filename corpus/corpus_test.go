@@ -75,14 +75,7 @@ func TestGoldenVariant(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../signature/testdata/vectors/roa.json")
 	require.NoError(t, err)
-	golden, err := corpus.Golden()
-	require.NoError(t, err)
-	var r1 corpus.Case
-	for _, c := range golden {
-		if c.Input.ID == "golden/roa/r1-seed-002-headers" {
-			r1 = c
-		}
-	}
+	r1 := r1(t)
 	m := r1.Input.Message()
 	alts := corpus.Alternatives(signature.ROA, &m, signature.Secret(r1.Input.Secret))
 	require.Len(t, alts, 1)

@@ -15,17 +15,24 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-func TestAlternatives(t *testing.T) {
-	t.Parallel()
+// r1 is the golden vector R1 of pop-spec §2.4: a ROA request with an
+// empty query value.
+func r1(t *testing.T) corpus.Case {
+	t.Helper()
 	golden, err := corpus.Golden()
 	require.NoError(t, err)
-	var r1 corpus.Case
 	for _, c := range golden {
 		if c.Input.ID == "golden/roa/r1-seed-002-headers" {
-			r1 = c
+			return c
 		}
 	}
-	require.NotEmpty(t, r1.Input.ID, "pop-spec §2.4 R1 is among the golden vectors")
+	t.Fatal("pop-spec §2.4 R1 is not among the golden vectors")
+	return corpus.Case{}
+}
+
+func TestAlternatives(t *testing.T) {
+	t.Parallel()
+	r1 := r1(t)
 	m := r1.Input.Message()
 	alts := corpus.Alternatives(signature.ROA, &m, signature.Secret(r1.Input.Secret))
 	require.Len(t, alts, 1, "R1 has an empty value (env) and a path that needs no escaping: one alternative")
