@@ -55,6 +55,9 @@ type ServeOptions struct {
 	Logger *slog.Logger
 	// Ready, when set, is called with the bound addresses once listening.
 	Ready func(addr, metricsAddr string)
+	// Wrap, when set, wraps the gateway's handler: `acsharness serve
+	// --record` records every request through it.
+	Wrap func(http.Handler) http.Handler
 }
 
 // SetupError is an error Serve met before serving: a certificate that does
@@ -143,6 +146,9 @@ func Serve(ctx context.Context, g *Gateway, opts ServeOptions) error {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	srv := newHTTPServer(g)
+	if opts.Wrap != nil {
+		srv.Handler = opts.Wrap(srv.Handler)
+	}
 
 	var metricsSrv *http.Server
 	metricsAddr := ""

@@ -11,15 +11,19 @@ import (
 
 // runReport dispatches `acsharness report <verb>`.
 func runReport(e *env, args []string) int {
-	const usage = "usage: acsharness report merge [--report-dir DIR] [--slo 'p99<50ms' ...] SHARD_DIR..."
+	const usage = "usage: acsharness report merge [--report-dir DIR] [--slo 'p99<50ms' ...] SHARD_DIR...\n" +
+		"       acsharness report client [--report-dir DIR] [--json] RECORDING_DIR"
 	switch {
 	case len(args) > 0 && args[0] == "merge":
 		return runReportMerge(e, args[1:])
+	case len(args) > 0 && args[0] == "client":
+		return runReportClient(e, args[1:])
 	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help"):
 		fmt.Fprintln(e.stdout, usage)
 		return exitOK
 	case len(args) > 0:
-		fmt.Fprintf(e.stderr, "acsharness report: unknown verb %q%s\n", args[0], didYouMean(args[0], []string{"merge"}, ""))
+		fmt.Fprintf(e.stderr, "acsharness report: unknown verb %q%s\n", args[0], didYouMean(args[0], []string{"merge", "client"}, ""))
+		return exitUsage
 	}
 	fmt.Fprintln(e.stderr, usage)
 	return exitUsage

@@ -19,6 +19,7 @@ type serveSettings struct {
 	cfg                           gateway.Config
 	opts                          gateway.ServeOptions
 	configFile, logFormat         string
+	recordDir                     string
 	quiet, noAccessLog            bool
 	defaultFormats, mismatchCodes multiFlag
 	suffixes, regions             listFlag
@@ -67,6 +68,7 @@ func newServeFlags() (*flag.FlagSet, *serveSettings) {
 	fs.IntVar(&c.MaxParams, "max-params", gateway.DefaultMaxParams, "parameters per request, at most")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", gateway.DefaultBodyTimeout, "time for a request body to arrive, shorter than --write-timeout (beyond: 408 RequestTimeout)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", gateway.DefaultWriteTimeout, "time from a request's headers to the end of its answer")
+	fs.StringVar(&s.recordDir, "record", "", "record every request, and what the client did, into this folder (see report client)")
 	fs.StringVar(&s.logFormat, "log-format", "json", "log format: json or text")
 	fs.BoolVar(&s.noAccessLog, "no-access-log", false, "do not log each request")
 	fs.BoolVar(&s.quiet, "quiet", false, "log errors only")
@@ -122,7 +124,15 @@ func runServe(e *env, args []string) int {
 	if err != nil {
 		return usageError(e, "serve", "%v", err)
 	}
-	if err := gateway.Serve(e.ctx, g, s.opts); err != nil {
+	stopRecording, err := startRecording(s.recordDir, g, &s.opts)
+	if err != nil {
+		return usageError(e, "serve", "%v", err)
+	}
+	err = gateway.Serve(e.ctx, g, s.opts)
+	if rerr := stopRecording(); rerr != nil && err == nil {
+		err = fmt.Errorf("--record: %w", rerr)
+	}
+	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness serve: %v\n", err)
 		var setup *gateway.SetupError
 		if errors.As(err, &setup) {
