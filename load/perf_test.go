@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -202,7 +201,7 @@ func perfVegeta(tb testing.TB, tr vegeta.Targeter, n uint64) time.Duration {
 	defer transport.CloseIdleConnections()
 	start := time.Now()
 	var bad *vegeta.Result
-	for res := range atk.Attack(tr, bounded{Constant{0}, n}, 0, "") {
+	for res := range atk.Attack(tr, bounded{Schedule: Constant{0}, n: n}, 0, "") {
 		if res.Code != http.StatusOK && bad == nil {
 			bad = res
 		}
@@ -217,7 +216,7 @@ func perfVegeta(tb testing.TB, tr vegeta.Targeter, n uint64) time.Duration {
 // perfStatic is vegeta's static targeter over one pre-built signed request.
 func perfStatic(tb testing.TB, target string) vegeta.Targeter {
 	var t vegeta.Target
-	if _, err := perfItem(tb, target).next(&t); err != nil {
+	if err := perfItem(tb, target).next(&t); err != nil {
 		tb.Fatal(err)
 	}
 	return vegeta.NewStaticTargeter(t)
@@ -289,27 +288,6 @@ func BenchmarkTargeter(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// processCPU is the CPU time this process has used, user and system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// threadCPU is the CPU time of the calling thread (Linux RUSAGE_THREAD),
-// or 0 where that is not known.
-func threadCPU() time.Duration {
-	if runtime.GOOS != "linux" {
-		return 0
-	}
-	const rusageThread = 1
-	var ru syscall.Rusage
-	if syscall.Getrusage(rusageThread, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // targeterCPU is the CPU time of one call of the targeter of it, measured

@@ -305,7 +305,9 @@ func TestWriteManifestIsAtomic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, m.ConfigHash, got.ConfigHash)
 	assert.Equal(t, uint64(1), got.Summary.Requests)
-	assert.False(t, strings.Contains(got.Latency, " "), "the histogram is base64")
+	require.NotNil(t, got.Summary.Histograms)
+	assert.False(t, strings.Contains(got.Summary.Histograms.Latency, " "), "the histogram is base64")
+	assert.Equal(t, int64(1), got.Summary.LatencyHistogram().TotalCount(), "and decodes")
 
 	err = WriteManifest(filepath.Join(dir, "no", "such", "dir"), m)
 	assert.Error(t, err)

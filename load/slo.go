@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -25,12 +26,35 @@ type SLO struct {
 // SLOResult is an SLO checked against a run.
 type SLOResult struct {
 	SLO
-	Observed float64 `json:"observed"`
+	// Observed is the run's value; +Inf (written "+Inf") for a latency
+	// percentile among requests that got no answer.
+	Observed float64 `json:"-"`
 	Met      bool    `json:"met"`
 	// NoData reports a metric the run has no value for (a latency SLO on a
-	// run without answers): the SLO is not met, and Observed is 0 because
-	// JSON cannot hold the NaN that stands for it.
+	// run that sent nothing): the SLO is not met, and Observed is 0.
 	NoData bool `json:"no_data,omitempty"`
+}
+
+type sloResultJSON struct {
+	SLO
+	Observed jsonValue `json:"observed"`
+	Met      bool      `json:"met"`
+	NoData   bool      `json:"no_data,omitempty"`
+}
+
+// MarshalJSON writes an infinite observation as "+Inf".
+func (r SLOResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sloResultJSON{r.SLO, jsonValue(r.Observed), r.Met, r.NoData})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *SLOResult) UnmarshalJSON(b []byte) error {
+	var j sloResultJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = SLOResult{SLO: j.SLO, Observed: float64(j.Observed), Met: j.Met, NoData: j.NoData}
+	return nil
 }
 
 // metricKind is the unit family of an SLO metric.
@@ -47,6 +71,8 @@ const (
 var sloMetrics = map[string]metricKind{
 	"min": kindDuration, "mean": kindDuration, "p50": kindDuration, "p90": kindDuration, "p95": kindDuration,
 	"p99": kindDuration, "p999": kindDuration, "max": kindDuration,
+	"service_mean": kindDuration, "service_p50": kindDuration, "service_p90": kindDuration, "service_p95": kindDuration,
+	"service_p99": kindDuration, "service_p999": kindDuration, "service_max": kindDuration,
 	"sign_mean": kindDuration, "sign_p99": kindDuration, "sign_max": kindDuration,
 	"success": kindRatio, "errors": kindRatio, "late": kindRatio, "sign_share": kindRatio,
 	"rate": kindRate, "throughput": kindRate,
@@ -208,6 +234,9 @@ func (s SLO) Check(sum *Summary) SLOResult {
 func (r SLOResult) FormatObserved() string {
 	if r.NoData {
 		return "no data"
+	}
+	if math.IsInf(r.Observed, 1) {
+		return "no answer (+Inf)"
 	}
 	switch sloMetrics[r.Metric] {
 	case kindDuration:

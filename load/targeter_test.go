@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,9 +65,9 @@ func TestJudgeStatus(t *testing.T) {
 // fakeItem is an item that only names itself in its URL.
 func fakeItem(name string, weight int) *Item {
 	return &Item{Name: name, Weight: weight,
-		next: func(t *vegeta.Target) (time.Duration, error) {
+		next: func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodGet, "http://127.0.0.1/"+name
-			return time.Microsecond, nil
+			return nil
 		}, judge: judgeStatus}
 }
 
@@ -151,7 +150,7 @@ func signedRPCURL(t *testing.T) (raw string, secrets []string) {
 		signature.Credentials{AccessKeyID: "LTAI5tSecretKeyId", AccessKeySecret: "testsecret"}, nonces)
 	require.NoError(t, err)
 	var tgt vegeta.Target
-	_, err = it.next(&tgt)
+	err = it.next(&tgt)
 	require.NoError(t, err)
 	raw = tgt.URL + "&SecurityToken=CAIS-sts-token-value"
 	u, err := url.Parse(raw)

@@ -264,10 +264,10 @@ func histogramSummary(t *testing.T) *load.Summary {
 	require.NoError(t, err)
 	sum := loadFixture()
 	sum.Requests, sum.Successes = 10_001, 10_001
+	sum.Histograms = &load.EncodedHistograms{Latency: base64.StdEncoding.EncodeToString(enc)}
 	dir := t.TempDir()
 	require.NoError(t, load.WriteManifest(dir, &load.Manifest{
-		Version: 1, ConfigHash: "c0ffee", Shard: 0, Shards: 1, Share: 1,
-		Latency: base64.StdEncoding.EncodeToString(enc), Summary: sum,
+		Version: 2, ConfigHash: "c0ffee", Shard: 0, Shards: 1, Share: 1, Summary: sum,
 	}))
 	merged, _, err := load.Merge([]string{dir})
 	require.NoError(t, err)
