@@ -49,14 +49,23 @@ type loadPage struct {
 	// Verdict is "pass" or "fail" when SLOs were checked, "none" otherwise.
 	Verdict     string
 	Interrupted bool
-	Facts       []loadFact
-	Figures     []loadFact
-	SLOs        []loadSLO
-	Plots       []svgPlot
-	Items       []loadItem
-	Status      []loadCount
-	Codes       []loadCount
-	Errors      []loadCount
+	// Failure says why no request met its expectation.
+	Failure string
+	Facts   []loadFact
+	Figures []loadFact
+	SLOs    []loadSLO
+	Plots   []svgPlot
+	Items   []loadItem
+	Status  loadCounts
+	Codes   loadCounts
+	Errors  loadCounts
+}
+
+// loadCounts is one table of counts: its id, the header of its name
+// column, and its rows.
+type loadCounts struct {
+	ID, Header string
+	Rows       []loadCount
 }
 
 type loadFact struct{ Label, Value, Note string }
@@ -66,7 +75,7 @@ type loadSLO struct {
 	Text, Threshold, Observed string
 }
 
-type loadItem struct{ Name, Requests, Success, P50, P99, Codes string }
+type loadItem struct{ Name, Requests, Success, NoAnswer, P50, P99, Codes string }
 
 type loadCount struct{ Name, Count, Share string }
 
@@ -76,6 +85,7 @@ func loadPageOf(s *load.Summary) loadPage {
 		Title:       "load: " + text(s.Workload),
 		Interrupted: s.Interrupted,
 		Verdict:     "none",
+		Failure:     text(s.Failure),
 	}
 	if s.Target != "" {
 		p.Title += " against " + text(s.Target)
@@ -109,6 +119,9 @@ func loadPageOf(s *load.Summary) loadPage {
 	}
 	var head []string
 	switch {
+	case s.Failure != "":
+		p.Verdict = "fail"
+		head = append(head, "no request met its expectation")
 	case len(s.SLOs) == 0:
 		head = append(head, "no SLO set")
 	case failed > 0:
@@ -132,10 +145,14 @@ func loadPageOf(s *load.Summary) loadPage {
 		{Label: "rate", Value: perSecond(s.Rate), Note: "asked " + perSecond(s.RequestedRate)},
 		{Label: "throughput", Value: perSecond(s.Throughput), Note: "answers as expected per second"},
 		{Label: "as expected", Value: ratio(s.SuccessRatio), Note: strconv.FormatUint(s.Successes, 10) + " of " + strconv.FormatUint(s.Requests, 10)},
-		{Label: "latency p50", Value: safeDur(l.P50), Note: "mean " + safeDur(l.Mean) + ", min " + safeDur(l.Min)},
-		{Label: "latency p99", Value: safeDur(l.P99), Note: "p90 " + safeDur(l.P90) + ", p95 " + safeDur(l.P95)},
-		{Label: "latency p99.9", Value: safeDur(l.P999), Note: "max " + safeDur(l.Max)},
-		{Label: "signing", Value: safeDur(s.Sign.Mean), Note: "mean; p99 " + safeDur(s.Sign.P99) + ", max " + safeDur(s.Sign.Max) + ", " + ratio(s.Sign.Share) + " of request time"},
+		{Label: "response time p50", Value: safeDur(l.P50), Note: "from due; mean " + safeDur(l.Mean) + ", min " + safeDur(l.Min)},
+		{Label: "response time p99", Value: safeDur(l.P99), Note: "from due; p90 " + safeDur(l.P90) + ", p95 " + safeDur(l.P95)},
+		{Label: "response time p99.9", Value: safeDur(l.P999), Note: "from due; max " + safeDur(l.Max)},
+		{Label: "no answer", Value: strconv.FormatUint(s.NoAnswer, 10), Note: "refused, reset or timed out; counted as +Inf above"},
+		{Label: "answered p99", Value: safeDur(s.LatencyAnswered.P99), Note: "response time of the answered requests only; p50 " + safeDur(s.LatencyAnswered.P50)},
+		{Label: "service time p99", Value: safeDur(s.ServiceTime.P99), Note: "from send, answered (what vegeta reports); p50 " + safeDur(s.ServiceTime.P50)},
+		{Label: "signing CPU", Value: safeDur(s.Sign.Mean), Note: "mean per request; p99 " + safeDur(s.Sign.P99) + ", max " + safeDur(s.Sign.Max) + ", " + ratio(s.Sign.Share) + " of the generator's CPU"},
+		{Label: "generator CPU", Value: safeDur(s.Generator.CPUPerRequest), Note: "per request; " + ratio(s.Generator.CPUBusy) + " of the cores busy"},
 		{Label: "late", Value: strconv.FormatUint(s.Late, 10), Note: "sent more than " + safeDur(s.LateAfter) + " after due; " + strconv.FormatUint(s.Dropped, 10) + " never sent"},
 		{Label: "bytes", Value: strconv.FormatUint(s.BytesIn, 10) + " in", Note: strconv.FormatUint(s.BytesOut, 10) + " out"},
 	}
@@ -148,18 +165,18 @@ func loadPageOf(s *load.Summary) loadPage {
 			success = ratio(float64(it.Successes) / float64(it.Requests))
 		}
 		p.Items = append(p.Items, loadItem{
-			Name: text(it.Name), Requests: strconv.FormatUint(it.Requests, 10), Success: success,
+			Name: text(it.Name), Requests: strconv.FormatUint(it.Requests, 10), Success: success, NoAnswer: strconv.FormatUint(it.NoAnswer, 10),
 			P50: safeDur(it.Latency.P50), P99: safeDur(it.Latency.P99), Codes: text(counts(it.Codes)),
 		})
 	}
-	p.Status = countRows(s.Status, s.Requests, func(k string) string {
+	p.Status = loadCounts{ID: "status", Header: "Status", Rows: countRows(s.Status, s.Requests, func(k string) string {
 		if k == "0" {
 			return "no answer"
 		}
 		return text(k)
-	})
-	p.Codes = countRows(s.Codes, s.Requests, text)
-	p.Errors = countRows(s.Errors, s.Requests, text)
+	})}
+	p.Codes = loadCounts{ID: "codes-table", Header: "Code", Rows: countRows(s.Codes, s.Requests, text)}
+	p.Errors = loadCounts{ID: "errors", Header: "Cause", Rows: countRows(s.Errors, s.Requests, text)}
 	return p
 }
 
@@ -714,6 +731,15 @@ func ratePlot(series []load.Bucket) svgPlot {
 	return p
 }
 
+// answers writes a count of answers: a legend's "(200)" read as an HTTP
+// status.
+func answers(n uint64) string {
+	if n == 1 {
+		return "1 answer"
+	}
+	return strconv.FormatUint(n, 10) + " answers"
+}
+
 // maxPlotCodes is how many codes the codes plot colours; the rest share
 // one colour as "other".
 const maxPlotCodes = 8
@@ -800,14 +826,14 @@ func codesPlot(series []load.Bucket) svgPlot {
 		}
 	}
 	for _, k := range shown {
-		p.Legend = append(p.Legend, svgLegend{Class: class[k], Name: oneLine(redactText(k)) + " (" + strconv.FormatUint(totals[k], 10) + ")"})
+		p.Legend = append(p.Legend, svgLegend{Class: class[k], Name: oneLine(redactText(k)) + ": " + answers(totals[k])})
 	}
 	if len(order) > maxPlotCodes {
 		var n uint64
 		for _, k := range order[maxPlotCodes:] {
 			n += totals[k]
 		}
-		p.Legend = append(p.Legend, svgLegend{Class: "k" + strconv.Itoa(maxPlotCodes), Name: "other codes (" + strconv.FormatUint(n, 10) + ")"})
+		p.Legend = append(p.Legend, svgLegend{Class: "k" + strconv.Itoa(maxPlotCodes), Name: "other codes: " + answers(n)})
 	}
 	if failures {
 		n := len(series)

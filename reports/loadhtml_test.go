@@ -165,7 +165,7 @@ func TestLoadHTMLIsSelfContained(t *testing.T) {
 		"<title>0s–10s: asked 100.0/s (1000)</title>",       // rate requested
 		"<title>30s–40s: ServiceUnavailable 25</title>",     // a stacked code bar
 		"<title>30s–40s: not as expected 50</title>",        // failures line
-		`<span class="sw k0"></span>InvalidParameter (40) `, // the codes legend
+		`<span class="sw k0"></span>InvalidParameter: 40 answers `, // the codes legend: a count, not a status
 	} {
 		assert.Contains(t, page, want)
 	}
@@ -232,7 +232,7 @@ func TestLoadHTMLEdgeCases(t *testing.T) {
 				codes[c] = uint64(len(codes) + 1)
 			}
 			return &load.Summary{Requests: 100, Codes: codes, Series: []load.Bucket{{Width: 1, Requests: 100, Codes: codes}}}
-		}(), []string{"other codes (6)", "<title>0s–1s: other codes 6</title>"}},
+		}(), []string{"other codes: 6 answers", "<title>0s–1s: other codes 6</title>"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
