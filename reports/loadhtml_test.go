@@ -158,13 +158,13 @@ func TestLoadHTMLIsSelfContained(t *testing.T) {
 
 	// Each plot's data shows in tooltips, readable without JavaScript.
 	for _, want := range []string{
-		"<title>30s–40s: max 215.4ms</title>",               // latency over time
-		"<title>p99 41.2ms</title>",                         // percentile curve, from the summary
-		"<title>max 215.4ms</title>",                        // its maximum line
-		"<title>0s–10s: sent 100.0/s (1000)</title>",        // rate achieved
-		"<title>0s–10s: asked 100.0/s (1000)</title>",       // rate requested
-		"<title>30s–40s: ServiceUnavailable 25</title>",     // a stacked code bar
-		"<title>30s–40s: not as expected 50</title>",        // failures line
+		"<title>30s–40s: max 215.4ms</title>",                      // latency over time
+		"<title>p99 41.2ms</title>",                                // percentile curve, from the summary
+		"<title>max 215.4ms</title>",                               // its maximum line
+		"<title>0s–10s: sent 100.0/s (1000)</title>",               // rate achieved
+		"<title>0s–10s: asked 100.0/s (1000)</title>",              // rate requested
+		"<title>30s–40s: ServiceUnavailable 25</title>",            // a stacked code bar
+		"<title>30s–40s: not as expected 50</title>",               // failures line
 		`<span class="sw k0"></span>InvalidParameter: 40 answers `, // the codes legend: a count, not a status
 	} {
 		assert.Contains(t, page, want)

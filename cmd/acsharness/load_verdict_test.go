@@ -209,4 +209,3 @@ func TestLoadConflictingFlags(t *testing.T) {
 		})
 	}
 }
-
