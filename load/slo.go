@@ -209,25 +209,32 @@ func (s SLO) Check(sum *Summary) SLOResult {
 	obs := sum.metric(s.Metric)
 	// Equal within a relative 1e-9: 999 of 1000 is 0.999 but 99.9% parses
 	// as 0.9990000000000001, and success>=99.9% failed on exactly 99.9%.
-	eq := math.Abs(obs-s.Value) <= 1e-9*max(math.Abs(obs), math.Abs(s.Value))
-	met := false
-	switch s.Op {
-	case "<":
-		met = obs < s.Value && !eq
-	case "<=":
-		met = obs < s.Value || eq
-	case ">":
-		met = obs > s.Value && !eq
-	case ">=":
-		met = obs > s.Value || eq
-	case "==":
-		met = eq
-	}
+	met := SLOResult{}.met(s.Op, obs, s.Value)
 	if math.IsNaN(obs) {
 		// encoding/json refuses NaN: summary.json failed to write.
 		return SLOResult{SLO: s, Met: false, NoData: true}
 	}
 	return SLOResult{SLO: s, Observed: obs, Met: met}
+}
+
+// met compares obs with a threshold: equal within a relative 1e-9.
+func (SLOResult) met(op string, obs, threshold float64) bool {
+	// An infinite observation (requests without an answer) equals only an
+	// infinite threshold: the relative tolerance would make it equal to any.
+	eq := obs == threshold || !math.IsInf(obs, 0) && math.Abs(obs-threshold) <= 1e-9*max(math.Abs(obs), math.Abs(threshold))
+	switch op {
+	case "<":
+		return obs < threshold && !eq
+	case "<=":
+		return obs < threshold || eq
+	case ">":
+		return obs > threshold && !eq
+	case ">=":
+		return obs > threshold || eq
+	case "==":
+		return eq
+	}
+	return false
 }
 
 // FormatObserved writes an observed value in the SLO's unit.

@@ -72,6 +72,8 @@ type Summary struct {
 	// Failure says why no request met its expectation (see Explain), when
 	// none did: such a run never passes.
 	Failure string `json:"failure,omitempty"`
+	// Comparison is this run against a baseline (--baseline), when given.
+	Comparison *Diff `json:"comparison,omitempty"`
 	// StartLate is how long after --start-at the run started (within the
 	// grace StartAtGrace allows).
 	StartLate float64 `json:"start_late_seconds,omitempty"`
