@@ -91,7 +91,8 @@ type Comparison struct {
 	// Method names the test: "bootstrap" (percentiles, from the exact
 	// histograms), "welch" (means; rates over the per-second buckets),
 	// "two-proportion" (ratios); "" for what no test applies to (min, max,
-	// counts).
+	// counts). A method without Tested had too little data (fewer than
+	// minTail requests beyond a percentile, or one bucket).
 	Method string `json:"method,omitempty"`
 	// Significant is true when the interval excludes no change.
 	Significant bool `json:"significant"`
@@ -134,6 +135,8 @@ func (c Comparison) Verdict() string {
 		return "no data"
 	case c.Change == 0 && !c.Tested:
 		return "unchanged"
+	case !c.Tested && c.Method != "":
+		return "too few requests to test"
 	case !c.Tested:
 		return "not tested"
 	case !c.Significant:
@@ -240,8 +243,16 @@ func (c *comparer) compare(metric string) Comparison {
 		bh, bm := c.base.histFor(metric)
 		ch, cm := c.cur.histFor(metric)
 		if bh != nil && ch != nil {
-			cmp.Low, cmp.High = c.bootstrap(newECDF(bh, bm), newECDF(ch, cm), q)
-			cmp.Tested, cmp.Method = true, "bootstrap"
+			a, b := newECDF(bh, bm), newECDF(ch, cm)
+			cmp.Method = "bootstrap"
+			// The bootstrap cannot tell the spread of a percentile with
+			// few values beyond it (p99.9 of 400 requests is their
+			// maximum): it is then left untested, and a threshold on it
+			// is judged on the change alone.
+			if tail(a, q) >= minTail && tail(b, q) >= minTail {
+				cmp.Low, cmp.High = c.bootstrap(a, b, q)
+				cmp.Tested = true
+			}
 		}
 	case metric == "mean" || metric == "service_mean" || metric == "sign_mean":
 		bh, bm := c.base.histFor(metric)
@@ -271,6 +282,13 @@ func (c *comparer) compare(metric string) Comparison {
 	c.cache[metric] = cmp
 	return cmp
 }
+
+// minTail is how many requests a run needs beyond a percentile for the
+// bootstrap to test a change of it.
+const minTail = 10
+
+// tail is how many requests of e lie beyond its q-th percentile.
+func tail(e ecdf, q float64) float64 { return float64(e.total) * (1 - q/100) }
 
 // relChange is (b−a)/a, with no change between equal values (two +Inf
 // included) and +Inf from zero to anything above it.

@@ -79,6 +79,9 @@ var sloMetrics = map[string]metricKind{
 	"requests": kindCount, "late_requests": kindCount, "dropped": kindCount,
 }
 
+// IsDurationMetric reports whether a metric is a latency, in seconds.
+func IsDurationMetric(name string) bool { k, ok := sloMetrics[name]; return ok && k == kindDuration }
+
 // SLOMetricNames returns the metric names an SLO may use, sorted.
 func SLOMetricNames() []string {
 	out := make([]string, 0, len(sloMetrics))

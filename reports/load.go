@@ -79,6 +79,11 @@ func LoadText(w io.Writer, s *load.Summary, color bool) error {
 			fmt.Fprintf(&b, "  %-40s %8d req  %7.3f%%  p50 %-10s p99 %s\n", it.Name, it.Requests, ratio, dur(it.Latency.P50), dur(it.Latency.P99))
 		}
 	}
+	if s.Comparison != nil {
+		if err := LoadDiffText(&b, s.Comparison, color); err != nil {
+			return err
+		}
+	}
 	if len(s.SLOs) > 0 {
 		b.WriteString("SLOs\n")
 		for _, r := range s.SLOs {

@@ -37,7 +37,8 @@ type loadFlags struct {
 	workers, maxWorkers                   uint64
 	connections                           int
 	timeout                               time.Duration
-	slos, sloFiles                        multiFlag
+	slos, sloFiles, regressions           multiFlag
+	baseline                              string
 	reportDir, metricsAddr, pushgateway   string
 	shard, startAt                        string
 	quiet                                 bool
@@ -70,6 +71,8 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "per-request timeout")
 	fs.Var(&l.slos, "slo", "SLO threshold, e.g. 'p99<50ms', 'success>=99.9%', 'rate>=1900/s', 'sign_p99<20us' (repeatable)")
 	fs.Var(&l.sloFiles, "slo-file", "file of SLO thresholds, one per line (# comments)")
+	fs.StringVar(&l.baseline, "baseline", "", "compare with a previous run: its --report-dir (or its summary.json); each figure is shown next to the baseline's with the change and its significance")
+	fs.Var(&l.regressions, "regression", "threshold relative to --baseline, e.g. 'p99<=+10%', 'success>=-0.1%', 'throughput>=-5%', 'p99<=+5ms' (repeatable); a significant breach exits 3")
 	fs.StringVar(&l.reportDir, "report-dir", "", "write summary.json, latency.hgrm, results.bin (vegeta encoding) and load.html here")
 	fs.StringVar(&l.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics")
 	fs.StringVar(&l.pushgateway, "pushgateway", "", "push the final metrics to this Prometheus Pushgateway URL")
@@ -174,6 +177,10 @@ func runLoad(e *env, args []string) int {
 	}
 	sum.Failure = load.Explain(e.ctx, sum, items, l.insecure)
 	met := sum.CheckSLOs(plan.slos)
+	if plan.baseline != nil {
+		sum.Comparison = load.Compare(l.baseline, plan.baseline, sum, plan.regressions)
+		met = met && sum.Comparison.Met()
+	}
 	_ = reports.LoadText(e.stdout, sum, useColor(e, e.stdout, l.color))
 	if sum.Late > 0 || sum.Dropped > 0 {
 		fmt.Fprintf(e.stderr, "acsharness load: the generator could not keep the schedule: %d requests were sent more than %s late, %d never sent: %s\n",
@@ -311,6 +318,8 @@ type loadPlan struct {
 	duration    time.Duration
 	maxWorkers  uint64
 	slos        []load.SLO
+	regressions []load.Regression
+	baseline    *load.Summary
 	shard       load.Shard
 	startAt     time.Time
 	workload    string
@@ -360,6 +369,17 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 	p.styleLabel = strings.Join(labels, "+")
 	if p.slos, err = load.ParseSLOs(l.slos, l.sloFiles); err != nil {
 		return nil, err
+	}
+	if p.regressions, err = load.ParseRegressions(l.regressions); err != nil {
+		return nil, err
+	}
+	switch {
+	case l.baseline != "":
+		if p.baseline, err = load.ReadSummary(l.baseline); err != nil {
+			return nil, fmt.Errorf("--baseline: %w", err)
+		}
+	case len(p.regressions) > 0:
+		return nil, errors.New("--regression compares with a baseline: give the previous run's report directory with --baseline")
 	}
 	if err := l.conflicts(); err != nil {
 		return nil, err
