@@ -92,7 +92,7 @@ func TestLoadHTMLInABrowser(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		sum  *load.Summary
-	}{{"no-slo", noSLO}, {"pass", pass}, {"fail", loadFixture()}, {"nothing-as-expected", nothing}} {
+	}{{"no-slo", noSLO}, {"pass", pass}, {"fail", loadFixture()}, {"nothing-as-expected", nothing}, {"baseline", comparedSummary(t)}} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := browserLayout(t, chromium, renderLoadHTML(t, tc.sum))
 			require.NotEmpty(t, l.Banner)

@@ -302,3 +302,32 @@ func TestWriteLoadWritesHTML(t *testing.T) {
 	checkLoadPage(t, string(b))
 	assert.NotContains(t, string(b), plantedSecret)
 }
+
+// comparedSummary is histogramSummary compared with itself as baseline,
+// with one regression threshold.
+func comparedSummary(t *testing.T) *load.Summary {
+	t.Helper()
+	s := histogramSummary(t)
+	regs, err := load.ParseRegressions([]string{"p99<=+10%"})
+	require.NoError(t, err)
+	s.Comparison = load.Compare("out/base", histogramSummary(t), s, regs)
+	return s
+}
+
+// With a baseline, the page shows each figure against it and overlays
+// the baseline's percentile curve.
+func TestLoadHTMLBaseline(t *testing.T) {
+	t.Parallel()
+	page := renderLoadHTML(t, comparedSummary(t))
+	checkLoadPage(t, page)
+	assert.Contains(t, page, "<h2>Against the baseline</h2>")
+	assert.Contains(t, page, `<table id="baseline">`)
+	assert.Contains(t, page, "<code>out/base</code>")
+	assert.Contains(t, page, "<td><code>p99</code></td>")
+	assert.Contains(t, page, `<td class="met">✓</td><td><code>p99&lt;=&#43;10%</code></td>`)
+	curve := sectionOf(page, "percentiles")
+	assert.Contains(t, curve, `<g class="k0 dash">`, "the baseline's curve")
+	assert.Contains(t, curve, "<title>baseline p99 ")
+	assert.Contains(t, curve, "The dashed blue line is the baseline")
+	assert.Contains(t, page, "all 1 thresholds met")
+}
