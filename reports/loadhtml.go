@@ -56,13 +56,13 @@ type loadPage struct {
 	// Baseline is the comparison with --baseline, when given.
 	Baseline *loadBaseline
 	Facts    []loadFact
-	Figures []loadFact
-	SLOs    []loadSLO
-	Plots   []svgPlot
-	Items   []loadItem
-	Status  loadCounts
-	Codes   loadCounts
-	Errors  loadCounts
+	Figures  []loadFact
+	SLOs     []loadSLO
+	Plots    []svgPlot
+	Items    []loadItem
+	Status   loadCounts
+	Codes    loadCounts
+	Errors   loadCounts
 }
 
 // loadBaseline is the comparison table.
