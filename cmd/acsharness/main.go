@@ -37,7 +37,7 @@ func commands() []command {
 		{"conform", "run the conformance suite against a gateway (default: the embedded one)", runConform},
 		{"selftest", "prove the suite catches every fault of the reference gateway's catalogue", runSelftest},
 		{"load", "send signed load at a rate, with latency reports, SLO gates and metrics", runLoad},
-		{"report", "merge the shards of a distributed load run: report merge DIR...", runReport},
+		{"report", "merge the shards of a distributed load run, or compare two load runs: report merge|diff", runReport},
 		{"bench", "measure signing against the SDK and the HMAC floor, and the gateway against bare net/http", runBench},
 		{"version", "print the version", runVersion},
 	}
@@ -78,7 +78,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "acsharness <command> -h" for a command's flags. Exit codes: 0 ok, 1 checks failed,`)
-	fmt.Fprintln(w, "2 invalid invocation or input file, 3 SLO breached, 4 target unreachable, 5 internal error.")
+	fmt.Fprintln(w, "2 invalid invocation or input file, 3 SLO breached, 4 target unreachable, 5 internal error,")
+	fmt.Fprintln(w, "105 interrupted.")
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
