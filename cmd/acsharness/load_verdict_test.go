@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -208,4 +209,57 @@ func TestLoadConflictingFlags(t *testing.T) {
 			assert.Empty(t, stdout)
 		})
 	}
+}
+
+// The live line shows the current rate, the total and an ETA, as k6 does.
+func TestProgressLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		p    load.Progress
+		want string
+	}{
+		{"known total", load.Progress{Elapsed: 4 * time.Second, Sent: 200, Total: 500, Rate: 49.6, Success: 1, P99: 3 * time.Millisecond, ETA: 6 * time.Second},
+			"    4s  ETA 6s  now 49.6/s  sent 200/500 (40%)  success 100.00%  p99 3ms  late 0"},
+		{"unknown total, no answers", load.Progress{Elapsed: time.Second, Sent: 7, Rate: 7, P99: -1, ETA: -1, Late: 2},
+			"    1s  ETA ?  now 7.0/s  sent 7  success 0.00%  p99 no answer  late 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, progressLine(tc.p))
+		})
+	}
+}
+
+// When the generator falls behind it says which limit bound it.
+func TestLateAdvice(t *testing.T) {
+	t.Parallel()
+	assert.Contains(t, lateAdvice(load.GeneratorCost{Limit: "workers", MaxWorkers: 8, PeakInFlight: 8}), "all 8 workers were busy (--max-workers)")
+	assert.Contains(t, lateAdvice(load.GeneratorCost{Limit: "cpu", CPUBusy: 0.97}), "the CPU was the limit (97% of the cores busy)")
+	assert.Contains(t, lateAdvice(load.GeneratorCost{MaxWorkers: 4096, PeakInFlight: 3, CPUBusy: 0.1}), "neither the workers (3 of 4096 busy at most) nor the CPU (10% busy)")
+}
+
+// A generator held to two workers against a slow target falls behind,
+// and names the workers as the limit.
+func TestLoadLateNamesTheWorkers(t *testing.T) {
+	t.Parallel()
+	srv := httptestSlow(t, 50*time.Millisecond)
+	code, stdout, stderr := runCLI(t, demoEnv(), "load", "--target", srv, "--rate", "100/s", "--requests", "30", "--workers", "2",
+		"--max-workers", "2", "--quiet", "--color", "never")
+	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "the generator could not keep the schedule")
+	assert.Contains(t, stderr, "all 2 workers were busy (--max-workers)")
+}
+
+// httptestSlow answers 200 after a delay, on 127.0.0.1.
+func httptestSlow(t *testing.T, d time.Duration) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery != "" { // the probe has none
+			time.Sleep(d)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"RequestId":"x"}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
