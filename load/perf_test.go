@@ -238,7 +238,7 @@ func BenchmarkAttack(b *testing.B) {
 	// load.Run's result handling.
 	b.Run("vegeta-signed", func(b *testing.B) {
 		m := newMix([]*Item{perfItem(b, target)})
-		tr := m.targeter(newSignRecorder(), nil)
+		tr := m.targeter(newSignRecorder(), nil, maxSampleEvery)
 		b.ReportAllocs()
 		took := perfVegeta(b, tr, uint64(b.N))
 		b.ReportMetric(float64(b.N)/took.Seconds(), "req/s")
@@ -280,7 +280,7 @@ func BenchmarkAttack(b *testing.B) {
 // pick the item, sign a fresh request, time it, tag the URL.
 func BenchmarkTargeter(b *testing.B) {
 	m := newMix([]*Item{perfItem(b, "http://127.0.0.1:8080")})
-	tr := m.targeter(newSignRecorder(), nil)
+	tr := m.targeter(newSignRecorder(), nil, maxSampleEvery)
 	var t vegeta.Target
 	b.ReportAllocs()
 	for b.Loop() {
@@ -296,7 +296,7 @@ func BenchmarkTargeter(b *testing.B) {
 func targeterCPU(it *Item) time.Duration {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	tr := newMix([]*Item{it}).targeter(newSignRecorder(), nil)
+	tr := newMix([]*Item{it}).targeter(newSignRecorder(), nil, maxSampleEvery)
 	var t vegeta.Target
 	for range 1000 {
 		_ = tr(&t)

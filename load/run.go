@@ -200,7 +200,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
 	cpu0 := processCPU()
 	col := newCollector(start, o.Schedule, o.LateAfter, signs)
-	results := atk.Attack(m.targeter(signs, o.Metrics), pacer, o.Duration, o.Workload)
+	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, o.Duration, o.Workload)
 	stopped := make(chan struct{})
 	go func() {
 		select {
@@ -291,6 +291,18 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return sum, fmt.Errorf("write results: %w", encErr)
 	}
 	return sum, nil
+}
+
+// peakRate is the highest rate a schedule asks for over d (0: as fast as
+// possible).
+func peakRate(s Schedule, d time.Duration) float64 {
+	peak := max(s.Rate(0), s.Rate(d))
+	if st, ok := s.(Steps); ok {
+		for _, x := range st {
+			peak = max(peak, x.PerSecond)
+		}
+	}
+	return peak
 }
 
 // cpuBound is the share of the cores in use above which a generator that

@@ -271,25 +271,42 @@ func newMix(items []*Item) *mix {
 	return m
 }
 
-// signSampleEvery: one signature in this many is timed. Reading the
-// thread's CPU clock is a system call (about as costly as a signature), so
-// timing every one would double the signer's cost on the hot path; one in
-// eight gives a mean within a few percent after a few hundred requests.
-const signSampleEvery = 8
+// maxSampleEvery bounds how rarely signatures are timed: at the highest
+// rates one in 64. Reading the thread's CPU clock is a system call (0.6–0.8
+// µs here, more than a warm signature), so timing every signature would
+// slow the hot path; see sampleEvery.
+const maxSampleEvery = 64
+
+// sampleEvery returns how many signatures go by for each one timed, for a
+// run whose peak rate is peak per second (0: as fast as possible): every
+// one up to 1000/s, where the machine has time to spare, then about 1000
+// timed per second, so that the clock's cost stays a few hundredths of a
+// microsecond per request.
+func sampleEvery(peak float64) uint64 {
+	if peak == 0 {
+		return maxSampleEvery
+	}
+	every := uint64(1)
+	for every < maxSampleEvery && float64(every)*1000 < peak {
+		every *= 2
+	}
+	return every
+}
 
 // targeter returns the vegeta Targeter of the mix: each call picks the
-// next item and signs a fresh request of it; one call in signSampleEvery
-// reads the CPU time the signing took (on a locked thread, so that the
+// next item and signs a fresh request of it; one call in every reads the
+// CPU time the signing took (on a locked thread, so that the
 // clock is the same thread's before and after). The item's index rides in
 // the URL fragment, which is never sent, so each result can be told apart.
-func (m *mix) targeter(signs *signRecorder, metrics *Metrics) vegeta.Targeter {
+func (m *mix) targeter(signs *signRecorder, metrics *Metrics, every uint64) vegeta.Targeter {
 	overhead := clockOverhead()
+	every = max(every, 1)
 	return func(t *vegeta.Target) error {
 		n := m.n.Add(1) - 1
 		i := m.order[n%uint64(len(m.order))]
 		it := m.items[i]
 		var err error
-		if n%signSampleEvery == 0 {
+		if n%every == 0 {
 			runtime.LockOSThread()
 			c0 := threadCPU()
 			err = it.next(t)
