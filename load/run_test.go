@@ -397,3 +397,46 @@ func TestRunScenarioExpectationFails(t *testing.T) {
 	assert.Zero(t, sum.Successes, "a mismatch answered 200 is not what the scenario expects")
 	assert.False(t, mustSLO(t, "success>=99%").Check(sum).Met)
 }
+
+// countingWriter counts the writes it gets.
+type countingWriter struct {
+	writes int
+	bytes.Buffer
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+// results.bin is buffered: a few writes for a whole run, not one per
+// result on the collector's goroutine.
+func TestRunResultsAreBuffered(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	var w countingWriter
+	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{testItem(t, l, signature.RPC)}, Schedule: Constant{1000},
+		Requests: 300, Results: &w})
+	require.NoError(t, err)
+	assert.Len(t, decodeResults(t, w.Bytes()), int(sum.Requests), "every result is written")
+	assert.LessOrEqual(t, w.writes, 3, "300 results in a few buffered writes")
+}
+
+// --start-at a moment ago starts at once and says how late; further in
+// the past it is refused before anything is sent.
+func TestRunStartAtInThePast(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	it := testItem(t, l, signature.RPC)
+	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: Constant{100}, Requests: 2,
+		StartAt: time.Now().Add(-time.Second)})
+	require.NoError(t, err)
+	assert.InDelta(t, 1.0, sum.StartLate, 0.5, "started about a second late")
+
+	sum, err = Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: Constant{100}, Requests: 2,
+		StartAt: time.Now().Add(-time.Minute)})
+	var past *StartAtPastError
+	require.ErrorAs(t, err, &past)
+	assert.Nil(t, sum)
+	assert.Contains(t, err.Error(), "in the past (more than the 2s grace)")
+}

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -330,4 +331,26 @@ func TestLoadHTMLBaseline(t *testing.T) {
 	assert.Contains(t, curve, "<title>baseline p99 ")
 	assert.Contains(t, curve, "The dashed blue line is the baseline")
 	assert.Contains(t, page, "all 1 thresholds met")
+}
+
+// The terminal line of codes is bounded too: the largest kinds, then how
+// many more.
+func TestLoadTextBoundsKinds(t *testing.T) {
+	t.Parallel()
+	s := loadFixture()
+	s.Codes = map[string]uint64{}
+	for i := range 64 {
+		s.Codes[fmt.Sprintf("Code%02d", i)] = uint64(100 + i)
+	}
+	var b bytes.Buffer
+	require.NoError(t, LoadText(&b, s, false))
+	var line string
+	for l := range strings.SplitSeq(b.String(), "\n") {
+		if strings.HasPrefix(l, "codes") {
+			line = l
+		}
+	}
+	assert.Equal(t, maxTextKinds+1, strings.Count(line, ":"), line)
+	assert.Contains(t, line, "Code63:163", "the largest first")
+	assert.Contains(t, line, "(52 more kinds):")
 }
