@@ -377,7 +377,7 @@ func mergeSummaries(ms []*Manifest) (*Summary, error) {
 				acc.hist.Merge(it.hist)
 			}
 		}
-		out.Series = mergeSeries(out.Series, s.Series)
+		out.Series = mergeSeries(out.Series, boundSeriesCodes(s.Series, codeKeys))
 	}
 	if out.Requests > 0 {
 		out.SuccessRatio = float64(out.Successes) / float64(out.Requests)
@@ -408,6 +408,23 @@ func mergeSummaries(ms []*Manifest) (*Summary, error) {
 		out.ByItem = append(out.ByItem, *it)
 	}
 	return out, nil
+}
+
+// boundSeriesCodes returns series with its buckets' codes mapped through
+// keys, so that the merged series holds no more codes than the merged run.
+func boundSeriesCodes(series []Bucket, keys *boundedKeys) []Bucket {
+	out := append([]Bucket(nil), series...)
+	for i := range out {
+		if out[i].Codes == nil {
+			continue
+		}
+		codes := make(map[string]uint64, len(out[i].Codes))
+		for k, v := range out[i].Codes {
+			codes[keys.key(k)] += v
+		}
+		out[i].Codes = codes
+	}
+	return out
 }
 
 // mergeSeries adds shard b's buckets to a's, coarsening the finer series

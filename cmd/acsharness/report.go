@@ -84,6 +84,7 @@ func runReportMerge(e *env, args []string) int {
 			return usageError(e, "report merge", "shard SLOs: %v", err)
 		}
 	}
+	sum.Failure = load.Explain(e.ctx, sum, nil, false)
 	met := sum.CheckSLOs(thresholds)
 	fmt.Fprintf(e.stdout, "merged %d shards of run %s\n", len(manifests), manifests[0].ConfigHash)
 	_ = reports.LoadText(e.stdout, sum, useColor(e, e.stdout, color))
@@ -95,8 +96,11 @@ func runReportMerge(e *env, args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(paths, ", "))
 	}
-	if !met {
+	switch {
+	case !met:
 		return exitSLO
+	case sum.Failure != "":
+		return exitFailed
 	}
 	return exitOK
 }
