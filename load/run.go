@@ -229,10 +229,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				results = nil
 				continue
 			}
-			received++
+			// The request answered was in flight too.
 			if n := m.sent() - received; n > peakInFlight {
 				peakInFlight = n
 			}
+			received++
 			idx, clean := splitFragment(res.URL)
 			res.URL = clean
 			it := o.Items[min(idx, len(o.Items)-1)]
