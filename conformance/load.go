@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/acsharness/acsharness/internal/spelling"
 	"github.com/acsharness/acsharness/signature"
 )
 
@@ -75,8 +76,8 @@ func KnownKeys() map[string][]string {
 
 // Enumerations of the format.
 var (
-	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled"}
-	needsValues   = []string{"inactive-key", "second-key", "throttled-key"}
+	signKeyValues = []string{"", "unknown", "inactive", "second", "throttled", "sts", "main-with-sts-token"}
+	needsValues   = []string{"inactive-key", "second-key", "throttled-key", "sts-key"}
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
 	noncePattern  = regexp.MustCompile(`^(fresh|empty|uuid|literal:.*|reuse:[A-Za-z0-9_-]+)$`)
 	timeForms     = []string{"fraction", "offset", "zoneless", "iso8601", "ampm", "http-date"}
@@ -659,71 +660,14 @@ func (l *loader) stepRule(n *yaml.Node, what string, sc Scenario) string {
 	return id
 }
 
-// nearest returns the valid word closest to s by Damerau–Levenshtein
-// distance (a transposition such as "stpes" for "steps" is one edit),
-// compared without case, when it is close enough to be a typo: at most one
-// edit for a short word, two for a longer one. Ties go to the word listed
-// first.
-func nearest(s string, valid []string) string {
-	best, bestD := "", -1
-	ls := strings.ToLower(s)
-	for _, v := range valid {
-		if v == "" {
-			continue
-		}
-		d := damerauLevenshtein(ls, strings.ToLower(v))
-		limit := 2
-		if len([]rune(v)) <= 4 {
-			limit = 1
-		}
-		if d <= limit && (bestD < 0 || d < bestD) {
-			best, bestD = v, d
-		}
-	}
-	return best
-}
+// Nearest returns the valid word closest to s, if close enough to be a
+// typo, or "": the did-you-mean of the scenario loader, shared with the
+// command line's config files.
+func Nearest(s string, valid []string) string { return nearest(s, valid) }
 
-// damerauLevenshtein is the edit distance of a and b counting insertions,
-// deletions, substitutions and transpositions of adjacent characters, with
-// no restriction on editing a substring twice (the Lowrance–Wagner
-// algorithm), over runes.
-func damerauLevenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	n, m := len(ra), len(rb)
-	inf := n + m
-	// d is (n+2)×(m+2); row and column 0 hold inf, row and column 1 the
-	// distances from the empty string.
-	d := make([][]int, n+2)
-	for i := range d {
-		d[i] = make([]int, m+2)
-	}
-	d[0][0] = inf
-	for i := 0; i <= n; i++ {
-		d[i+1][0], d[i+1][1] = inf, i
-	}
-	for j := 0; j <= m; j++ {
-		d[0][j+1], d[1][j+1] = inf, j
-	}
-	last := map[rune]int{} // the last row where each rune of a was seen
-	for i := 1; i <= n; i++ {
-		db := 0 // the last column in this row where a[i-1] matched
-		for j := 1; j <= m; j++ {
-			i1, j1 := last[rb[j-1]], db
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost, db = 0, j
-			}
-			d[i+1][j+1] = min(
-				d[i][j]+cost, // substitution or match
-				d[i+1][j]+1,  // insertion
-				d[i][j+1]+1,  // deletion
-				d[i1][j1]+(i-i1-1)+1+(j-j1-1), // transposition
-			)
-		}
-		last[ra[i-1]] = i
-	}
-	return d[n+1][m+1]
-}
+// nearest returns the valid word closest to s, if close enough to be a
+// typo (Damerau–Levenshtein: "stpes" is one edit from "steps"), or "".
+func nearest(s string, valid []string) string { return spelling.Nearest(s, valid) }
 
 // LoadFS loads every *.yaml and *.yml file of fsys (recursively) in name
 // order. Problems from all files are reported together, and so are

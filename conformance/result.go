@@ -46,6 +46,10 @@ type Report struct {
 	// ClockOffset is the target's clock minus ours, from its Date header;
 	// timestamps were shifted by it.
 	ClockOffset float64 `json:"clock_offset_seconds"`
+	// Findings are what the run learnt about the target as a whole (its
+	// clock is wrong, say), said once at the top of every report; each
+	// case's findings against rules are in its Result.
+	Findings []string `json:"findings,omitempty"`
 	// Strict means `should` findings failed their cases.
 	Strict     bool     `json:"strict"`
 	Totals     Totals   `json:"totals"`

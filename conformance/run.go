@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ type Options struct {
 	Profiles     []Profile
 	Scenarios    []Scenario
 	Select       Selection
+	// STSKey is an STS key of the target with its security token, for the
+	// SecurityToken checks (pop-spec §9 F15); nil skips them.
+	STSKey *signature.Credentials
 	// Concurrency bounds the cases run at once; 0 means 8.
 	Concurrency int
 	// Timeout bounds each request; 0 means 10 s.
@@ -48,6 +52,9 @@ type Options struct {
 	Client *http.Client
 	// Insecure skips TLS certificate verification.
 	Insecure bool
+	// RootCAs are the authorities a TLS target's certificate is checked
+	// against; nil means the system's (which SSL_CERT_FILE sets).
+	RootCAs *x509.CertPool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// OnSend is called for every request sent, from any goroutine: tests
@@ -90,15 +97,11 @@ type Selection struct {
 	IDs []string
 }
 
-// UnreachableError means the target never answered: connection refused,
-// DNS failure, TLS failure.
+// UnreachableError means the target never answered (connection refused,
+// DNS failure) or its TLS handshake failed; Error tells them apart.
 type UnreachableError struct {
 	Target string
 	Err    error
-}
-
-func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("the target %s never answered: %v (is it running, and is the URL right?)", e.Target, e.Err)
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
@@ -199,8 +202,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 64
-		if opts.Insecure {
-			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+		if opts.Insecure || opts.RootCAs != nil {
+			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: opts.Insecure, RootCAs: opts.RootCAs} //nolint:gosec // the user asked for it
 		}
 		opts.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		defer tr.CloseIdleConnections()
@@ -257,7 +260,8 @@ dispatch:
 	}
 	rep := &Report{
 		Tool: "acsharness", Target: opts.Target, Products: ProductCodes(opts.Profiles), Started: start,
-		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Strict: opts.Strict, Results: results,
+		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Findings: r.findings, Strict: opts.Strict,
+		Results: results,
 	}
 	rep.tally()
 	return rep, nil
@@ -269,6 +273,7 @@ type runner struct {
 	target      *url.URL
 	nonces      *signature.NonceSource
 	clockOffset time.Duration
+	findings    []string
 
 	mu         sync.Mutex
 	requestIDs map[string]string // RequestId -> case that got it
@@ -278,13 +283,16 @@ type runner struct {
 }
 
 // preflight checks that the target answers at all, and reads its clock
-// from the Date header; an offset beyond 2 s shifts every timestamp.
+// from the Date header; an offset beyond 2 s shifts every timestamp, one
+// beyond MaxClockOffset is reported instead.
 func (r *runner) preflight(ctx context.Context) error {
 	off, err := Probe(ctx, r.opts.Client, r.opts.Target, r.opts.Timeout, r.opts.Now)
 	if err != nil {
 		return err
 	}
-	if off > 2*time.Second || off < -2*time.Second {
+	if f := ClockFinding(off); f != "" {
+		r.findings = append(r.findings, f)
+	} else if off > 2*time.Second || off < -2*time.Second {
 		r.clockOffset = off
 	}
 	return nil
@@ -338,6 +346,8 @@ func (r *runner) skipReason(c *Case) string {
 			return "no second key: set ACSHARNESS_SECOND_ACCESS_KEY_ID and _SECRET to check replays across keys"
 		case need == "throttled-key" && r.opts.ThrottledKey == nil:
 			return "no rate-limited key: set ACSHARNESS_THROTTLED_ACCESS_KEY_ID and _SECRET to check Throttling.User"
+		case need == "sts-key" && (r.opts.STSKey == nil || r.opts.STSKey.SecurityToken == ""):
+			return "no STS key: set ACSHARNESS_STS_ACCESS_KEY_ID, _SECRET and _SECURITY_TOKEN to check SecurityToken"
 		}
 	}
 	for _, st := range c.Scenario.Steps {
@@ -579,6 +589,11 @@ func (r *runner) credentials(s SignSpec) (signature.Credentials, signature.Secre
 		c = *r.opts.SecondKey
 	case "throttled":
 		c = *r.opts.ThrottledKey
+	case "sts":
+		c = *r.opts.STSKey
+	case "main-with-sts-token":
+		// The main key carrying the STS key's token: another key's token.
+		c.SecurityToken = r.opts.STSKey.SecurityToken
 	}
 	if s.Secret == "wrong" {
 		c.AccessKeySecret = signature.Secret("wrong-" + randomHex(12))

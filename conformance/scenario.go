@@ -90,7 +90,9 @@ type RequestSpec struct {
 type SignSpec struct {
 	// Secret "wrong" signs with a wrong secret.
 	Secret string
-	// Key is "", "unknown", "inactive", "second" or "throttled".
+	// Key is "", "unknown", "inactive", "second", "throttled", "sts" (the
+	// STS key with its token) or "main-with-sts-token" (the main key
+	// carrying the STS key's token).
 	Key       string
 	Timestamp TimeSpec
 	// Nonce is "fresh" (default), "empty", "literal:<v>", "reuse:<capture>"

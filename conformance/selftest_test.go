@@ -30,6 +30,7 @@ func demoOptions(sc []Scenario) Options {
 		InactiveKeyID: demo.InactiveID,
 		SecondKey:     &demo.Second,
 		ThrottledKey:  &demo.Throttled,
+		STSKey:        &demo.STS,
 		Profiles:      BuiltinProfiles(),
 		Scenarios:     sc,
 		Concurrency:   16,

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,9 +70,21 @@ func newBackend(p product.Profile, now func() time.Time) *backend {
 }
 
 // route finds the action of a ROA request and the parameters its path
-// binds; ok is false when no route matches the method and path.
-func (b *backend) route(method, path string) (a *action, bound signature.Params, ok bool) {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+// binds; ok is false when no route matches the method and path. It splits
+// the path as received, escaped, and decodes each segment after: a path
+// parameter holding "/" travels as %2F and stays one segment, so that
+// DELETE /instances/i-1/vhosts/a%2Fb binds VirtualHost "a/b" (pop-spec
+// §3.2, §9 F9). A segment that does not decode matches no route.
+func (b *backend) route(method, escapedPath string) (a *action, bound signature.Params, ok bool) {
+	raw := strings.Split(strings.Trim(escapedPath, "/"), "/")
+	segs := make([]string, len(raw))
+	for i, s := range raw {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, nil, false
+		}
+		segs[i] = d
+	}
 	for _, r := range b.routes {
 		if r.method != method {
 			continue

@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,69 +46,98 @@ const (
 
 // Config is everything that shapes the gateway's behaviour. Every [INF]
 // choice of the spec is a field here, settable from `acsharness serve`'s
-// flags and config file. The zero value of a field means its default.
+// flags and config file (whose keys are the flags' names). The zero value
+// of a field means its default.
 type Config struct {
 	// Product pins every request to one product (its code or alias),
 	// whatever the Host; "" routes by Host, then by version.
-	Product string `yaml:"product"`
+	Product string
+	// EndpointSuffixes are a private cloud's own domain suffixes, served
+	// beside each product's (aliyuncs.com): "<code>[-vpc].<region>.<suffix>"
+	// routes to the product (pop-spec §6).
+	EndpointSuffixes []string
+	// Regions are region IDs served by every product beyond its region
+	// table (a private cloud's own); a Host naming any other region is
+	// InvalidProduct.NotFound.
+	Regions []string
 	// Skew is the clock-skew window, in both directions (pop-spec §4.1).
-	Skew time.Duration `yaml:"skew"`
+	Skew time.Duration
 	// NonceRetention is how long a nonce stays used (pop-spec §4.1: 31 minutes).
-	NonceRetention time.Duration `yaml:"nonce_retention"`
+	NonceRetention time.Duration
 	// NonceCapacity bounds the live nonces held; when full, new requests get
 	// 503 ServiceUnavailable. 0 means 4,000,000.
-	NonceCapacity int `yaml:"nonce_capacity"`
+	NonceCapacity int
 	// NonceCheck orders the nonce check before or after the key lookup.
-	NonceCheck NonceCheck `yaml:"nonce_check"`
+	NonceCheck NonceCheck
 	// NonceRecord says when a nonce is recorded.
-	NonceRecord NonceRecord `yaml:"nonce_record"`
+	NonceRecord NonceRecord
 	// SignatureMethodCase compares SignatureMethod strictly or not.
-	SignatureMethodCase MethodCase `yaml:"signature_method_case"`
+	SignatureMethodCase MethodCase
 	// MismatchCode is answered for a wrong signature: SignatureDoesNotMatch
 	// or IncompleteSignature (pop-spec §4).
-	MismatchCode string `yaml:"mismatch_code"`
+	MismatchCode string
+	// MismatchCodes overrides MismatchCode per product code: in every
+	// capture the choice follows the product (pop-spec §9 F13).
+	MismatchCodes map[string]string
+	// KeyNotFoundCode is answered for an unknown AccessKeyId:
+	// InvalidAccessKeyId.NotFound (404, the default) or the short
+	// InvalidAccessKeyId (400), both seen in 2020–2025 (pop-spec §9 F5).
+	KeyNotFoundCode string
+	// ZonelessTimestamp says how an RPC Timestamp or V3 x-acs-date without
+	// a zone ("2018-03-03T07:18:56.401842") is read: "utc" (the default; a
+	// real gateway took one to the signature check, pop-spec §9 F2) or
+	// "refuse" (InvalidTimeStamp.Format).
+	ZonelessTimestamp string
 	// DefaultFormats maps a product code to its response format when an RPC
 	// request names none; a product absent here uses its profile's default
 	// (MQTT XML, RabbitMQ JSON).
-	DefaultFormats map[string]string `yaml:"default_formats"`
+	DefaultFormats map[string]string
 	// ROADefaultFormat is the format of ROA and V3 responses without a
 	// usable Accept header: JSON, XML, or "product" for the product's.
-	ROADefaultFormat string `yaml:"roa_default_format"`
+	ROADefaultFormat string
 	// TimestampOffsets accepts RPC Timestamp and V3 x-acs-date values with a
 	// numeric UTC offset; by default only "Z" times are well formatted.
-	TimestampOffsets bool `yaml:"timestamp_offsets"`
+	TimestampOffsets bool
 	// RateLimit is the per-key request rate (per second) above which
 	// requests get Throttling.User; 0 disables it.
-	RateLimit float64 `yaml:"rate_limit"`
+	RateLimit float64
 	// RateBurst is the per-key burst; 0 means max(1, RateLimit).
-	RateBurst int `yaml:"rate_burst"`
+	RateBurst int
 	// MissingParameterStyle reports an absent business parameter as
 	// MissingParameter (plain), MissingParameter.<Name> (dotted) or
 	// Missing<Name> (named).
-	MissingParameterStyle MissingStyle `yaml:"missing_parameter_style"`
+	MissingParameterStyle MissingStyle
 	// VerifyContentMD5 rejects a ROA request whose Content-MD5 does not match
 	// its body; by default the header is only signed, as on the real gateway.
-	VerifyContentMD5 bool `yaml:"verify_content_md5"`
+	VerifyContentMD5 bool
 	// MaxHeaderBytes, MaxBodyBytes and MaxParams bound what a request may
 	// carry; beyond them it gets a 4xx envelope.
-	MaxHeaderBytes int   `yaml:"max_header_bytes"`
-	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
-	MaxParams      int   `yaml:"max_params"`
+	MaxHeaderBytes int
+	MaxBodyBytes   int64
+	MaxParams      int
+	// BodyTimeout bounds the time a request's body may take to arrive once
+	// its headers have; beyond it the request gets 408 RequestTimeout. It
+	// is shorter than WriteTimeout, so that the answer can still be
+	// written to a client that trickles its body or stops mid-chunk.
+	BodyTimeout time.Duration
+	// WriteTimeout bounds a request from its headers to the end of its
+	// answer.
+	WriteTimeout time.Duration
 
 	// Products are the profiles served; nil means product.Builtin().
-	Products []product.Profile `yaml:"-"`
+	Products []product.Profile
 	// Keys are the AccessKeys known; nil means DemoKeys().
-	Keys []Key `yaml:"-"`
+	Keys []Key
 	// Now is the clock; nil means time.Now.
-	Now func() time.Time `yaml:"-"`
+	Now func() time.Time
 	// Logger receives one access-log record per request; nil logs nothing.
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 	// Registerer receives the gateway's metrics; nil keeps them in the
 	// gateway's own registry (see Gateway.Registry).
-	Registerer prometheus.Registerer `yaml:"-"`
+	Registerer prometheus.Registerer
 	// Faults start the gateway with deliberate deviations, for the
 	// self-test; never set by `acsharness serve`.
-	Faults []Fault `yaml:"-"`
+	Faults []Fault
 }
 
 // Defaults of the settings.
@@ -118,6 +148,8 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultMaxParams      = 512
+	DefaultBodyTimeout    = 20 * time.Second
+	DefaultWriteTimeout   = 30 * time.Second
 )
 
 // withDefaults fills the zero fields and checks the others.
@@ -143,6 +175,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MismatchCode == "" {
 		c.MismatchCode = CodeSignatureDoesNotMatch
 	}
+	if c.KeyNotFoundCode == "" {
+		c.KeyNotFoundCode = CodeKeyNotFound
+	}
+	if c.ZonelessTimestamp == "" {
+		c.ZonelessTimestamp = ZonelessUTC
+	}
 	if c.ROADefaultFormat == "" {
 		c.ROADefaultFormat = FormatJSON
 	}
@@ -158,8 +196,29 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxParams == 0 {
 		c.MaxParams = DefaultMaxParams
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
 	if c.Products == nil {
 		c.Products = product.Builtin()
+	}
+	if len(c.Regions) > 0 {
+		// Each product serves the extra regions too, in a copy of its
+		// profile: the caller's profiles are left as they are.
+		ps := make([]product.Profile, len(c.Products))
+		for i, p := range c.Products {
+			p.Regions = slices.Clone(p.Regions)
+			for _, id := range c.Regions {
+				if _, err := p.Region(id); err != nil {
+					p.Regions = append(p.Regions, product.Region{Name: id, ID: id})
+				}
+			}
+			ps[i] = p
+		}
+		c.Products = ps
 	}
 	if c.Keys == nil {
 		c.Keys = DemoKeys()
@@ -180,6 +239,15 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.NonceRecord == RecordAfterSignature || c.NonceRecord == RecordOnArrival, "nonce_record %q: use after-signature or on-arrival", c.NonceRecord)
 	check(c.SignatureMethodCase == MethodStrict || c.SignatureMethodCase == MethodInsensitive, "signature_method_case %q: use strict or insensitive", c.SignatureMethodCase)
 	check(c.MismatchCode == CodeSignatureDoesNotMatch || c.MismatchCode == CodeIncompleteSignature, "mismatch_code %q: use SignatureDoesNotMatch or IncompleteSignature", c.MismatchCode)
+	for code, v := range c.MismatchCodes {
+		_, err := product.Find(c.Products, code)
+		check(err == nil, "mismatch_codes: %v", err)
+		check(v == CodeSignatureDoesNotMatch || v == CodeIncompleteSignature, "mismatch_codes[%s] %q: use SignatureDoesNotMatch or IncompleteSignature", code, v)
+	}
+	check(c.KeyNotFoundCode == CodeKeyNotFound || c.KeyNotFoundCode == CodeKeyInvalid,
+		"key_not_found_code %q: use %s or %s", c.KeyNotFoundCode, CodeKeyNotFound, CodeKeyInvalid)
+	check(c.ZonelessTimestamp == ZonelessUTC || c.ZonelessTimestamp == ZonelessRefuse,
+		"zoneless_timestamp %q: use %s or %s", c.ZonelessTimestamp, ZonelessUTC, ZonelessRefuse)
 	f := strings.ToUpper(c.ROADefaultFormat)
 	check(f == FormatJSON || f == FormatXML || f == "PRODUCT", "roa_default_format %q: use JSON, XML or product", c.ROADefaultFormat)
 	c.ROADefaultFormat = f
@@ -193,11 +261,20 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.MissingParameterStyle == MissingPlain || c.MissingParameterStyle == MissingDotted || c.MissingParameterStyle == MissingNamed,
 		"missing_parameter_style %q: use plain, dotted or named", c.MissingParameterStyle)
 	check(c.MaxHeaderBytes > 0 && c.MaxBodyBytes > 0 && c.MaxParams > 0, "max_header_bytes, max_body_bytes and max_params must be positive")
+	check(c.BodyTimeout > 0 && c.BodyTimeout < c.WriteTimeout,
+		"body_timeout %v must be positive and shorter than write_timeout %v, so that a slow body still gets its answer", c.BodyTimeout, c.WriteTimeout)
 	if c.Product != "" {
 		_, err := product.Find(c.Products, c.Product)
 		check(err == nil, "product: %v", err)
 	}
 	check(len(c.Keys) > 0, "no keys: give at least one")
+	for _, suffix := range c.EndpointSuffixes {
+		check(strings.Contains(strings.Trim(suffix, "."), ".") && !strings.ContainsAny(suffix, "/: "),
+			"endpoint_suffix %q: give a domain such as cloud.example.com", suffix)
+	}
+	for _, id := range c.Regions {
+		check(id != "" && !strings.ContainsAny(id, "./: "), "region %q: give a region ID such as cn-hangzhou", id)
+	}
 	for _, f := range c.Faults {
 		check(knownFault(f), "unknown fault %q", f)
 	}
@@ -205,6 +282,24 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("gateway config: %s", strings.Join(bad, "; "))
 	}
 	return c, nil
+}
+
+// The readings of a zoneless timestamp (Config.ZonelessTimestamp).
+const (
+	ZonelessUTC    = "utc"
+	ZonelessRefuse = "refuse"
+)
+
+// mismatchCode returns the code of a wrong signature for product p.
+func (c *Config) mismatchCode(p *product.Profile) string {
+	if p != nil {
+		for code, v := range c.MismatchCodes {
+			if strings.EqualFold(code, p.Code) || slices.ContainsFunc(p.Aliases, func(a string) bool { return strings.EqualFold(a, code) }) {
+				return v
+			}
+		}
+	}
+	return c.MismatchCode
 }
 
 // defaultFormat returns the RPC default response format of p.

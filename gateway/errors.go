@@ -27,6 +27,8 @@ const (
 	CodeTimestampExpired       = "InvalidTimeStamp.Expired"
 	CodeNonceUsed              = "SignatureNonceUsed"
 	CodeKeyNotFound            = "InvalidAccessKeyId.NotFound"
+	CodeKeyInvalid             = "InvalidAccessKeyId" // the short form of pop-spec §9 F5, a setting
+	CodeParameterMalformed     = "RequestParameterMalformed"
 	CodeKeyInactive            = "InvalidAccessKeyId.Inactive"
 	CodeSignatureDoesNotMatch  = "SignatureDoesNotMatch"
 	CodeIncompleteSignature    = "IncompleteSignature"
@@ -37,6 +39,7 @@ const (
 	CodeServiceUnavailable     = "ServiceUnavailable"
 	// Limits on hostile input; not from the spec, documented in the README.
 	CodeBodyTooLarge   = "RequestBodyTooLarge"
+	CodeBodyTimeout    = "RequestTimeout"
 	CodeHeaderTooLarge = "RequestHeaderTooLarge"
 	CodeTooManyParams  = "InvalidParameter.TooMany"
 	// Backend conditions of the in-memory actions.
@@ -57,6 +60,8 @@ const (
 	msgTimestampExpired = "Specified time stamp or date value is expired."
 	msgNonceUsed        = "Specified signature nonce was used already."
 	msgKeyNotFound      = "Specified access key is not found."
+	msgKeyInvalid       = "Specified access key is not found or invalid."
+	msgMalformed        = "Request parameters has malformed encoded characters."
 	msgKeyInactive      = "Specified access key is disabled."
 	msgThrottlingUser   = "Request was denied due to user flow control."
 	msgInternalError    = "The request processing has failed due to some unknown error, exception or failure."
@@ -84,6 +89,8 @@ var (
 	errTSExpired       = &apiError{http.StatusBadRequest, CodeTimestampExpired, msgTimestampExpired}
 	errNonceUsed       = &apiError{http.StatusBadRequest, CodeNonceUsed, msgNonceUsed}
 	errKeyNotFound     = &apiError{http.StatusNotFound, CodeKeyNotFound, msgKeyNotFound}
+	errKeyInvalid      = &apiError{http.StatusBadRequest, CodeKeyInvalid, msgKeyInvalid}
+	errMalformed       = &apiError{http.StatusBadRequest, CodeParameterMalformed, msgMalformed}
 	errKeyInactive     = &apiError{http.StatusBadRequest, CodeKeyInactive, msgKeyInactive}
 	errThrottled       = &apiError{http.StatusBadRequest, CodeThrottlingUser, msgThrottlingUser}
 	errInternal        = &apiError{http.StatusInternalServerError, CodeInternalError, msgInternalError}

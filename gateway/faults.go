@@ -44,6 +44,8 @@ const (
 	FaultMismatchMessage     Fault = "mismatch-message"      // RPC/ROA: another SignatureDoesNotMatch text before the marker
 	FaultV3MismatchRPCForm   Fault = "v3-mismatch-rpc-form"  // V3: the mismatch message in the RPC form
 	FaultV3EchoCanonical     Fault = "v3-echo-canonical"     // V3: echoes the canonical request where the string to sign goes
+	FaultSTSTokenUnsigned    Fault = "sts-token-unsigned"    // RPC: leaves SecurityToken out of the string to sign
+	FaultSTSStoredToken      Fault = "sts-stored-token"      // RPC: signs the key's stored session token, not the one sent
 	// encoding
 	FaultPlusLiteral        Fault = "plus-literal"         // decodes '+' in the query as '+', not a space
 	FaultTildeEncoded       Fault = "tilde-encoded"        // RPC: encodes '~' as %7E in the canonical query
@@ -110,6 +112,7 @@ const (
 	FaultNoThrottling        Fault = "no-throttling"           // never throttles
 	FaultStrictParams        Fault = "strict-params"           // refuses RegionId, ResourceOwnerAccount and SignatureType
 	FaultSkipBusinessCheck   Fault = "skip-business-check"     // never checks an action's required parameters
+	FaultSTSTokenUnchecked   Fault = "sts-token-unchecked"     // never checks a session token against its key
 )
 
 // FaultInfo describes a fault for the self-test's matrix: what it does and
@@ -151,6 +154,8 @@ var faultCatalogue = []FaultInfo{
 	{FaultMismatchMessage, "signature", "RPC/ROA: another SignatureDoesNotMatch text before the marker", []string{"sig.mismatch.message"}},
 	{FaultV3MismatchRPCForm, "signature", "V3: the mismatch message in the RPC form", []string{"sig.mismatch.message"}},
 	{FaultV3EchoCanonical, "signature", "V3: echoes the canonical request where the string to sign goes", []string{"sig.mismatch.echo-v3"}},
+	{FaultSTSTokenUnsigned, "signature", "RPC: leaves SecurityToken out of the string to sign", []string{"sts.valid"}},
+	{FaultSTSStoredToken, "signature", "RPC: signs the key's stored session token, not the one sent", []string{"sts.signed"}},
 	{FaultPlusLiteral, "encoding", "decodes '+' in the query as '+', not a space", []string{"enc.decode"}},
 	{FaultTildeEncoded, "encoding", "RPC: encodes '~' as %7E in the canonical query", []string{"enc.percent"}},
 	{FaultStarLiteral, "encoding", "RPC: leaves '*' unencoded in the canonical query", []string{"enc.percent"}},
@@ -212,6 +217,7 @@ var faultCatalogue = []FaultInfo{
 	{FaultNoThrottling, "parameters", "never throttles", []string{"param.throttling"}},
 	{FaultStrictParams, "parameters", "refuses RegionId, ResourceOwnerAccount and SignatureType", []string{"param.unknown-ignored"}},
 	{FaultSkipBusinessCheck, "parameters", "never checks an action's required parameters", []string{"param.business"}},
+	{FaultSTSTokenUnchecked, "parameters", "never checks a session token against its key", []string{"sts.token"}},
 }
 
 // messageFaults change the text of one error's message, the code and the
@@ -329,7 +335,7 @@ func hmacSHA1Base64(key, s string) string {
 // rpcCanonicalFaulty reports whether an RPC canonicalization fault is on.
 func (s faultSet) rpcCanonicalFaulty() bool {
 	return s.has(FaultRPCDropEmpty) || s.has(FaultRPCFoldSort) || s.has(FaultTildeEncoded) || s.has(FaultStarLiteral) ||
-		s.has(FaultRPCKeyNoAmpersand) || s.has(FaultRPCSignsHeaders)
+		s.has(FaultRPCKeyNoAmpersand) || s.has(FaultRPCSignsHeaders) || s.has(FaultSTSTokenUnsigned)
 }
 
 // faultyError is e as the error faults change it.
@@ -478,9 +484,12 @@ func (g *Gateway) malformedFault(err error) *apiError {
 	return nil
 }
 
-// unknownKeyFault answers an unknown AccessKeyId as the key faults do.
+// unknownKeyFault answers an unknown AccessKeyId as the key faults do, or
+// nil to answer it as usual.
 func (g *Gateway) unknownKeyFault(c *call) *apiError {
 	switch {
+	case !g.faults.any:
+		return nil
 	case g.faults.has(FaultNotFoundAs400):
 		return &apiError{http.StatusBadRequest, CodeKeyNotFound, msgKeyNotFound}
 	case g.faults.has(FaultUnknownKeyMismatch):
@@ -488,7 +497,7 @@ func (g *Gateway) unknownKeyFault(c *call) *apiError {
 	case g.faults.has(FaultShortKeyMessage):
 		return &apiError{http.StatusNotFound, "InvalidAccessKeyId", "The AccessKeyId is invalid."}
 	}
-	return errKeyNotFound
+	return nil
 }
 
 // lruNonce is the nonce-lru fault's store: the 64 most recent nonces, in a

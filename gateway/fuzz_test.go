@@ -47,6 +47,8 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		}).bytes(),
 		rawReq(http.MethodGet, "/?"+repeatParam("a=1", 100), hostMQTT).bytes(),
 		[]byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+		[]byte("OPTIONS /instances HTTP/1.1\r\nHost: "+hostAMQP+"\r\nOrigin: https://a.example\r\n"+
+			"Access-Control-Request-Method: DELETE\r\nAccess-Control-Request-Headers: authorization, x-acs-date\r\n\r\n"),
 	)
 	return seeds
 }
@@ -124,6 +126,13 @@ func checkFuzzAnswer(r *http.Request, a answer) error {
 	if r.URL.Path == "/healthz" && r.Method == http.MethodGet && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
 		if a.status != http.StatusOK || string(a.body) != "ok\n" {
 			return fmt.Errorf("/healthz answered %d %q", a.status, a.body)
+		}
+		return nil
+	}
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" && r.Header.Get("Authorization") == "" {
+		// A CORS preflight is answered without a body (pop-spec §9 F11).
+		if a.status != http.StatusOK || len(a.body) != 0 || a.header.Get("Access-Control-Allow-Origin") != "*" {
+			return fmt.Errorf("a CORS preflight answered %d %q, Allow-Origin %q", a.status, a.body, a.header.Get("Access-Control-Allow-Origin"))
 		}
 		return nil
 	}

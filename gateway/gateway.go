@@ -95,17 +95,18 @@ func (g *Gateway) Registry() *prometheus.Registry { return g.registry }
 
 // call is the state of one request as it goes through the checks.
 type call struct {
-	r       *http.Request
-	rp      reply
-	style   signature.Style
-	prod    *product.Profile
-	params  signature.Params // RPC: query and form, deduplicated; ROA/V3: query
-	extra   signature.Params // ROA/V3 business parameters from the body and path
-	body    []byte
-	action  *action
-	backend *backend
-	akID    string
-	result  string // the error code answered, or "OK"
+	r        *http.Request
+	rp       reply
+	style    signature.Style
+	prod     *product.Profile
+	params   signature.Params // RPC: query and form, deduplicated; ROA/V3: query
+	extra    signature.Params // ROA/V3 business parameters from the body and path
+	body     []byte
+	action   *action
+	backend  *backend
+	akID     string
+	result   string   // the error code answered, or "OK"
+	throttle throttle // Throttling.User: what the client is told to wait
 }
 
 // Handler returns the gateway with its operational routes: /healthz
@@ -149,6 +150,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
+	if c.throttle.wait > 0 {
+		c.throttle.set(w.Header())
+	}
 	if g.faults.any {
 		e = g.faultyError(c, e)
 	}
@@ -158,6 +162,13 @@ func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
 // serve runs the checks of pop-spec §4.2 in order and the action.
 func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	r := c.r
+	// A browser's CORS preflight, never signed, is answered as the
+	// Access-Control-* headers of the real gateway promise (pop-spec §9 F11).
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" &&
+		r.Header.Get(signature.HeaderAuthorization) == "" {
+		c.rp.writePreflight(w, r.Header.Get("Access-Control-Request-Headers"))
+		return nil
+	}
 	// Limits on hostile input come before anything is parsed.
 	if n := headerBytes(r); n > g.cfg.MaxHeaderBytes {
 		return errf(http.StatusRequestHeaderFieldsTooLarge, CodeHeaderTooLarge,
@@ -166,11 +177,19 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	// A request without a body (the server gives every bodiless request
 	// http.NoBody) skips the reader and io.ReadAll's 512-byte buffer.
 	if r.Body != nil && r.Body != http.NoBody {
+		// The body has BodyTimeout to arrive, less than the write timeout,
+		// so that one trickled in or stopped mid-chunk is still answered.
+		// (A recorder in a test supports no deadline; nothing to bound.)
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout))
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
+			var netErr net.Error
+			switch {
+			case errors.As(err, &tooLarge):
 				return errf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "The request body is larger than the limit of %d bytes.", g.cfg.MaxBodyBytes)
+			case errors.As(err, &netErr) && netErr.Timeout():
+				return errf(http.StatusRequestTimeout, CodeBodyTimeout, "The request body did not arrive within %v.", g.cfg.BodyTimeout)
 			}
 			return errf(http.StatusBadRequest, CodeInvalidParameter, "The request body could not be read.")
 		}
@@ -215,13 +234,14 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	}
 }
 
-// resolveHost routes by Host (pop-spec §4.2 step 1, §6).
+// resolveHost routes by Host (pop-spec §4.2 step 1, §6): an endpoint of a
+// product in a region it serves, under aliyuncs.com or a configured suffix.
 func (g *Gateway) resolveHost(c *call) *apiError {
 	if g.pinned != nil {
 		g.setProduct(c, g.pinned)
 		return nil
 	}
-	if p, ok := product.ForHost(g.cfg.Products, c.r.Host); ok {
+	if p, ok := product.ForHost(g.cfg.Products, c.r.Host, g.cfg.EndpointSuffixes...); ok {
 		g.setProduct(c, g.profile(p.Code))
 		return nil
 	}
@@ -297,9 +317,9 @@ func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiE
 	return nil
 }
 
-// parseQuery form-decodes the query string; a malformed escape cannot be
-// canonicalized, so it is answered IncompleteSignature, never a 500
-// (pop-spec §1.6).
+// parseQuery form-decodes the query string; a malformed escape is answered
+// 400 RequestParameterMalformed, as the real gateway does, never a 500
+// (pop-spec §1.6, §9 F1).
 func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params, *apiError) {
 	if g.faults.has(FaultPlusLiteral) {
 		raw = strings.ReplaceAll(raw, "+", "%2B")
@@ -314,8 +334,7 @@ func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params
 		return nil, e
 	}
 	if err != nil {
-		return nil, errf(http.StatusBadRequest, CodeIncompleteSignature,
-			"The request signature does not conform to Aliyun standards. The query or form body holds an %v.", err)
+		return nil, errMalformed
 	}
 	if len(p) > g.cfg.MaxParams {
 		return nil, errf(http.StatusBadRequest, CodeTooManyParams, "The request carries %d parameters, more than the limit of %d.", len(p), g.cfg.MaxParams)
@@ -388,7 +407,7 @@ func (g *Gateway) compare(want, got string) bool {
 }
 
 // authenticate runs steps 6 to 10 of pop-spec §4.2: timestamp format and
-// skew, nonce, key, signature, nonce record, throttling. verify checks the
+// skew, nonce, key, signature, STS token, nonce record, throttling. verify checks the
 // signature with a secret and returns the server string to sign when it
 // does not match.
 func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, hasNonce bool, akID string,
@@ -402,10 +421,13 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 			return err
 		}
 	}
-	key, ok := g.keys[akID]
+	key, ok := g.keys.byID[akID]
 	if !ok {
-		if g.faults.any {
-			return g.unknownKeyFault(c)
+		if e := g.unknownKeyFault(c); e != nil {
+			return e
+		}
+		if g.cfg.KeyNotFoundCode == CodeKeyInvalid {
+			return errKeyInvalid
 		}
 		return errKeyNotFound
 	}
@@ -426,30 +448,48 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 	if !ok {
 		return g.mismatch(c, sts)
 	}
+	// The STS token, once the signature (which covers it) has passed: only
+	// the key's holder learns whether a token is another key's.
+	if err := g.keys.checkToken(key, c.securityToken(), g.cfg.Now()); err != nil && !g.faults.has(FaultSTSTokenUnchecked) {
+		return err
+	}
 	if hasNonce && g.cfg.NonceRecord == RecordAfterSignature {
 		if err := g.recordNonce(c, nonce); err != nil {
 			return err
 		}
 	}
-	if !g.limiter.allow(key) && !g.faults.has(FaultNoThrottling) {
+	if th, ok := g.limiter.allow(key); !ok && !g.faults.has(FaultNoThrottling) {
+		c.throttle = th
 		return errThrottled
 	}
 	return nil
 }
 
+// securityToken returns the STS token the request carries, "" for none:
+// the SecurityToken parameter (RPC) or the x-acs-security-token header
+// (ROA, V3) (pop-spec §1.1, §2.1, §3.1).
+func (c *call) securityToken() string {
+	if c.style == signature.RPC {
+		v, _ := c.params.Get(signature.ParamSecurityToken)
+		return v
+	}
+	return signature.HeaderValue(c.r.Header, signature.HeaderACSSecurityToken)
+}
+
 // mismatch is the error for a wrong signature, carrying the server string
 // to sign after the marker the official SDK looks for (pop-spec §5).
 func (g *Gateway) mismatch(c *call, sts string) *apiError {
+	code := g.cfg.mismatchCode(c.prod) // per product (pop-spec §9 F13)
 	switch sts {
 	case bodyHashMismatch:
-		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified x-acs-content-sha256 does not match the request body."}
+		return &apiError{http.StatusBadRequest, code, "Specified x-acs-content-sha256 does not match the request body."}
 	case contentMD5Mismatch:
-		return &apiError{http.StatusBadRequest, g.cfg.MismatchCode, "Specified Content-MD5 does not match the request body."}
+		return &apiError{http.StatusBadRequest, code, "Specified Content-MD5 does not match the request body."}
 	}
-	if c.style == signature.V3 && g.cfg.MismatchCode == CodeSignatureDoesNotMatch && !g.faults.has(FaultV3MismatchRPCForm) {
+	if c.style == signature.V3 && code == CodeSignatureDoesNotMatch && !g.faults.has(FaultV3MismatchRPCForm) {
 		return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatchV3 + sts + "]"}
 	}
-	if g.cfg.MismatchCode == CodeIncompleteSignature {
+	if code == CodeIncompleteSignature {
 		return &apiError{http.StatusBadRequest, CodeIncompleteSignature, msgIncomplete + sts}
 	}
 	return &apiError{http.StatusBadRequest, CodeSignatureDoesNotMatch, msgMismatch + sts}
@@ -486,25 +526,43 @@ func (g *Gateway) checkTime(ts string, httpDate bool) *apiError {
 }
 
 // parseTime accepts RFC 3339 with optional fractional seconds and a Z, or a
-// numeric offset when TimestampOffsets is set; a Date header in any of the
-// three HTTP date forms.
+// numeric offset when TimestampOffsets is set, or no zone at all, read as
+// UTC, unless ZonelessTimestamp refuses it (pop-spec §4.1, §9 F2); a Date
+// header in any of the three HTTP date forms or with a 12-hour clock and
+// AM/PM, which the real gateway parses (pop-spec §4.1, §9 F3).
 func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 	if httpDate {
 		t, err := http.ParseTime(s)
+		if err != nil {
+			t, err = time.Parse(dateAMPM, s)
+		}
 		return t, err == nil
 	}
-	if len(s) < 20 || s[10] != 'T' {
+	if len(s) < 19 || s[10] != 'T' {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || g.faults.has(FaultNoFraction) && strings.Contains(s, ".") {
+	if g.faults.has(FaultNoFraction) && strings.Contains(s, ".") {
 		return time.Time{}, false
+	}
+	if err != nil {
+		if g.cfg.ZonelessTimestamp != ZonelessUTC {
+			return time.Time{}, false
+		}
+		t, err = time.ParseInLocation(timestampZoneless, s, time.UTC)
+		return t, err == nil
 	}
 	if !strings.HasSuffix(s, "Z") && !g.cfg.TimestampOffsets {
 		return time.Time{}, false
 	}
 	return t, true
 }
+
+// Time layouts beyond RFC 3339 and the HTTP dates (pop-spec §9 F2, F3).
+const (
+	timestampZoneless = "2006-01-02T15:04:05.999999999"
+	dateAMPM          = "Mon, 02 Jan 2006 03:04:05 PM GMT"
+)
 
 // checkNonce rejects a nonce already used (pop-spec §4.1). An empty nonce
 // counts as present and as used: the real gateway answered
@@ -591,6 +649,8 @@ func (g *Gateway) finish(w http.ResponseWriter, c *call, params signature.Params
 	}
 	out, err := c.backend.call(a, params, g.cfg.MissingParameterStyle)
 	if err != nil {
+		// A backend's error comes in its own field order (pop-spec §9 F10).
+		c.rp.business = true
 		return err
 	}
 	name := c.action.name

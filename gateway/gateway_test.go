@@ -230,7 +230,7 @@ func TestRPCValidation(t *testing.T) {
 		}, 200, "", ""},
 		{"malformed escape", Config{}, rabbit("ListInstances"), func(s *signature.Signed) {
 			s.RawQuery = strings.Replace(string(signature.AppendQuery(nil, s.Query, true)), "Signature=", "Signature=xxxx%xx", 1)
-		}, 400, CodeIncompleteSignature, ""},
+		}, 400, CodeParameterMalformed, ""},
 		{"business parameter missing", Config{}, mqtt("ListGroupId"), nil, 400, CodeMissingParameter, "Error"},
 		{"business parameter missing, dotted", Config{MissingParameterStyle: MissingDotted}, mqtt("ListGroupId", p("Format", "JSON")), nil, 400, "MissingParameter.InstanceId", ""},
 		{"business parameter missing, named", Config{MissingParameterStyle: MissingNamed}, mqtt("ListGroupId", p("Format", "JSON")), nil, 400, "MissingInstanceId", ""},

@@ -452,18 +452,18 @@ func hostileCases(t testing.TB) []hostileCase {
 			w.chunked = true
 		}), status: http.StatusRequestEntityTooLarge, code: gateway.CodeBodyTooLarge},
 
-		// Malformed percent-escapes (pop-spec §1.6, seed 004).
+		// Malformed percent-escapes (pop-spec §1.6, §9 F1, seed 004): RequestParameterMalformed.
 		{name: "seed 004 Signature=xxxx%xxxx%3D", req: rawReq(http.MethodGet,
 			"/?Action=ListInstances&Version=2019-12-12&Format=JSON&AccessKeyId=testid&SignatureMethod=HMAC-SHA1&SignatureNonce=e7b1f31150be45594905ce6d28561286"+
 				"&SignatureVersion=1.0&Timestamp=2020-05-19T10%3A33%3A56Z&Signature=xxxx%xxxx%3D", hostAMQP),
-			status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "lone % in the query", req: rawReq(http.MethodGet, "/?%", hostMQTT), status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "%zz in the query", req: rawReq(http.MethodGet, "/?Action=%zz", hostMQTT), status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "truncated %4 in the query", req: list.with(func(w *wireReq) { w.target += "&x=%4" }), status: bad, code: gateway.CodeIncompleteSignature},
+			status: bad, code: gateway.CodeParameterMalformed},
+		{name: "lone % in the query", req: rawReq(http.MethodGet, "/?%", hostMQTT), status: bad, code: gateway.CodeParameterMalformed},
+		{name: "%zz in the query", req: rawReq(http.MethodGet, "/?Action=%zz", hostMQTT), status: bad, code: gateway.CodeParameterMalformed},
+		{name: "truncated %4 in the query", req: list.with(func(w *wireReq) { w.target += "&x=%4" }), status: bad, code: gateway.CodeParameterMalformed},
 		{name: "malformed escape in the form body", req: form.with(func(w *wireReq) { w.body = append(w.body, "&GroupId=%G1"...) }),
-			status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "malformed escape in a ROA query", req: roa.with(func(w *wireReq) { w.target += "&tag=%" }), status: bad, code: gateway.CodeIncompleteSignature},
-		{name: "malformed escape in a V3 query", req: v3.with(func(w *wireReq) { w.target = "/?%zz" }), status: bad, code: gateway.CodeIncompleteSignature},
+			status: bad, code: gateway.CodeParameterMalformed},
+		{name: "malformed escape in a ROA query", req: roa.with(func(w *wireReq) { w.target += "&tag=%" }), status: bad, code: gateway.CodeParameterMalformed},
+		{name: "malformed escape in a V3 query", req: v3.with(func(w *wireReq) { w.target = "/?%zz" }), status: bad, code: gateway.CodeParameterMalformed},
 		{name: "malformed escape in the path", req: rawReq(http.MethodGet, "/groups/%zz", hostMQTT, roaHeaders...),
 			// net/http cannot parse the request line; the handler never
 			// sees it, so there is no handler-only run to make.
@@ -553,11 +553,13 @@ func hostileCases(t testing.TB) []hostileCase {
 		{name: "RocketMQ ons host", req: send.with(func(w *wireReq) { w.host = "ons.cn-hangzhou.aliyuncs.com" }), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "60 KiB host", req: send.with(func(w *wireReq) { w.host = strings.Repeat("h", 60<<10) + ".com" }), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "host with a bad port", req: rawReq(http.MethodGet, "/", hostMQTT+":notaport"), status: bad, code: "MissingAction", format: gateway.FormatXML},
-		{name: "host with XML specials", req: rawReq(http.MethodGet, "/", "onsmqtt.a&b'c]]"), status: bad, code: "MissingAction", format: gateway.FormatXML},
+		// A first label alone routes nowhere (pop-spec §6): the product is
+		// unknown, so the error names none and answers in JSON.
+		{name: "host with XML specials", req: rawReq(http.MethodGet, "/", "onsmqtt.a&b'c]]"), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "empty host", req: rawReq(http.MethodGet, "/", ""), status: bad, code: "MissingAction"},
 		{name: "IPv6 host, out-of-range port", req: rawReq(http.MethodGet, "/", "[::1]:99999"), status: bad, code: "MissingAction"},
 		{name: "non-UTF-8 host", req: rawReq(http.MethodGet, "/", "onsmqtt.\xff\xfe"), serverRejects: true,
-			direct: func(r *http.Request) { r.Host = "onsmqtt.\xff\xfe<>&]]>\x00" }, status: bad, code: "MissingAction", format: gateway.FormatXML},
+			direct: func(r *http.Request) { r.Host = "onsmqtt.\xff\xfe<>&]]>\x00" }, status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 
 		// Bodies.
 		{name: "empty form body, unsigned", req: rawReq(http.MethodPost, "/", hostAMQP, "Content-Type: application/x-www-form-urlencoded"), status: bad, code: "MissingAction"},

@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"fmt"
+	"net/http"
 	"os"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,6 +32,14 @@ type Key struct {
 	// gateway's rate_limit for this key.
 	RateLimit float64 `yaml:"rate_limit,omitempty"`
 	RateBurst int     `yaml:"rate_burst,omitempty"`
+	// SecurityToken, when set, makes this an STS key, as temporary
+	// credentials are: a request must carry this token (RPC SecurityToken,
+	// ROA and V3 x-acs-security-token), signed like any parameter or
+	// x-acs-* header (pop-spec §1.1, §2.1, §3.1, §9 F15).
+	SecurityToken signature.Secret `yaml:"security_token,omitempty"`
+	// Expiration, when set, is when the STS credentials expire; after it
+	// the token is InvalidSecurityToken.Expired.
+	Expiration time.Time `yaml:"expiration,omitempty"`
 }
 
 // The demo keys the gateway knows when no keys file is given. They are
@@ -42,28 +53,36 @@ const (
 	DemoSecondKey      = "testsecret2"
 	DemoThrottledKeyID = "testthrottled"
 	DemoThrottledKey   = "testsecret-throttled"
+	// The demo STS key: temporary credentials with a session token and no
+	// expiry. Its ID has the STS. prefix of real temporary keys.
+	DemoSTSKeyID = "STS.testsession"
+	DemoSTSKey   = "testsecret-sts"
+	DemoSTSToken = "CAIS-acsharness-demo-security-token"
 	// DemoThrottledRate is the demo throttled key's limit: one request per
 	// two seconds, in bursts of one.
 	DemoThrottledRate = 0.5
 )
 
 // DemoKeys returns the documented demo pair, a second active key (for
-// replays across keys), one inactive key, and one key limited to a request
-// every two seconds (for Throttling.User).
+// replays across keys), one inactive key, one key limited to a request
+// every two seconds (for Throttling.User), and one STS key with a session
+// token (for the SecurityToken checks).
 func DemoKeys() []Key {
 	return []Key{
 		{ID: DemoKeyID, Secret: DemoKeySecret, Status: KeyActive},
 		{ID: DemoSecondKeyID, Secret: DemoSecondKey, Status: KeyActive},
 		{ID: DemoInactiveKeyID, Secret: DemoInactiveKey, Status: KeyInactive},
 		{ID: DemoThrottledKeyID, Secret: DemoThrottledKey, Status: KeyActive, RateLimit: DemoThrottledRate, RateBurst: 1},
+		{ID: DemoSTSKeyID, Secret: DemoSTSKey, Status: KeyActive, SecurityToken: DemoSTSToken},
 	}
 }
 
 // DemoClient are the demo keys as a client signs with them: the main key,
-// a second active key, the ID of the disabled one and the throttled key.
+// a second active key, the ID of the disabled one, the throttled key and
+// the STS key with its token.
 type DemoClient struct {
-	Main, Second, Throttled signature.Credentials
-	InactiveID              string
+	Main, Second, Throttled, STS signature.Credentials
+	InactiveID                   string
 }
 
 // Demo returns the credentials of the demo keys, for clients of a gateway
@@ -73,6 +92,7 @@ func Demo() DemoClient {
 		Main:       signature.Credentials{AccessKeyID: DemoKeyID, AccessKeySecret: DemoKeySecret},
 		Second:     signature.Credentials{AccessKeyID: DemoSecondKeyID, AccessKeySecret: DemoSecondKey},
 		Throttled:  signature.Credentials{AccessKeyID: DemoThrottledKeyID, AccessKeySecret: DemoThrottledKey},
+		STS:        signature.Credentials{AccessKeyID: DemoSTSKeyID, AccessKeySecret: DemoSTSKey, SecurityToken: DemoSTSToken},
 		InactiveID: DemoInactiveKeyID,
 	}
 }
@@ -83,6 +103,10 @@ func Demo() DemoClient {
 //	  - id: testid
 //	    secret: testsecret
 //	    status: active   # or inactive; default active
+//	  - id: STS.session
+//	    secret: sts-secret
+//	    security_token: CAIS...         # an STS key: requests carry this token
+//	    expiration: 2026-12-01T00:00:00Z # optional
 type keyFile struct {
 	Keys []Key `yaml:"keys"`
 }
@@ -112,6 +136,7 @@ func ParseKeys(name string, b []byte) ([]Key, error) {
 	}
 	lines := keyLines(&doc)
 	seen := map[string]bool{}
+	tokens := map[signature.Secret]string{}
 	for i := range f.Keys {
 		k := &f.Keys[i]
 		at := fmt.Sprintf("%s:%d", name, lineOf(lines, i))
@@ -124,8 +149,16 @@ func ParseKeys(name string, b []byte) ([]Key, error) {
 			return nil, fmt.Errorf("%s: key %q is listed twice", at, k.ID)
 		case k.RateLimit < 0 || k.RateBurst < 0:
 			return nil, fmt.Errorf("%s: key %q has a negative rate_limit or rate_burst", at, k.ID)
+		case !k.Expiration.IsZero() && k.SecurityToken == "":
+			return nil, fmt.Errorf("%s: key %q has an expiration but no security_token: only STS credentials expire", at, k.ID)
+		case k.SecurityToken != "" && tokens[k.SecurityToken] != "":
+			// The token is never quoted: it is a secret.
+			return nil, fmt.Errorf("%s: key %q has the security_token of key %q: each STS key has its own", at, k.ID, tokens[k.SecurityToken])
 		}
 		seen[k.ID] = true
+		if k.SecurityToken != "" {
+			tokens[k.SecurityToken] = k.ID
+		}
 		switch k.Status {
 		case "":
 			k.Status = KeyActive
@@ -165,13 +198,55 @@ func lineOf(lines []int, i int) int {
 	return 0
 }
 
-// keyring is the gateway's read-only view of its keys.
-type keyring map[string]Key
+// keyring is the gateway's read-only view of its keys, by ID and by STS
+// token.
+type keyring struct {
+	byID    map[string]Key
+	byToken map[signature.Secret]string // token -> the ID of the key it belongs to
+}
 
 func newKeyring(keys []Key) keyring {
-	kr := make(keyring, len(keys))
+	kr := keyring{byID: make(map[string]Key, len(keys)), byToken: map[signature.Secret]string{}}
 	for _, k := range keys {
-		kr[k.ID] = k
+		kr.byID[k.ID] = k
+		if k.SecurityToken != "" {
+			kr.byToken[k.SecurityToken] = k.ID
+		}
 	}
 	return kr
+}
+
+// STS error codes (pop-spec §9 F15; the messages are [INF]).
+const (
+	CodeMissingSecurityToken = "MissingSecurityToken"
+	CodeTokenMalformed       = "InvalidSecurityToken.Malformed"
+	CodeTokenMismatch        = "InvalidSecurityToken.MismatchWithAccessKey"
+	CodeTokenExpired         = "InvalidSecurityToken.Expired"
+)
+
+var (
+	errTokenMalformed = &apiError{http.StatusBadRequest, CodeTokenMalformed, "Specified SecurityToken is malformed."}
+	errTokenMismatch  = &apiError{http.StatusBadRequest, CodeTokenMismatch, "Specified SecurityToken mismatch with the AccessKey."}
+	errTokenExpired   = &apiError{http.StatusBadRequest, CodeTokenExpired, "Specified SecurityToken is expired."}
+)
+
+// checkToken checks the security token a request carries (empty: none)
+// against its key at now (pop-spec §9 F15): an STS key needs its own
+// token, unexpired; a token is refused as another key's when it is one,
+// and as malformed when it is nobody's.
+func (kr keyring) checkToken(k Key, token string, now time.Time) *apiError {
+	switch {
+	case token == "" && k.SecurityToken == "":
+		return nil
+	case token == "":
+		return errMissing("SecurityToken")
+	case k.SecurityToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(k.SecurityToken)) == 1:
+		if !k.Expiration.IsZero() && !now.Before(k.Expiration) {
+			return errTokenExpired
+		}
+		return nil
+	case kr.byToken[signature.Secret(token)] != "":
+		return errTokenMismatch
+	}
+	return errTokenMalformed
 }

@@ -12,6 +12,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	verify   *prometheus.HistogramVec
+	refused  prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
@@ -31,11 +32,15 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(1e-6, 2, 16),
 		}, []string{"style"}),
 	}
+	m.refused = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "acsharness", Subsystem: "gateway", Name: "connections_refused_total",
+		Help: "Connections closed at once because the server held its --max-conns.",
+	})
 	nonces := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "acsharness", Subsystem: "gateway", Name: "nonce_store_entries",
 		Help: "Nonces held by the replay store.",
 	}, func() float64 { return float64(g.nonces.Len()) })
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.verify, nonces} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.verify, m.refused, nonces} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -52,8 +57,9 @@ var knownCodes = map[string]bool{
 	CodeSignatureDoesNotMatch: true, CodeIncompleteSignature: true, CodeThrottlingUser: true, CodeMissingParameter: true,
 	CodeInvalidParameter: true, CodeInternalError: true, CodeServiceUnavailable: true, CodeBodyTooLarge: true,
 	CodeHeaderTooLarge: true, CodeTooManyParams: true, CodeResourceExists: true, CodeResourceNotFound: true,
-	CodeQuotaExceeded: true,
-	"MissingAction":   true, "MissingVersion": true, "MissingAccessKeyId": true, "MissingSignature": true,
+	CodeQuotaExceeded: true, CodeKeyInvalid: true, CodeParameterMalformed: true, CodeBodyTimeout: true,
+	CodeMissingSecurityToken: true, CodeTokenMalformed: true, CodeTokenMismatch: true, CodeTokenExpired: true,
+	"MissingAction": true, "MissingVersion": true, "MissingAccessKeyId": true, "MissingSignature": true,
 	"MissingSignatureMethod": true, "MissingSignatureVersion": true, "MissingSignatureNonce": true,
 	"MissingTimestamp": true, "MissingDate": true, "MissingContentSha256": true,
 }

@@ -103,27 +103,51 @@ func (s *NonceStore) Seen(nonce string) bool {
 
 // Add records nonce and reports true, or reports false when it is already
 // live. A full store returns ErrNonceStoreFull and records nothing.
+//
+// Capacity frees as nonces expire: when the store looks full, the expired
+// entries of every shard, not only this one's, are evicted before a
+// request is refused, so that no expired nonce holds a place that a live
+// one needs (issue 9: a full store used to stay full until each shard was
+// next written or a sweeper ran, and the in-process gateway had none).
 func (s *NonceStore) Add(nonce string) (bool, error) {
 	k := s.key(nonce)
 	sh := &s.shards[k[0]%nonceShards]
+	for swept := false; ; swept = true {
+		added, full := s.add(sh, k)
+		if !full {
+			return added, nil
+		}
+		if swept {
+			return false, ErrNonceStoreFull
+		}
+		// Sweep without holding this shard's lock: Sweep takes every
+		// shard's in turn, and two shards sweeping each other while
+		// holding their own would deadlock.
+		s.Sweep()
+	}
+}
+
+// add is one attempt of Add under sh's lock; full reports that the store
+// had no room.
+func (s *NonceStore) add(sh *nonceShard, k nonceKey) (added, full bool) {
 	ns, now := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.evict(sh, now)
 	e, ok := sh.entries[k]
 	if ok && s.live(e, ns) {
-		return false, nil
+		return false, false
 	}
 	// An entry expired but not yet evicted (eviction counts whole buckets)
 	// is reused in place and stays counted; its old bucket's list still
 	// names it, and drop skips it there since its bucket has changed.
 	if !ok && !s.reserve() {
-		return false, ErrNonceStoreFull
+		return false, true
 	}
 	sh.entries[k] = now
 	sh.buckets[now] = append(sh.buckets[now], k)
 	sh.peak = max(sh.peak, len(sh.entries))
-	return true, nil
+	return true, false
 }
 
 // reserve counts one more entry unless the store is full. Shards add
@@ -199,7 +223,8 @@ func (s *NonceStore) drop(sh *nonceShard, b int64, keys []nonceKey) {
 func (s *NonceStore) Len() int { return int(s.size.Load()) }
 
 // Sweep evicts every expired bucket now, rather than on the next Add to
-// each shard. The gateway calls it periodically so an idle store shrinks.
+// each shard. The gateway's servers call it periodically so that an idle
+// store shrinks; a store that looks full calls it before refusing a nonce.
 func (s *NonceStore) Sweep() {
 	now := s.epoch()
 	for i := range s.shards {

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"net/http"
+	"slices"
 
 	"github.com/acsharness/acsharness/signature"
 )
@@ -88,14 +89,27 @@ func (g *Gateway) verifyROA(c *call, got string, secret signature.Secret) (bool,
 	defer g.verifier.Put(v)
 	ok, sts := g.outcome(v, v.ROA(&m, secret, got), got)
 	if ok {
-		return true, ""
+		return ok, sts
 	}
-	// The spec signs the decoded path (pop-spec §2.5), as alibaba-cloud-sdk-go
-	// does; darabonba's ROA signer signs its Pathname as escaped, so a path
-	// holding an escaped character is also checked in the form it was sent.
-	if escaped := c.r.URL.EscapedPath(); escaped != m.Path {
-		m.Path = escaped
-		if v.ROA(&m, secret, got) {
+	// The official clients sign two aspects differently, and the wire
+	// cannot tell which form was signed, so each is accepted
+	// (signature.Forms): the path decoded, as the spec and
+	// alibaba-cloud-sdk-go sign it (pop-spec §2.5), or escaped as sent, as
+	// darabonba and the TypeScript client do (§3.2, §9 F9); an empty query
+	// value as a bare "k", as the Go SDKs sign it, or "k=", as the
+	// TypeScript, Node and Python clients do (§2.2, §9 F8). The echo is the
+	// spec's form.
+	decoded, escaped := m.Path, c.r.URL.EscapedPath()
+	emptyValue := slices.ContainsFunc(c.params, func(p signature.Param) bool { return p.Value == "" })
+	for _, form := range [...]struct{ escapedPath, emptyEquals bool }{{true, false}, {false, true}, {true, true}} {
+		if form.escapedPath && escaped == decoded || form.emptyEquals && !emptyValue {
+			continue // the same string to sign as a form already checked
+		}
+		m.Path = decoded
+		if form.escapedPath {
+			m.Path = escaped
+		}
+		if form.emptyEquals && v.ROAEmptyEquals(&m, secret, got) || !form.emptyEquals && v.ROA(&m, secret, got) {
 			return true, ""
 		}
 	}
@@ -109,7 +123,7 @@ func (g *Gateway) routeROA(c *call, version string) *apiError {
 		// Addressed by IP: settle the product by version, but let the
 		// generic route through whatever the version.
 		for _, p := range g.cfg.Products {
-			if a, _, ok := g.backends[p.Code].route(c.r.Method, c.r.URL.Path); ok && a.anyVersion {
+			if a, _, ok := g.backends[p.Code].route(c.r.Method, c.r.URL.EscapedPath()); ok && a.anyVersion {
 				if err := g.resolveVersion(c, version, true); err != nil {
 					return err
 				}
@@ -125,9 +139,9 @@ func (g *Gateway) routeROA(c *call, version string) *apiError {
 			c.rp.format = g.acceptFormat(c)
 		}
 	}
-	a, bound, ok := c.backend.route(c.r.Method, c.r.URL.Path)
+	a, bound, ok := c.backend.route(c.r.Method, c.r.URL.EscapedPath())
 	if !ok && g.faults.has(FaultRouteAnyMethod) {
-		a, bound, ok = routeAnyMethod(c.backend, c.r.URL.Path)
+		a, bound, ok = routeAnyMethod(c.backend, c.r.URL.EscapedPath())
 	}
 	if !ok {
 		if err := g.resolveVersion(c, version, false); err != nil {

@@ -132,6 +132,12 @@ func (g *Gateway) verifyRPC(c *call, got string, secret signature.Secret) (bool,
 	if g.faults.has(FaultRPCSignsHeaders) {
 		params = append(params.Clone(), acsHeaderParams(c.r.Header)...)
 	}
+	if g.faults.has(FaultSTSTokenUnsigned) {
+		params = params.Without(signature.ParamSecurityToken)
+	}
+	if k, ok := g.keys.byID[c.akID]; ok && k.SecurityToken != "" && g.faults.has(FaultSTSStoredToken) {
+		params = params.Clone().Set(signature.ParamSecurityToken, string(k.SecurityToken))
+	}
 	if g.faults.rpcCanonicalFaulty() {
 		sts := faultyRPCStringToSign(g.faults, c.r.Method, params)
 		return g.compare(hmacSHA1Base64(g.faults.rpcFaultyKey(secret), sts), got), sts

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,7 +13,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -25,56 +23,41 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"gopkg.in/yaml.v3"
 )
 
 // ServeOptions are the operational settings of a running gateway.
 type ServeOptions struct {
 	// Addr is the listen address; "" means 127.0.0.1:8080 (loopback only).
-	Addr string `yaml:"addr"`
+	Addr string
 	// KeysFile is a YAML keys file (see LoadKeys); "" means the demo keys.
-	KeysFile string `yaml:"keys"`
+	KeysFile string
 	// TLSCert and TLSKey serve HTTPS with this certificate.
-	TLSCert string `yaml:"tls_cert"`
-	TLSKey  string `yaml:"tls_key"`
+	TLSCert string
+	TLSKey  string
 	// TLSSelfSigned serves HTTPS with a certificate generated at start for
 	// localhost, 127.0.0.1, ::1 and *.aliyuncs.com; TLSCertOut, when set,
 	// receives it in PEM so that clients can trust it.
-	TLSSelfSigned bool   `yaml:"tls_self_signed"`
-	TLSCertOut    string `yaml:"tls_cert_out"`
+	TLSSelfSigned bool
+	TLSCertOut    string
 	// MetricsAddr serves Prometheus metrics at /metrics on its own
 	// listener; "" serves none.
-	MetricsAddr string `yaml:"metrics_addr"`
+	MetricsAddr string
+	// MaxConns caps the open connections of the API listener: one more is
+	// closed as soon as it is accepted, so that a flood of idle or slow
+	// connections cannot exhaust the process's file limit while the
+	// connections already open keep being served. 0 means DefaultMaxConns,
+	// lowered to half the open-file limit where that is lower.
+	MaxConns int
 	// ShutdownTimeout bounds the graceful shutdown; 0 means 10 s.
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout time.Duration
 
 	// Logger receives the server's own messages; nil discards them.
-	Logger *slog.Logger `yaml:"-"`
+	Logger *slog.Logger
 	// Ready, when set, is called with the bound addresses once listening.
-	Ready func(addr, metricsAddr string) `yaml:"-"`
-}
-
-// ServeFile is the YAML config file of `acsharness serve`: the gateway's
-// settings and the server's, side by side at the top level.
-type ServeFile struct {
-	Config       `yaml:",inline"`
-	ServeOptions `yaml:",inline"`
-}
-
-// LoadServeFile reads a serve config file strictly: an unknown key or a
-// wrong type is an error naming the line.
-func LoadServeFile(path string) (ServeFile, error) {
-	var f ServeFile
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return f, fmt.Errorf("config file: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return f, fmt.Errorf("%s: %v (see the README's serve section for the keys)", path, err)
-	}
-	return f, nil
+	Ready func(addr, metricsAddr string)
+	// Wrap, when set, wraps the gateway's handler: `acsharness serve
+	// --record` records every request through it.
+	Wrap func(http.Handler) http.Handler
 }
 
 // SetupError is an error Serve met before serving: a certificate that does
@@ -87,6 +70,31 @@ func (e *SetupError) Unwrap() error { return e.Err }
 
 // DefaultAddr is where `acsharness serve` listens by default: loopback only.
 const DefaultAddr = "127.0.0.1:8080"
+
+// DefaultMaxConns is the default connection cap of `acsharness serve`: well
+// under the usual open-file limits, and far above what a load run of this
+// project opens. On a machine whose limit is lower, half of it is used.
+const DefaultMaxConns = 4096
+
+// Timeouts of the servers (API and metrics). Headers must arrive within
+// readHeaderTimeout; an idle keep-alive connection is closed after
+// idleTimeout. The body and write timeouts are the gateway's settings
+// (Config.BodyTimeout, Config.WriteTimeout).
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// maxConns returns the connection cap for a MaxConns setting.
+func maxConns(setting int) int {
+	if setting > 0 {
+		return setting
+	}
+	if limit := openFileLimit(); limit > 0 && limit/2 < DefaultMaxConns {
+		return max(1, limit/2)
+	}
+	return DefaultMaxConns
+}
 
 // Serve runs g on an HTTP(S) server until ctx is done, then shuts it down
 // gracefully: requests in flight finish, new connections are refused. A
@@ -131,10 +139,16 @@ func Serve(ctx context.Context, g *Gateway, opts ServeOptions) error {
 	if err != nil {
 		return &SetupError{fmt.Errorf("listen on %s: %w (is another server on that port? pick another with --addr)", opts.Addr, err)}
 	}
+	// The cap counts TCP connections, beneath TLS: a refused connection
+	// costs no handshake.
+	ln = newLimitListener(ln, maxConns(opts.MaxConns), g.metrics.refused)
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	srv := newHTTPServer(g)
+	if opts.Wrap != nil {
+		srv.Handler = opts.Wrap(srv.Handler)
+	}
 
 	var metricsSrv *http.Server
 	metricsAddr := ""
@@ -154,9 +168,7 @@ func Serve(ctx context.Context, g *Gateway, opts ServeOptions) error {
 		if reg == nil {
 			gatherer = prometheus.DefaultGatherer
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv = NewMetricsServer(gatherer)
 		go func() { _ = metricsSrv.Serve(mln) }()
 	}
 
@@ -169,20 +181,7 @@ func Serve(ctx context.Context, g *Gateway, opts ServeOptions) error {
 		opts.Ready(ln.Addr().String(), metricsAddr)
 	}
 
-	sweepDone := make(chan struct{})
-	go func() {
-		defer close(sweepDone)
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				g.Nonces().Sweep()
-			}
-		}
-	}()
+	sweepDone := sweepNonces(ctx, g.Nonces())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -205,18 +204,58 @@ func Serve(ctx context.Context, g *Gateway, opts ServeOptions) error {
 	return nil
 }
 
+// sweepNonces evicts the expired nonces of store every minute until ctx is
+// done, so that an idle store gives its memory back; the returned channel
+// closes when it has stopped. (Capacity does not wait for it: a full store
+// sweeps itself before it refuses a nonce.)
+func sweepNonces(ctx context.Context, store *NonceStore) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				store.Sweep()
+			}
+		}
+	}()
+	return done
+}
+
 // newHTTPServer wraps the gateway in an http.Server with timeouts. Its
 // header limit is twice the gateway's, so that requests a little over the
 // gateway's limit still reach it and get an envelope; beyond that, net/http
-// answers 431 itself.
+// answers 431 itself. The gateway gives a request's body Config.BodyTimeout
+// to arrive, less than the write timeout, so that a body too slow still
+// gets its envelope; the read timeout is only a backstop.
 func newHTTPServer(g *Gateway) *http.Server {
 	return &http.Server{
 		Handler:           g.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       g.cfg.WriteTimeout,
+		WriteTimeout:      g.cfg.WriteTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    2 * g.cfg.MaxHeaderBytes,
+	}
+}
+
+// NewMetricsServer returns a server of gatherer's metrics at /metrics with
+// the API server's timeouts, an idle keep-alive connection included: a
+// scraper that keeps connections open cannot hold them forever. `acsharness
+// serve --metrics-addr` and `acsharness load --metrics-addr` use it.
+func NewMetricsServer(gatherer prometheus.Gatherer) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    2 * g.cfg.MaxHeaderBytes,
+		IdleTimeout:       idleTimeout,
 	}
 }
 
@@ -224,10 +263,12 @@ func newHTTPServer(g *Gateway) *http.Server {
 // default target of `acsharness conform` and `acsharness load`.
 type Local struct {
 	// URL is the base URL, http://127.0.0.1:<port>.
-	URL     string
-	Gateway *Gateway
-	srv     *http.Server
-	done    chan struct{}
+	URL       string
+	Gateway   *Gateway
+	srv       *http.Server
+	done      chan struct{}
+	stopSweep context.CancelFunc
+	swept     <-chan struct{}
 }
 
 // StartLocal starts a gateway built from cfg on 127.0.0.1, on a free port.
@@ -241,6 +282,9 @@ func StartLocal(cfg Config) (*Local, error) {
 		return nil, fmt.Errorf("start the in-process gateway: %w", err)
 	}
 	l := &Local{URL: "http://" + ln.Addr().String(), Gateway: g, srv: newHTTPServer(g), done: make(chan struct{})}
+	var ctx context.Context
+	ctx, l.stopSweep = context.WithCancel(context.Background())
+	l.swept = sweepNonces(ctx, g.Nonces())
 	go func() {
 		defer close(l.done)
 		_ = l.srv.Serve(ln)
@@ -254,6 +298,8 @@ func (l *Local) Close() error {
 	defer cancel()
 	err := l.srv.Shutdown(ctx)
 	<-l.done
+	l.stopSweep()
+	<-l.swept
 	return err
 }
 

@@ -133,25 +133,6 @@ func TestServeSetupErrors(t *testing.T) {
 	}
 }
 
-func TestLoadServeFile(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.yaml")
-	require.NoError(t, os.WriteFile(good, []byte("addr: 127.0.0.1:9999\nskew: 5m\nmismatch_code: IncompleteSignature\ndefault_formats:\n  onsmqtt: JSON\nmetrics_addr: 127.0.0.1:9998\n"), 0o600))
-	f, err := LoadServeFile(good)
-	require.NoError(t, err)
-	assert.Equal(t, "127.0.0.1:9999", f.Addr)
-	assert.Equal(t, 5*time.Minute, f.Skew)
-	assert.Equal(t, CodeIncompleteSignature, f.MismatchCode)
-	assert.Equal(t, "JSON", f.DefaultFormats["onsmqtt"])
-
-	bad := filepath.Join(dir, "bad.yaml")
-	require.NoError(t, os.WriteFile(bad, []byte("addr: x\nskeww: 5m\n"), 0o600))
-	_, err = LoadServeFile(bad)
-	require.Error(t, err)
-	assert.True(t, strings.Contains(err.Error(), "line 2") && strings.Contains(err.Error(), "skeww"), "an unknown key names its line: %v", err)
-}
-
 func TestMetricsLabelsAreBounded(t *testing.T) {
 	t.Parallel()
 	g, srv := testGateway(t, Config{})

@@ -36,6 +36,11 @@ func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *ap
 	query = dedupe(query) // the first copy wins, as for ROA and RPC (pop-spec §1.6)
 	c.params = query
 	auth, perr := signature.ParseV3Authorization(authHeader)
+	if perr != nil && emptyV3Signature(authHeader, auth) {
+		// An empty Signature= is a wrong signature, answered with the
+		// server string to sign, not an incomplete one (pop-spec §9 F4).
+		perr = nil
+	}
 	if perr != nil && g.faults.any {
 		auth, perr = g.v3AuthFault(auth, perr)
 	}
@@ -100,6 +105,22 @@ func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *ap
 	return g.finish(w, c, append(query.Clone(), c.extra...))
 }
 
+// emptyV3Signature reports whether auth failed to parse only for an empty
+// "Signature=" field: the algorithm, a credential and signed headers are
+// all there.
+func emptyV3Signature(header string, auth signature.V3Auth) bool {
+	if auth.Algorithm != signature.V3Algorithm || auth.Credential == "" || len(auth.SignedHeaders) == 0 || auth.Signature != "" {
+		return false
+	}
+	_, fields, _ := strings.Cut(strings.TrimSpace(header), " ")
+	for part := range strings.SplitSeq(fields, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == "Signature" && v == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // checkV3Coverage requires SignedHeaders to cover the V3 headers and every
 // x-acs-*, host and content-type header present (pop-spec §3.4 step 2).
 func (g *Gateway) checkV3Coverage(c *call, auth signature.V3Auth) *apiError {
@@ -143,7 +164,9 @@ func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secr
 			return false, bodyHashMismatch
 		}
 	}
-	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, Query: c.params, Header: c.r.Header}
+	// The escaped path, as received, is canonicalized (pop-spec §3.2).
+	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, RawPath: c.r.URL.EscapedPath(),
+		Query: c.params, Header: c.r.Header}
 	if g.faults.has(FaultV3EmptyPayloadHash) {
 		m.Header = c.r.Header.Clone()
 		m.Header.Set(signature.HeaderACSContentSHA256, signature.ContentSHA256(nil))

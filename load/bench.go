@@ -633,7 +633,7 @@ func BenchGateway(ctx context.Context, o GatewayBenchOptions) (*GatewayBench, er
 // probeItem sends one request of it and returns the answer.
 func probeItem(ctx context.Context, it *Item) (int, http.Header, []byte, error) {
 	var t vegeta.Target
-	if _, err := it.next(&t); err != nil {
+	if err := it.next(&t); err != nil {
 		return 0, nil, nil, err
 	}
 	req, err := t.Request()

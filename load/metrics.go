@@ -10,19 +10,18 @@ import (
 
 // Metrics are the live Prometheus metrics of a load run. Every label is
 // bounded: item (action or scenario) names come from the workload, styles
-// are three, statuses are HTTP codes, and error codes are capped at
-// maxCodeLabels distinct values per run (then "other"). No label ever holds
-// a URL, a nonce or a key.
+// are three, statuses are HTTP codes, and error codes are the run's
+// bounded codes (the first maxCodes, then "other"). No label ever holds a
+// URL, a nonce or a key.
 type Metrics struct {
 	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	response *prometheus.HistogramVec
+	service  *prometheus.HistogramVec
 	sign     prometheus.Histogram
 	inflight prometheus.Gauge
 	late     prometheus.Counter
-	codes    map[string]bool
+	codes    *boundedKeys
 }
-
-const maxCodeLabels = 64
 
 // NewMetrics registers the load metrics with reg.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
@@ -31,15 +30,20 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "acsharness", Subsystem: "load", Name: "requests_total",
 			Help: "Requests answered, by workload item, signing style, HTTP status, error code (\"\" for none) and whether the answer was as expected.",
 		}, []string{"item", "style", "status", "code", "expected"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: "acsharness", Subsystem: "load", Name: "request_duration_seconds",
-			Help:    "Latency from when each request was due to its answer, by workload item.",
+		response: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "acsharness", Subsystem: "load", Name: "response_time_seconds",
+			Help:    "Response time: from when each request was due to its answer (coordinated-omission-free), by workload item; requests without an answer are requests_total{status=\"0\"}.",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 18),
+		}, []string{"item"}),
+		service: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "acsharness", Subsystem: "load", Name: "service_time_seconds",
+			Help:    "Service time: from when each request was sent to its answer, by workload item.",
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 18),
 		}, []string{"item"}),
 		sign: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "acsharness", Subsystem: "load", Name: "sign_duration_seconds",
-			Help:    "Time to sign one request.",
-			Buckets: prometheus.ExponentialBuckets(250e-9, 2, 16),
+			Namespace: "acsharness", Subsystem: "load", Name: "sign_cpu_seconds",
+			Help:    "CPU time inside the signer for one request (every signature up to 1000/s, then about 1000 a second, are timed).",
+			Buckets: prometheus.ExponentialBuckets(125e-9, 2, 16),
 		}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "acsharness", Subsystem: "load", Name: "requests_in_flight",
@@ -49,9 +53,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "acsharness", Subsystem: "load", Name: "late_requests_total",
 			Help: "Requests sent later than their schedule allowed (the generator could not keep up).",
 		}),
-		codes: map[string]bool{},
+		codes: newBoundedKeys(maxCodes),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.sign, m.inflight, m.late} {
+	for _, c := range []prometheus.Collector{m.requests, m.response, m.service, m.sign, m.inflight, m.late} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -59,20 +63,20 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-// observe records one answer; it runs on the results goroutine.
-func (m *Metrics) observe(item, style string, status int, code string, ok bool, latency time.Duration, late bool) {
+// observe records one result; it runs on the results goroutine. A
+// request without an answer (status 0) has no time to observe.
+func (m *Metrics) observe(item, style string, status int, code string, ok bool, response, service time.Duration, late bool) {
 	if m == nil {
 		return
 	}
-	if code != "" && !m.codes[code] {
-		if len(m.codes) >= maxCodeLabels {
-			code = "other"
-		} else {
-			m.codes[code] = true
-		}
+	if code != "" {
+		code = m.codes.key(code)
 	}
 	m.requests.WithLabelValues(item, style, strconv.Itoa(status), code, strconv.FormatBool(ok)).Inc()
-	m.latency.WithLabelValues(item).Observe(latency.Seconds())
+	if status != 0 {
+		m.response.WithLabelValues(item).Observe(response.Seconds())
+		m.service.WithLabelValues(item).Observe(service.Seconds())
+	}
 	m.inflight.Dec()
 	if late {
 		m.late.Inc()
@@ -80,12 +84,19 @@ func (m *Metrics) observe(item, style string, status int, code string, ok bool, 
 }
 
 // sent notes a request on its way; it runs on the attack's workers.
-func (m *Metrics) sent(signing time.Duration) {
+func (m *Metrics) sent() {
 	if m == nil {
 		return
 	}
-	m.sign.Observe(signing.Seconds())
 	m.inflight.Inc()
+}
+
+// signed notes the CPU time of one sampled signature.
+func (m *Metrics) signed(cpu time.Duration) {
+	if m == nil {
+		return
+	}
+	m.sign.Observe(cpu.Seconds())
 }
 
 // Push sends every metric of g to a Prometheus Pushgateway under the job

@@ -35,17 +35,20 @@ func newTestMetrics(t *testing.T) (*Metrics, *prometheus.Registry) {
 func TestMetricsExposition(t *testing.T) {
 	t.Parallel()
 	m, reg := newTestMetrics(t)
-	for range 3 {
-		m.sent(2 * time.Microsecond)
+	for range 4 {
+		m.sent()
 	}
-	m.observe("ListGroupId", "rpc", 200, "", true, 3*time.Millisecond, false)
-	m.observe("ListGroupId", "rpc", 200, "", true, 4*time.Millisecond, true)
-	m.observe("signature/wrong-secret", "rpc", 400, "SignatureDoesNotMatch", true, 5*time.Millisecond, true)
-	m.sent(time.Microsecond) // one still in flight
+	m.signed(2 * time.Microsecond)
+	m.observe("ListGroupId", "rpc", 200, "", true, 3*time.Millisecond, 2*time.Millisecond, false)
+	m.observe("ListGroupId", "rpc", 200, "", true, 4*time.Millisecond, time.Millisecond, true)
+	m.observe("signature/wrong-secret", "rpc", 400, "SignatureDoesNotMatch", true, 5*time.Millisecond, 5*time.Millisecond, true)
+	m.observe("ListGroupId", "rpc", 0, "", false, 30*time.Second, 30*time.Second, false) // no answer: no time observed
+	m.sent()                                                                             // one still in flight
 
 	const requests = `
 # HELP acsharness_load_requests_total Requests answered, by workload item, signing style, HTTP status, error code ("" for none) and whether the answer was as expected.
 # TYPE acsharness_load_requests_total counter
+acsharness_load_requests_total{code="",expected="false",item="ListGroupId",status="0",style="rpc"} 1
 acsharness_load_requests_total{code="",expected="true",item="ListGroupId",status="200",style="rpc"} 2
 acsharness_load_requests_total{code="SignatureDoesNotMatch",expected="true",item="signature/wrong-secret",status="400",style="rpc"} 1
 `
@@ -62,7 +65,10 @@ acsharness_load_late_requests_total 2
 acsharness_load_requests_in_flight 1
 `
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(inflight), "acsharness_load_requests_in_flight"))
-	assert.Equal(t, 2, testutil.CollectAndCount(m.latency), "one latency series per item")
+	assert.Equal(t, 2, testutil.CollectAndCount(m.response), "one response-time series per item")
+	assert.Equal(t, 2, testutil.CollectAndCount(m.service), "one service-time series per item")
+	assert.Equal(t, uint64(3), histCount(t, m.response, "ListGroupId")+histCount(t, m.response, "signature/wrong-secret"),
+		"the request without an answer has no response time to observe")
 	assert.Equal(t, 1, testutil.CollectAndCount(m.sign))
 
 	problems, err := testutil.GatherAndLint(reg)
@@ -76,12 +82,12 @@ acsharness_load_requests_in_flight 1
 func TestMetricsCodeLabelIsCapped(t *testing.T) {
 	t.Parallel()
 	m, _ := newTestMetrics(t)
-	for i := range maxCodeLabels + 20 {
-		m.observe("a", "rpc", 400, fmt.Sprintf("Code%03d", i), false, time.Millisecond, false)
+	for i := range maxCodes + 20 {
+		m.observe("a", "rpc", 400, fmt.Sprintf("Code%03d", i), false, time.Millisecond, time.Millisecond, false)
 	}
-	m.observe("a", "rpc", 400, "Code000", false, time.Millisecond, false) // known: keeps its label
-	m.observe("a", "rpc", 200, "", true, time.Millisecond, false)         // no code: not counted against the cap
-	assert.Equal(t, maxCodeLabels+2, testutil.CollectAndCount(m.requests), "64 codes, other, and none")
+	m.observe("a", "rpc", 400, "Code000", false, time.Millisecond, time.Millisecond, false) // known: keeps its label
+	m.observe("a", "rpc", 200, "", true, time.Millisecond, time.Millisecond, false)         // no code: not counted against the cap
+	assert.Equal(t, maxCodes+2, testutil.CollectAndCount(m.requests), "64 codes, other, and none")
 	assert.InDelta(t, 20, testutil.ToFloat64(m.requests.WithLabelValues("a", "rpc", "400", "other", "false")), 0)
 	assert.InDelta(t, 2, testutil.ToFloat64(m.requests.WithLabelValues("a", "rpc", "400", "Code000", "false")), 0)
 }
@@ -90,8 +96,9 @@ func TestMetricsNilIsANoOp(t *testing.T) {
 	t.Parallel()
 	var m *Metrics
 	assert.NotPanics(t, func() {
-		m.sent(time.Microsecond)
-		m.observe("a", "rpc", 200, "", true, time.Millisecond, false)
+		m.sent()
+		m.signed(time.Microsecond)
+		m.observe("a", "rpc", 200, "", true, time.Millisecond, time.Millisecond, false)
 	})
 }
 
@@ -139,7 +146,7 @@ func TestMetricsOfARunHoldNoSecrets(t *testing.T) {
 		assert.InDelta(t, 20, testutil.ToFloat64(m.requests.WithLabelValues(item, style, "200", "", "true")), 0, style)
 	}
 	assert.InDelta(t, 0, testutil.ToFloat64(m.inflight), 0, "every request sent was answered")
-	n, err := testutil.GatherAndCount(reg, "acsharness_load_sign_duration_seconds")
+	n, err := testutil.GatherAndCount(reg, "acsharness_load_sign_cpu_seconds")
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 }
@@ -170,8 +177,9 @@ func TestPush(t *testing.T) {
 	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
 
 	m, reg := newTestMetrics(t)
-	m.sent(3 * time.Microsecond)
-	m.observe("ListGroupId", "v3", 200, "", true, 2*time.Millisecond, true)
+	m.sent()
+	m.signed(3 * time.Microsecond)
+	m.observe("ListGroupId", "v3", 200, "", true, 2*time.Millisecond, time.Millisecond, true)
 	require.NoError(t, Push(srv.URL, "acsharness_load", reg, map[string]string{"shard": "2", "workload": "v3 ListGroupId"}))
 
 	rec.mu.Lock()
@@ -196,9 +204,17 @@ func TestPush(t *testing.T) {
 	pushed := text.String()
 	assert.Contains(t, pushed, `acsharness_load_requests_total{code="",expected="true",item="ListGroupId",status="200",style="v3"} 1`)
 	assert.Contains(t, pushed, "acsharness_load_late_requests_total 1")
-	assert.Contains(t, pushed, "acsharness_load_sign_duration_seconds_count 1")
-	assert.Contains(t, pushed, `acsharness_load_request_duration_seconds_count{item="ListGroupId"} 1`)
+	assert.Contains(t, pushed, "acsharness_load_sign_cpu_seconds_count 1")
+	assert.Contains(t, pushed, `acsharness_load_response_time_seconds_count{item="ListGroupId"} 1`)
 
 	err := Push("http://127.0.0.1:1", "acsharness_load", reg, nil)
 	assert.Error(t, err, "an unreachable Pushgateway is an error")
+}
+
+// histCount is the number of observations of one item's histogram.
+func histCount(t *testing.T, h *prometheus.HistogramVec, item string) uint64 {
+	t.Helper()
+	var m dto.Metric
+	require.NoError(t, h.WithLabelValues(item).(prometheus.Histogram).Write(&m))
+	return m.GetHistogram().GetSampleCount()
 }

@@ -6,15 +6,19 @@
 package load
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +50,9 @@ type Options struct {
 	Connections int
 	Timeout     time.Duration
 	Insecure    bool
+	// RootCAs are the authorities a TLS target's certificate is checked
+	// against; nil means the system's (which SSL_CERT_FILE sets).
+	RootCAs *x509.CertPool
 	// StartAt delays the start (shards of a distributed run start together).
 	StartAt time.Time
 	// LateAfter is how far behind schedule a request may be sent before it
@@ -54,7 +61,8 @@ type Options struct {
 	// Results, when set, receives every result in vegeta's own gob
 	// encoding, redacted: `vegeta report` and `vegeta plot` read it.
 	Results io.Writer
-	// Progress is called every ProgressEvery with the run so far.
+	// Progress is called every ProgressEvery with the run so far; P99 is
+	// -1 once more than 1% of the requests got no answer.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 	Metrics       *Metrics
@@ -62,18 +70,41 @@ type Options struct {
 
 // Progress is the run so far, for a live status line.
 type Progress struct {
-	Elapsed  time.Duration
-	Sent     uint64
-	Rate     float64
-	Success  float64
-	P99      time.Duration
-	Late     uint64
+	Elapsed time.Duration
+	// Sent counts the requests answered or failed so far; Total is how many
+	// the run will send (0 when unknown, as for a ramp bounded by time).
+	Sent, Total uint64
+	// Rate is the current rate: requests per second since the last report.
+	Rate    float64
+	Success float64
+	P99     time.Duration
+	Late    uint64
+	// ETA is the time left (negative when unknown).
+	ETA      time.Duration
 	Workload string
+}
+
+// StartAtGrace is how far in the past --start-at may be when the run gets
+// to it (the probe and the set-up take a moment): within it the run starts
+// at once and records how late; beyond it, shards that think they started
+// together would not have.
+const StartAtGrace = 2 * time.Second
+
+// StartAtPastError is a start time already gone by more than StartAtGrace.
+type StartAtPastError struct {
+	At   time.Time
+	Late time.Duration
+}
+
+func (e *StartAtPastError) Error() string {
+	return fmt.Sprintf("--start-at %s is %s in the past (more than the %s grace): shards would not start together; pick a time ahead",
+		e.At.Format(time.RFC3339), e.Late.Round(time.Millisecond), StartAtGrace)
 }
 
 // Run attacks the target until the duration or request count is reached or
 // ctx is done, and returns the summary of what was gathered: a stopped run
-// still reports everything that came back.
+// still reports everything that came back (marked Interrupted). An error
+// with a summary is a failure to write Results; the summary is complete.
 func Run(ctx context.Context, o Options) (*Summary, error) {
 	u, err := url.Parse(o.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -120,7 +151,13 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			o.LateAfter = max(o.LateAfter, time.Duration(2*float64(time.Second)/r))
 		}
 	}
+	var startLate time.Duration
 	if !o.StartAt.IsZero() {
+		if late := time.Since(o.StartAt); late > StartAtGrace {
+			return nil, &StartAtPastError{At: o.StartAt, Late: late}
+		} else if late > 0 {
+			startLate = late
+		}
 		select {
 		case <-time.After(time.Until(o.StartAt)):
 		case <-ctx.Done():
@@ -140,23 +177,34 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		vegeta.Client(&http.Client{Transport: tr}),
 		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.Connections(o.Connections),
 		vegeta.MaxConnections(0), vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.MaxBody(64<<10),
-		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure}), //nolint:gosec // the user asked for it
+		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure, RootCAs: o.RootCAs}), //nolint:gosec // the user asked for it
 		vegeta.Redirects(vegeta.NoFollow),
 	)
 	m := newMix(o.Items)
 	signs := newSignRecorder()
-	var pacer vegeta.Pacer = o.Schedule
-	if o.Requests > 0 {
-		pacer = bounded{o.Schedule, o.Requests}
+	pacer := bounded{Schedule: o.Schedule, n: o.Requests}
+	if !maxRate {
+		pacer.d = o.Duration
 	}
+	total := o.Requests
+	if !maxRate && o.Duration > 0 {
+		if n := uint64(math.Ceil(o.Schedule.Hits(o.Duration) - 1e-9)); total == 0 || n < total {
+			total = n
+		}
+	}
+	// results.bin is written from the one goroutine that reads results:
+	// buffered, one write per 64 KiB rather than one per result.
 	var enc vegeta.Encoder
+	var buf *bufio.Writer
 	if o.Results != nil {
-		enc = vegeta.NewEncoder(o.Results)
+		buf = bufio.NewWriterSize(o.Results, 64<<10)
+		enc = vegeta.NewEncoder(buf)
 	}
 
 	start := time.Now()
+	cpu0 := processCPU()
 	col := newCollector(start, o.Schedule, o.LateAfter, signs)
-	results := atk.Attack(m.targeter(signs, o.Metrics), pacer, o.Duration, o.Workload)
+	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, o.Duration, o.Workload)
 	stopped := make(chan struct{})
 	go func() {
 		select {
@@ -177,17 +225,26 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	var lastSent time.Time
 	var encErr error
-	for {
+	var received, peakInFlight uint64
+	for results != nil {
 		select {
 		case res, ok := <-results:
 			if !ok {
 				results = nil
-				break
+				continue
 			}
+			// The request answered was in flight too.
+			if n := m.sent() - received; n > peakInFlight {
+				peakInFlight = n
+			}
+			received++
 			idx, clean := splitFragment(res.URL)
 			res.URL = clean
 			it := o.Items[min(idx, len(o.Items)-1)]
 			ok2, code := it.judge(int(res.Code), res.Headers, res.Body)
+			if code != "" {
+				code = col.codeKeys.key(code)
+			}
 			due := res.Timestamp
 			if !maxRate {
 				due = start.Add(o.Schedule.Due(res.Seq))
@@ -196,8 +253,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			if due.Before(res.Timestamp) {
 				lat = res.End().Sub(due) // measured from when it was due
 			}
-			ob := observation{item: it.Name, sent: res.Timestamp, due: due, latency: lat, status: int(res.Code), code: code,
-				ok: ok2, err: redactError(res.Error), bytesIn: res.BytesIn, bytesOut: res.BytesOut}
+			ob := observation{item: it.Name, sent: res.Timestamp, due: due, latency: lat, service: res.Latency,
+				status: int(res.Code), code: code, ok: ok2, err: redactError(res.Error), bytesIn: res.BytesIn, bytesOut: res.BytesOut}
 			if maxRate {
 				ob.due = time.Time{}
 			}
@@ -210,38 +267,90 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			if style == "" {
 				style = o.Style
 			}
-			o.Metrics.observe(it.Name, style, int(res.Code), code, ok2, lat, late)
+			o.Metrics.observe(it.Name, style, int(res.Code), code, ok2, lat, res.Latency, late)
 			if enc != nil && encErr == nil {
 				encErr = enc.Encode(redactResult(res))
 			}
 		case <-tick:
-			o.Progress(col.progress(o.Workload))
-		}
-		if results == nil {
-			break
+			o.Progress(col.progress(o.Workload, total, o.Duration))
 		}
 	}
 	close(stopped)
+	cpu := processCPU() - cpu0
+	wall := time.Since(start)
+	if buf != nil && encErr == nil {
+		encErr = buf.Flush()
+	}
 	attack := lastSent.Sub(start)
 	if o.Duration > 0 && ctx.Err() == nil && o.Requests == 0 {
 		attack = o.Duration
 	}
 	sum := col.summary(attack, ctx.Err() != nil)
 	sum.Target, sum.Workload, sum.Schedule, sum.Style = u.Redacted(), o.Workload, o.Schedule.String(), o.Style
+	sum.StartLate = startLate.Seconds()
+	sum.Generator = generatorCost(cpu, wall, sum, peakInFlight, o.MaxWorkers)
+	if cpu > 0 && sum.Sign.Samples > 0 {
+		sum.Sign.Share = sum.Sign.Mean * float64(sum.Requests) / cpu.Seconds()
+	}
 	if encErr != nil {
 		return sum, fmt.Errorf("write results: %w", encErr)
 	}
 	return sum, nil
 }
 
-// bounded stops a schedule after n hits.
+// peakRate is the highest rate a schedule asks for over d (0: as fast as
+// possible).
+func peakRate(s Schedule, d time.Duration) float64 {
+	peak := max(s.Rate(0), s.Rate(d))
+	if st, ok := s.(Steps); ok {
+		for _, x := range st {
+			peak = max(peak, x.PerSecond)
+		}
+	}
+	return peak
+}
+
+// cpuBound is the share of the cores in use above which a generator that
+// fell behind is taken to have been held back by the CPU.
+const cpuBound = 0.85
+
+// generatorCost is the generator's CPU per request and, when it fell
+// behind, what held it back.
+func generatorCost(cpu, wall time.Duration, s *Summary, peak, maxWorkers uint64) GeneratorCost {
+	g := GeneratorCost{PeakInFlight: peak, MaxWorkers: maxWorkers}
+	if s.Requests > 0 && cpu > 0 {
+		g.CPUPerRequest = cpu.Seconds() / float64(s.Requests)
+	}
+	if wall > 0 {
+		g.CPUBusy = cpu.Seconds() / wall.Seconds() / float64(runtime.GOMAXPROCS(0))
+	}
+	if s.Late > 0 || s.Dropped > 0 {
+		switch {
+		case maxWorkers > 0 && peak >= maxWorkers:
+			g.Limit = "workers"
+		case g.CPUBusy >= cpuBound:
+			g.Limit = "cpu"
+		}
+	}
+	return g
+}
+
+// bounded stops a schedule after n hits (0: no bound) and before the
+// first hit due at or after d (0: no bound): 10 s at 50/s sends hits due
+// at 0 s to 9.98 s, 500 of them. vegeta stops only once the elapsed time
+// exceeds the duration, so a hit due at exactly 10 s went out too: one
+// request too many, alone in a last bucket of every plot.
 type bounded struct {
 	Schedule
 	n uint64
+	d time.Duration
 }
 
 func (b bounded) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	if hits >= b.n {
+	if b.n > 0 && hits >= b.n {
+		return 0, true
+	}
+	if b.d > 0 && b.Due(hits) >= b.d {
 		return 0, true
 	}
 	return b.Schedule.Pace(elapsed, hits)
@@ -261,16 +370,28 @@ func splitFragment(u string) (int, string) {
 	return n, u[:i]
 }
 
-// progress is the run so far.
-func (c *collector) progress(workload string) Progress {
-	el := time.Since(c.start)
-	p := Progress{Elapsed: el, Sent: c.requests, Late: c.late, Workload: workload}
-	if el > 0 {
-		p.Rate = float64(c.requests) / el.Seconds()
+// progress is the run so far, and resets the window of the current rate.
+func (c *collector) progress(workload string, total uint64, duration time.Duration) Progress {
+	now := time.Now()
+	el := now.Sub(c.start)
+	p := Progress{Elapsed: el, Sent: c.requests, Total: total, Late: c.late, Workload: workload, ETA: -1}
+	if w := now.Sub(c.windowFrom); w > 0 {
+		p.Rate = float64(c.window) / w.Seconds()
 	}
+	c.window, c.windowFrom = 0, now
 	if c.requests > 0 {
 		p.Success = float64(c.successes) / float64(c.requests)
-		p.P99 = time.Duration(c.latency.ValueAtQuantile(99)) * time.Microsecond
+		p99 := percentilesWithMissing(c.latency, c.noAnswer, time.Microsecond).P99
+		p.P99 = time.Duration(p99 * float64(time.Second))
+		if math.IsInf(p99, 1) {
+			p.P99 = -1 // more than 1% got no answer
+		}
+	}
+	switch {
+	case duration > 0 && (total == 0 || c.schedule.Rate(el) > 0):
+		p.ETA = max(duration-el, 0)
+	case total > 0 && p.Rate > 0:
+		p.ETA = time.Duration(float64(total-min(c.requests, total)) / p.Rate * float64(time.Second))
 	}
 	return p
 }

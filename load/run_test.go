@@ -71,6 +71,15 @@ func probeSpec(style signature.Style) ActionSpec {
 	return spec
 }
 
+// testItem is the probe action of l in a style, with nonces of its own.
+func testItem(t *testing.T, l *gateway.Local, style signature.Style) *Item {
+	t.Helper()
+	spec := probeSpec(style)
+	it, err := NewActionItem(spec.Action, 1, l.URL, spec, demoCreds, signature.NewNonceSource())
+	require.NoError(t, err)
+	return it
+}
+
 // testNonces is a nonce source whose nonces all start with testNoncePrefix,
 // so that a test can look for them anywhere.
 func testNonces() *signature.NonceSource {
@@ -132,8 +141,8 @@ func TestRunAllStylesAgainstGateway(t *testing.T) {
 				Progress: func(Progress) { progress.Add(1) }, ProgressEvery: 200 * time.Millisecond,
 			})
 			require.NoError(t, err)
-			// Hits 0..80 are due within the second, the last exactly at 1 s.
-			assert.InDelta(t, 81, float64(sum.Requests), 5, "80/s for 1 s")
+			// Hits 0..79 are due within the second; the one due at 1 s is not.
+			assert.Equal(t, uint64(80), sum.Requests, "80/s for 1 s")
 			assert.Equal(t, sum.Requests, sum.Successes, "every request answered 2xx: codes %v, errors %v", sum.Codes, sum.Errors)
 			assert.Equal(t, map[string]uint64{"200": sum.Requests}, sum.Status)
 			assert.Empty(t, sum.Codes)
@@ -166,12 +175,38 @@ func TestRunAllStylesAgainstGateway(t *testing.T) {
 	}
 }
 
+// A constant rate sends rate × duration requests, not one more: the last
+// one used to land alone in a bucket after the end and draw a cliff in every
+// plot.
+func TestRunSendsRateTimesDuration(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	it := testItem(t, l, signature.RPC)
+	for _, tc := range []struct {
+		name     string
+		schedule Schedule
+		duration time.Duration
+		want     uint64
+	}{
+		{"50/s for 2 s", Constant{50}, 2 * time.Second, 100},
+		{"a rate that does not divide the second", Constant{30}, 1500 * time.Millisecond, 45},
+		{"steps", Steps{{20, 500 * time.Millisecond}, {40, 500 * time.Millisecond}}, time.Second, 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: tc.schedule, Duration: tc.duration})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, sum.Requests)
+			assert.Zero(t, sum.Dropped)
+			last := sum.Series[len(sum.Series)-1]
+			assert.Less(t, last.Start, tc.duration.Seconds(), "no bucket starts at or after the end: %+v", sum.Series)
+		})
+	}
+}
+
 func TestRunRequestsBound(t *testing.T) {
 	t.Parallel()
 	l := startGateway(t)
-	spec := probeSpec(signature.RPC)
-	it, err := NewActionItem(spec.Action, 1, l.URL, spec, demoCreds, signature.NewNonceSource())
-	require.NoError(t, err)
+	it := testItem(t, l, signature.RPC)
 	for _, tc := range []struct {
 		name     string
 		schedule Schedule
@@ -202,9 +237,7 @@ func TestRunRequestsBound(t *testing.T) {
 func TestRunCancelledMidRun(t *testing.T) {
 	t.Parallel()
 	l := startGateway(t)
-	spec := probeSpec(signature.V3)
-	it, err := NewActionItem(spec.Action, 1, l.URL, spec, demoCreds, signature.NewNonceSource())
-	require.NoError(t, err)
+	it := testItem(t, l, signature.V3)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(400*time.Millisecond, cancel)
 	var results bytes.Buffer
@@ -225,9 +258,7 @@ func TestRunCancelledMidRun(t *testing.T) {
 func TestRunWaitsForStartAt(t *testing.T) {
 	t.Parallel()
 	l := startGateway(t)
-	spec := probeSpec(signature.RPC)
-	it, err := NewActionItem(spec.Action, 1, l.URL, spec, demoCreds, signature.NewNonceSource())
-	require.NoError(t, err)
+	it := testItem(t, l, signature.RPC)
 	at := time.Now().Add(300 * time.Millisecond)
 	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: Constant{100}, Requests: 3, StartAt: at})
 	require.NoError(t, err)
@@ -245,9 +276,7 @@ func TestRunWaitsForStartAt(t *testing.T) {
 func TestRunRampDownToZeroEnds(t *testing.T) {
 	t.Parallel()
 	l := startGateway(t)
-	spec := probeSpec(signature.RPC)
-	it, err := NewActionItem(spec.Action, 1, l.URL, spec, demoCreds, signature.NewNonceSource())
-	require.NoError(t, err)
+	it := testItem(t, l, signature.RPC)
 	done := make(chan *Summary, 1)
 	go func() {
 		sum, _ := Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: Ramp{From: 100, To: 0, Over: 500 * time.Millisecond},
@@ -367,4 +396,47 @@ func TestRunScenarioExpectationFails(t *testing.T) {
 	assert.Equal(t, uint64(10), sum.Requests)
 	assert.Zero(t, sum.Successes, "a mismatch answered 200 is not what the scenario expects")
 	assert.False(t, mustSLO(t, "success>=99%").Check(sum).Met)
+}
+
+// countingWriter counts the writes it gets.
+type countingWriter struct {
+	writes int
+	bytes.Buffer
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+// results.bin is buffered: a few writes for a whole run, not one per
+// result on the collector's goroutine.
+func TestRunResultsAreBuffered(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	var w countingWriter
+	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{testItem(t, l, signature.RPC)}, Schedule: Constant{1000},
+		Requests: 300, Results: &w})
+	require.NoError(t, err)
+	assert.Len(t, decodeResults(t, w.Bytes()), int(sum.Requests), "every result is written")
+	assert.LessOrEqual(t, w.writes, 3, "300 results in a few buffered writes")
+}
+
+// --start-at a moment ago starts at once and says how late; further in
+// the past it is refused before anything is sent.
+func TestRunStartAtInThePast(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	it := testItem(t, l, signature.RPC)
+	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: Constant{100}, Requests: 2,
+		StartAt: time.Now().Add(-time.Second)})
+	require.NoError(t, err)
+	assert.InDelta(t, 1.0, sum.StartLate, 0.5, "started about a second late")
+
+	sum, err = Run(context.Background(), Options{Target: l.URL, Items: []*Item{it}, Schedule: Constant{100}, Requests: 2,
+		StartAt: time.Now().Add(-time.Minute)})
+	var past *StartAtPastError
+	require.ErrorAs(t, err, &past)
+	assert.Nil(t, sum)
+	assert.Contains(t, err.Error(), "in the past (more than the 2s grace)")
 }

@@ -98,13 +98,10 @@ type Manifest struct {
 	Late        uint64   `json:"late"`
 	Requests    uint64   `json:"requests"`
 	SLOs        []string `json:"slos,omitempty"`
-	// Latency and Sign are the exact histograms, HdrHistogram-encoded, so
-	// that merged percentiles stay exact.
-	Latency string            `json:"latency_hdr"`
-	Sign    string            `json:"sign_hdr"`
-	Items   map[string]string `json:"item_latency_hdr"`
-	Results string            `json:"results_file,omitempty"`
-	Summary *Summary          `json:"summary"`
+	Results     string   `json:"results_file,omitempty"`
+	// Summary is the shard's summary with its exact histograms
+	// (Summary.Histograms), so that merged percentiles stay exact.
+	Summary *Summary `json:"summary"`
 }
 
 // ManifestFile is the manifest's name in a shard's directory.
@@ -134,25 +131,88 @@ func decodeHist(s string) (*hdr.Histogram, error) {
 
 // NewManifest describes sum as shard s of a run.
 func NewManifest(sum *Summary, s Shard, configHash string, start time.Time, clockOffset time.Duration, slos []SLO, resultsFile string) (*Manifest, error) {
-	m := &Manifest{Version: 1, ConfigHash: configHash, Shard: s.Index, Shards: s.Of, Share: s.Share(), Start: start,
-		ClockOffset: clockOffset.Seconds(), Late: sum.Late, Requests: sum.Requests, Results: resultsFile, Summary: sum,
-		Items: map[string]string{}}
+	m := &Manifest{Version: 2, ConfigHash: configHash, Shard: s.Index, Shards: s.Of, Share: s.Share(), Start: start,
+		ClockOffset: clockOffset.Seconds(), Late: sum.Late, Requests: sum.Requests, Results: resultsFile, Summary: sum}
 	for _, slo := range slos {
 		m.SLOs = append(m.SLOs, slo.Text)
 	}
-	var err error
-	if m.Latency, err = encodeHist(sum.latency); err != nil {
+	if err := sum.EncodeHistograms(); err != nil {
 		return nil, err
-	}
-	if m.Sign, err = encodeHist(sum.sign); err != nil {
-		return nil, err
-	}
-	for _, it := range sum.ByItem {
-		if m.Items[it.Name], err = encodeHist(it.hist); err != nil {
-			return nil, err
-		}
 	}
 	return m, nil
+}
+
+// EncodeHistograms stores the exact histograms in s.Histograms and each
+// item's, for summary.json: a later run compares with them, and a merge
+// adds them.
+func (s *Summary) EncodeHistograms() error {
+	var h EncodedHistograms
+	var err error
+	if h.Latency, err = encodeHist(s.latency); err != nil {
+		return err
+	}
+	if h.Service, err = encodeHist(s.service); err != nil {
+		return err
+	}
+	if h.Sign, err = encodeHist(s.sign); err != nil {
+		return err
+	}
+	for i := range s.ByItem {
+		if s.ByItem[i].Histogram, err = encodeHist(s.ByItem[i].hist); err != nil {
+			return err
+		}
+	}
+	s.Histograms = &h
+	return nil
+}
+
+// decodeHistograms restores the histograms EncodeHistograms stored.
+func (s *Summary) decodeHistograms() error {
+	if s.Histograms == nil {
+		return nil
+	}
+	var err error
+	if s.latency, err = decodeHist(s.Histograms.Latency); err != nil {
+		return fmt.Errorf("latency histogram: %w", err)
+	}
+	if s.service, err = decodeHist(s.Histograms.Service); err != nil {
+		return fmt.Errorf("service-time histogram: %w", err)
+	}
+	if s.sign, err = decodeHist(s.Histograms.Sign); err != nil {
+		return fmt.Errorf("signing histogram: %w", err)
+	}
+	for i := range s.ByItem {
+		if s.ByItem[i].hist, err = decodeHist(s.ByItem[i].Histogram); err != nil {
+			return fmt.Errorf("item %s: latency histogram: %w", s.ByItem[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// SummaryFile is the summary's name in a report directory.
+const SummaryFile = "summary.json"
+
+// ReadSummary reads the summary.json of a load report directory (or the
+// file itself), with its exact histograms: a baseline to compare with.
+func ReadSummary(path string) (*Summary, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, SummaryFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (give a load report directory, written by --report-dir, or its %s)", err, SummaryFile)
+	}
+	var s Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s is not a load summary: %v", path, err)
+	}
+	if s.Status == nil || s.Schedule == "" {
+		return nil, fmt.Errorf("%s is not a load summary (no schedule or status counts)", path)
+	}
+	if err := s.decodeHistograms(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &s, nil
 }
 
 // WriteManifest writes m into dir.
@@ -199,6 +259,12 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	if m.Summary == nil || m.Shards < 1 || m.ConfigHash == "" {
 		return nil, fmt.Errorf("shard %s: %s lacks its summary, shard count or config hash", dir, ManifestFile)
+	}
+	if m.Version != 2 {
+		return nil, fmt.Errorf("shard %s: %s is of version %d; this acsharness reads version 2: run the shards with the same acsharness as the merge", dir, ManifestFile, m.Version)
+	}
+	if err := m.Summary.decodeHistograms(); err != nil {
+		return nil, fmt.Errorf("shard %s: %w", dir, err)
 	}
 	return &m, nil
 }
@@ -252,25 +318,17 @@ func Merge(dirs []string) (*Summary, []*Manifest, error) {
 }
 
 func mergeSummaries(ms []*Manifest) (*Summary, error) {
-	out := &Summary{Status: map[string]uint64{}, Codes: map[string]uint64{}, Shards: len(ms), latency: newLatencyHist(), sign: newSignHist()}
+	out := &Summary{Status: map[string]uint64{}, Codes: map[string]uint64{}, Shards: len(ms), latency: newLatencyHist(),
+		service: newLatencyHist(), sign: newSignHist()}
+	codeKeys, errKeys := newBoundedKeys(maxCodes), newBoundedKeys(maxErrorKinds)
 	items := map[string]*ItemSummary{}
-	itemHists := map[string]*hdr.Histogram{}
 	var order []string
 	for _, m := range ms {
 		s := m.Summary
-		lh, err := decodeHist(m.Latency)
-		if err != nil {
-			return nil, fmt.Errorf("shard %d: latency histogram: %w", m.Shard, err)
-		}
-		sh, err := decodeHist(m.Sign)
-		if err != nil {
-			return nil, fmt.Errorf("shard %d: sign histogram: %w", m.Shard, err)
-		}
-		if lh != nil {
-			out.latency.Merge(lh)
-		}
-		if sh != nil {
-			out.sign.Merge(sh)
+		for _, h := range []struct{ dst, src *hdr.Histogram }{{out.latency, s.latency}, {out.service, s.service}, {out.sign, s.sign}} {
+			if h.src != nil {
+				h.dst.Merge(h.src)
+			}
 		}
 		if out.Started.IsZero() || s.Started.Before(out.Started) {
 			out.Started = s.Started
@@ -281,6 +339,7 @@ func mergeSummaries(ms []*Manifest) (*Summary, error) {
 		out.AttackDuration = max(out.AttackDuration, s.AttackDuration)
 		out.Requests += s.Requests
 		out.Successes += s.Successes
+		out.NoAnswer += s.NoAnswer
 		out.RequestedRate += s.RequestedRate
 		out.Late += s.Late
 		out.LateAfter = max(out.LateAfter, s.LateAfter)
@@ -288,39 +347,41 @@ func mergeSummaries(ms []*Manifest) (*Summary, error) {
 		out.BytesIn += s.BytesIn
 		out.BytesOut += s.BytesOut
 		out.Interrupted = out.Interrupted || s.Interrupted
+		out.Generator.CPUPerRequest += s.Generator.CPUPerRequest * float64(s.Requests)
 		for k, v := range s.Status {
 			out.Status[k] += v
 		}
 		for k, v := range s.Codes {
-			out.Codes[k] += v
+			out.Codes[codeKeys.key(k)] += v
 		}
 		for k, v := range s.Errors {
 			if out.Errors == nil {
 				out.Errors = map[string]uint64{}
 			}
-			out.Errors[k] += v
+			out.Errors[errKeys.key(k)] += v
 		}
 		for _, it := range s.ByItem {
 			acc := items[it.Name]
 			if acc == nil {
-				acc = &ItemSummary{Name: it.Name, Codes: map[string]uint64{}}
+				acc = &ItemSummary{Name: it.Name, Codes: map[string]uint64{}, hist: newItemHist()}
 				items[it.Name] = acc
 				order = append(order, it.Name)
-				itemHists[it.Name] = hdr.New(1, int64(time.Hour/time.Microsecond), 2)
 			}
 			acc.Requests += it.Requests
 			acc.Successes += it.Successes
+			acc.NoAnswer += it.NoAnswer
 			for k, v := range it.Codes {
-				acc.Codes[k] += v
+				acc.Codes[codeKeys.key(k)] += v
 			}
-			if h, err := decodeHist(m.Items[it.Name]); err == nil && h != nil {
-				itemHists[it.Name].Merge(h)
+			if it.hist != nil {
+				acc.hist.Merge(it.hist)
 			}
 		}
-		out.Series = mergeSeries(out.Series, s.Series)
+		out.Series = mergeSeries(out.Series, boundSeriesCodes(s.Series, codeKeys))
 	}
 	if out.Requests > 0 {
 		out.SuccessRatio = float64(out.Successes) / float64(out.Requests)
+		out.Generator.CPUPerRequest /= float64(out.Requests)
 	}
 	if out.AttackDuration > 0 {
 		out.Rate = float64(out.Requests) / out.AttackDuration
@@ -328,16 +389,42 @@ func mergeSummaries(ms []*Manifest) (*Summary, error) {
 	if out.Duration > 0 {
 		out.Throughput = float64(out.Successes) / out.Duration
 	}
-	out.Latency = percentiles(out.latency, time.Microsecond)
-	latSum := out.latency.Mean() * float64(out.latency.TotalCount()) / 1e6
-	out.Sign = signCost(out.sign, latSum)
+	out.setPercentiles()
+	out.Sign = signCost(out.sign)
+	if len(ms) > 0 {
+		out.Sign.Clock = ms[0].Summary.Sign.Clock
+		// The share of each shard's own CPU, weighted by its requests.
+		var share float64
+		for _, m := range ms {
+			share += m.Summary.Sign.Share * float64(m.Summary.Requests)
+		}
+		if out.Requests > 0 {
+			out.Sign.Share = share / float64(out.Requests)
+		}
+	}
 	for _, name := range order {
 		it := items[name]
-		it.Latency = percentiles(itemHists[name], time.Microsecond)
-		it.hist = itemHists[name]
+		it.Latency = percentilesWithMissing(it.hist, it.NoAnswer, time.Microsecond)
 		out.ByItem = append(out.ByItem, *it)
 	}
 	return out, nil
+}
+
+// boundSeriesCodes returns series with its buckets' codes mapped through
+// keys, so that the merged series holds no more codes than the merged run.
+func boundSeriesCodes(series []Bucket, keys *boundedKeys) []Bucket {
+	out := append([]Bucket(nil), series...)
+	for i := range out {
+		if out[i].Codes == nil {
+			continue
+		}
+		codes := make(map[string]uint64, len(out[i].Codes))
+		for k, v := range out[i].Codes {
+			codes[keys.key(k)] += v
+		}
+		out[i].Codes = codes
+	}
+	return out
 }
 
 // mergeSeries adds shard b's buckets to a's, coarsening the finer series
@@ -372,6 +459,7 @@ func mergeSeries(a, b []Bucket) []Bucket {
 		y.Requests += x.Requests
 		y.Requested += x.Requested
 		y.Successes += x.Successes
+		y.NoAnswer += x.NoAnswer
 		for k, v := range x.Codes {
 			if y.Codes == nil {
 				y.Codes = map[string]uint64{}
@@ -393,6 +481,7 @@ func coarsen(s []Bucket) []Bucket {
 		o.Requests += b.Requests
 		o.Requested += b.Requested
 		o.Successes += b.Successes
+		o.NoAnswer += b.NoAnswer
 		for k, v := range b.Codes {
 			if o.Codes == nil {
 				o.Codes = map[string]uint64{}

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -305,8 +306,37 @@ func TestWriteManifestIsAtomic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, m.ConfigHash, got.ConfigHash)
 	assert.Equal(t, uint64(1), got.Summary.Requests)
-	assert.False(t, strings.Contains(got.Latency, " "), "the histogram is base64")
+	require.NotNil(t, got.Summary.Histograms)
+	assert.False(t, strings.Contains(got.Summary.Histograms.Latency, " "), "the histogram is base64")
+	assert.Equal(t, int64(1), got.Summary.LatencyHistogram().TotalCount(), "and decodes")
 
 	err = WriteManifest(filepath.Join(dir, "no", "such", "dir"), m)
 	assert.Error(t, err)
+}
+
+// Shards that each kept their own 64 codes merge into a run that keeps
+// 64 and other, in its totals, its items and its series.
+func TestMergeBoundsCodes(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	var dirs []string
+	for shard := range 2 {
+		c := newCollector(t0, Constant{500}, time.Millisecond, nil)
+		for i := range maxCodes {
+			o := obs(time.Duration(i)*time.Millisecond, time.Millisecond)
+			o.status, o.ok, o.code = 400, false, fmt.Sprintf("Shard%dCode%02d", shard, i)
+			c.add(o)
+		}
+		sum := c.summary(time.Second, false)
+		sum.Schedule = "500/s"
+		dirs = append(dirs, writeShard(t, root, fmt.Sprintf("s%d", shard), sum, Shard{shard, 2}, "h"))
+	}
+	merged, _, err := Merge(dirs)
+	require.NoError(t, err)
+	assert.Len(t, merged.Codes, maxCodes+1)
+	assert.Equal(t, uint64(maxCodes), merged.Codes["other"])
+	assert.Len(t, merged.ByItem[0].Codes, maxCodes+1)
+	for _, b := range merged.Series {
+		assert.LessOrEqual(t, len(b.Codes), maxCodes+1)
+	}
 }

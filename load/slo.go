@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -25,12 +26,35 @@ type SLO struct {
 // SLOResult is an SLO checked against a run.
 type SLOResult struct {
 	SLO
-	Observed float64 `json:"observed"`
+	// Observed is the run's value; +Inf (written "+Inf") for a latency
+	// percentile among requests that got no answer.
+	Observed float64 `json:"-"`
 	Met      bool    `json:"met"`
 	// NoData reports a metric the run has no value for (a latency SLO on a
-	// run without answers): the SLO is not met, and Observed is 0 because
-	// JSON cannot hold the NaN that stands for it.
+	// run that sent nothing): the SLO is not met, and Observed is 0.
 	NoData bool `json:"no_data,omitempty"`
+}
+
+type sloResultJSON struct {
+	SLO
+	Observed jsonValue `json:"observed"`
+	Met      bool      `json:"met"`
+	NoData   bool      `json:"no_data,omitempty"`
+}
+
+// MarshalJSON writes an infinite observation as "+Inf".
+func (r SLOResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sloResultJSON{r.SLO, jsonValue(r.Observed), r.Met, r.NoData})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *SLOResult) UnmarshalJSON(b []byte) error {
+	var j sloResultJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = SLOResult{SLO: j.SLO, Observed: float64(j.Observed), Met: j.Met, NoData: j.NoData}
+	return nil
 }
 
 // metricKind is the unit family of an SLO metric.
@@ -47,11 +71,16 @@ const (
 var sloMetrics = map[string]metricKind{
 	"min": kindDuration, "mean": kindDuration, "p50": kindDuration, "p90": kindDuration, "p95": kindDuration,
 	"p99": kindDuration, "p999": kindDuration, "max": kindDuration,
+	"service_mean": kindDuration, "service_p50": kindDuration, "service_p90": kindDuration, "service_p95": kindDuration,
+	"service_p99": kindDuration, "service_p999": kindDuration, "service_max": kindDuration,
 	"sign_mean": kindDuration, "sign_p99": kindDuration, "sign_max": kindDuration,
 	"success": kindRatio, "errors": kindRatio, "late": kindRatio, "sign_share": kindRatio,
 	"rate": kindRate, "throughput": kindRate,
 	"requests": kindCount, "late_requests": kindCount, "dropped": kindCount,
 }
+
+// IsDurationMetric reports whether a metric is a latency, in seconds.
+func IsDurationMetric(name string) bool { k, ok := sloMetrics[name]; return ok && k == kindDuration }
 
 // SLOMetricNames returns the metric names an SLO may use, sorted.
 func SLOMetricNames() []string {
@@ -183,20 +212,7 @@ func (s SLO) Check(sum *Summary) SLOResult {
 	obs := sum.metric(s.Metric)
 	// Equal within a relative 1e-9: 999 of 1000 is 0.999 but 99.9% parses
 	// as 0.9990000000000001, and success>=99.9% failed on exactly 99.9%.
-	eq := math.Abs(obs-s.Value) <= 1e-9*max(math.Abs(obs), math.Abs(s.Value))
-	met := false
-	switch s.Op {
-	case "<":
-		met = obs < s.Value && !eq
-	case "<=":
-		met = obs < s.Value || eq
-	case ">":
-		met = obs > s.Value && !eq
-	case ">=":
-		met = obs > s.Value || eq
-	case "==":
-		met = eq
-	}
+	met := SLOResult{}.met(s.Op, obs, s.Value)
 	if math.IsNaN(obs) {
 		// encoding/json refuses NaN: summary.json failed to write.
 		return SLOResult{SLO: s, Met: false, NoData: true}
@@ -204,10 +220,33 @@ func (s SLO) Check(sum *Summary) SLOResult {
 	return SLOResult{SLO: s, Observed: obs, Met: met}
 }
 
+// met compares obs with a threshold: equal within a relative 1e-9.
+func (SLOResult) met(op string, obs, threshold float64) bool {
+	// An infinite observation (requests without an answer) equals only an
+	// infinite threshold: the relative tolerance would make it equal to any.
+	eq := obs == threshold || !math.IsInf(obs, 0) && math.Abs(obs-threshold) <= 1e-9*max(math.Abs(obs), math.Abs(threshold))
+	switch op {
+	case "<":
+		return obs < threshold && !eq
+	case "<=":
+		return obs < threshold || eq
+	case ">":
+		return obs > threshold && !eq
+	case ">=":
+		return obs > threshold || eq
+	case "==":
+		return eq
+	}
+	return false
+}
+
 // FormatObserved writes an observed value in the SLO's unit.
 func (r SLOResult) FormatObserved() string {
 	if r.NoData {
 		return "no data"
+	}
+	if math.IsInf(r.Observed, 1) {
+		return "no answer (+Inf)"
 	}
 	switch sloMetrics[r.Metric] {
 	case kindDuration:

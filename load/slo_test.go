@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -220,4 +221,36 @@ func mustSLO(t *testing.T, s string) SLO {
 	slo, err := ParseSLO(s)
 	require.NoError(t, err)
 	return slo
+}
+
+// Requests without an answer are slower than any threshold, whatever the
+// operator: p99<=X as well as p99<X fails once more than 1% got none
+// (the relative tolerance of == once made +Inf equal to any threshold).
+func TestSLOCheckNoAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCollector(t0, nil, time.Millisecond, nil)
+	for i := range 100 {
+		o := obs(time.Duration(i)*time.Millisecond, time.Millisecond)
+		if i < 2 {
+			o.status, o.ok, o.err = 0, false, "connection refused"
+		}
+		c.add(o)
+	}
+	s := c.summary(0, false)
+	for _, tc := range []struct {
+		slo string
+		met bool
+	}{
+		{"p99<1h", false}, {"p99<=1h", false}, {"max<=1h", false}, {"mean<1h", false},
+		{"p95<=2ms", true}, {"p50<2ms", true}, {"service_p99<2ms", true},
+		{"p99>1ms", true}, {"p99>=1ms", true},
+	} {
+		r := mustSLO(t, tc.slo).Check(s)
+		assert.Equal(t, tc.met, r.Met, "%s with 2 of 100 unanswered (observed %v)", tc.slo, r.Observed)
+	}
+	r := mustSLO(t, "p99<50ms").Check(s)
+	assert.Equal(t, "no answer (+Inf)", r.FormatObserved())
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"observed":"+Inf"`)
 }

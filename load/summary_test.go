@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 // obs is an on-time 200 of item "a" sent at offset at, answered after lat.
 func obs(at, lat time.Duration) observation {
-	return observation{item: "a", sent: t0.Add(at), due: t0.Add(at), latency: lat, status: 200, ok: true, bytesIn: 10, bytesOut: 1}
+	return observation{item: "a", sent: t0.Add(at), due: t0.Add(at), latency: lat, service: lat, status: 200, ok: true, bytesIn: 10, bytesOut: 1}
 }
 
 // HDR histograms with 3 significant digits hold every value below 2048
@@ -118,19 +119,23 @@ func TestCollectorItemsAndExpectations(t *testing.T) {
 	assert.InDelta(t, 90.0/94, s.SuccessRatio, 1e-12)
 	assert.Equal(t, map[string]uint64{"200": 62, "400": 31, "0": 1}, s.Status)
 	assert.Equal(t, map[string]uint64{"SignatureDoesNotMatch": 30, "SignatureNonceUsed": 1}, s.Codes)
-	assert.Equal(t, map[string]uint64{transport.err: 1}, s.Errors)
+	assert.Equal(t, map[string]uint64{"connection refused": 1}, s.Errors, "grouped by cause, not URL")
+	assert.Equal(t, uint64(1), s.NoAnswer)
 	require.Len(t, s.ByItem, 2)
 	wrong, list := s.ByItem[0], s.ByItem[1]
 	assert.Equal(t, "signature/wrong-secret", wrong.Name, "items in order of first answer")
 	assert.Equal(t, uint64(32), wrong.Requests)
 	assert.Equal(t, uint64(30), wrong.Successes)
 	assert.Equal(t, map[string]uint64{"SignatureDoesNotMatch": 30}, wrong.Codes)
-	assert.InEpsilon(t, 0.002, wrong.Latency.P99, 0.01, "item histograms keep 2 significant digits")
+	assert.InEpsilon(t, 0.002, wrong.Latency.P99, 0.001, "item histograms keep 3 significant digits, as the run's")
 	assert.Equal(t, "ListGroupId", list.Name)
 	assert.Equal(t, uint64(62), list.Requests)
 	assert.Equal(t, uint64(60), list.Successes)
 	assert.InEpsilon(t, 0.001, list.Latency.P50, 0.01)
-	assert.InDelta(t, 1.0, list.Latency.Max, 0.01, "the transport error's second, to 2 digits")
+	assert.Equal(t, uint64(1), list.NoAnswer)
+	assert.True(t, math.IsInf(list.Latency.Max, 1), "the request without an answer is slower than any other")
+	assert.True(t, math.IsInf(list.Latency.P99, 1), "1 in 62 without an answer is more than 1%%: p99 is among them")
+	assert.InEpsilon(t, 0.001, list.Latency.P90, 0.001, "and p90 among the answers")
 }
 
 func TestCollectorErrorKindsAreBounded(t *testing.T) {
@@ -138,7 +143,7 @@ func TestCollectorErrorKindsAreBounded(t *testing.T) {
 	c := newCollector(t0, nil, time.Millisecond, nil)
 	for i := range maxErrorKinds + 10 {
 		o := obs(0, time.Millisecond)
-		o.status, o.ok, o.err = 0, false, fmt.Sprintf("dial tcp 10.0.0.%d:80: connection refused", i)
+		o.status, o.ok, o.err = 0, false, fmt.Sprintf("odd failure number %d", i)
 		c.add(o)
 	}
 	s := c.summary(0, false)
@@ -189,15 +194,57 @@ func TestSeriesHalvingBoundsMemory(t *testing.T) {
 	assert.Equal(t, n, s.Requests)
 }
 
-func TestSeriesCodesAreBoundedPerBucket(t *testing.T) {
+// A target answering a new Code every time cannot grow the summary: the
+// run keeps the first maxCodes codes, then "other", in its totals, its
+// items and its series alike.
+func TestCodesAreBoundedEverywhere(t *testing.T) {
 	t.Parallel()
-	sr := newSeries(maxBuckets, time.Second)
-	for i := range 40 {
-		sr.add(0, time.Millisecond, false, fmt.Sprintf("Code%d", i))
+	c := newCollector(t0, nil, time.Millisecond, nil)
+	for i := range maxCodes + 500 {
+		o := obs(time.Duration(i)*time.Millisecond, time.Millisecond)
+		o.status, o.ok, o.code = 400, false, fmt.Sprintf("Code%04d", i)
+		c.add(o)
 	}
-	require.Len(t, sr.b, 1)
-	assert.Len(t, sr.b[0].codes, 17, "16 codes and other")
-	assert.Equal(t, uint64(24), sr.b[0].codes["other"])
+	s := c.summary(0, false)
+	assert.Len(t, s.Codes, maxCodes+1, "the first codes and other")
+	assert.Equal(t, uint64(500), s.Codes["other"])
+	require.Len(t, s.ByItem, 1)
+	assert.Len(t, s.ByItem[0].Codes, maxCodes+1)
+	for _, b := range s.Series {
+		for k := range b.Codes {
+			assert.Contains(t, s.Codes, k, "a bucket holds only the run's codes")
+		}
+	}
+}
+
+// Errors are grouped by their cause, never by URL: one cause is one entry
+// however many requests (each with its own URL and nonce) it failed.
+func TestErrorsGroupedByCause(t *testing.T) {
+	t.Parallel()
+	c := newCollector(t0, nil, time.Millisecond, nil)
+	for i := range 100 {
+		o := obs(time.Duration(i)*time.Second, 0)
+		o.status, o.ok = 0, false
+		o.err = fmt.Sprintf(`Get "http://127.0.0.1:8080/?Timestamp=2026-11-22T10%%3A%02d%%3A00Z&Signature=redacted": dial tcp 127.0.0.1:8080: connect: connection refused`, i%60)
+		c.add(o)
+		o.err = fmt.Sprintf(`Get "http://127.0.0.1:8080/?n=%d": read tcp 127.0.0.1:%d->127.0.0.1:8080: read: connection reset by peer`, i, 40000+i)
+		c.add(o)
+	}
+	s := c.summary(0, false)
+	assert.Equal(t, map[string]uint64{"connection refused": 100, "connection reset by peer": 100}, s.Errors)
+}
+
+func TestErrorCause(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ err, want string }{
+		{`Get "http://127.0.0.1:1/?a=b": dial tcp 127.0.0.1:1: connect: connection refused`, "connection refused"},
+		{`Post "https://gw/x": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, "timeout (no answer within --timeout)"},
+		{`Get "https://gw/": tls: failed to verify certificate: x509: certificate signed by unknown authority`, "TLS: certificate not trusted or invalid"},
+		{`Get "http://gw/": EOF`, "connection closed by the server (EOF)"},
+		{`Get "http://10.1.2.3:99/?q=1": something odd at 10.1.2.3:99`, "something odd at ADDR"},
+	} {
+		assert.Equal(t, tc.want, ErrorCause(tc.err), tc.err)
+	}
 }
 
 func TestSignCost(t *testing.T) {
@@ -214,7 +261,7 @@ func TestSignCost(t *testing.T) {
 	assert.InEpsilon(t, 50.5e-6, s.Sign.Mean, 1e-3, "3 significant digits")
 	assert.InDelta(t, 99e-6, s.Sign.P99, 1e-7)
 	assert.InDelta(t, 100e-6, s.Sign.Max, 1e-7)
-	assert.InEpsilon(t, 50.5e-6*100/0.1, s.Sign.Share, 1e-3, "signing time over request time")
+	assert.Equal(t, uint64(100), s.Sign.Samples)
 	assert.Equal(t, int64(100), s.SignHistogram().TotalCount())
 }
 

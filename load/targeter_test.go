@@ -66,9 +66,9 @@ func TestJudgeStatus(t *testing.T) {
 // fakeItem is an item that only names itself in its URL.
 func fakeItem(name string, weight int) *Item {
 	return &Item{Name: name, Weight: weight,
-		next: func(t *vegeta.Target) (time.Duration, error) {
+		next: func(t *vegeta.Target) error {
 			t.Method, t.URL = http.MethodGet, "http://127.0.0.1/"+name
-			return time.Microsecond, nil
+			return nil
 		}, judge: judgeStatus}
 }
 
@@ -96,7 +96,7 @@ func TestMixIsSmoothAndWeighted(t *testing.T) {
 			}
 			m := newMix(items)
 			assert.Equal(t, tc.order, m.order)
-			tr := m.targeter(newSignRecorder(), nil)
+			tr := m.targeter(newSignRecorder(), nil, 1)
 			cycles := 100
 			counts := make([]int, len(items))
 			prev, run, longest := -1, 0, 0
@@ -151,7 +151,7 @@ func signedRPCURL(t *testing.T) (raw string, secrets []string) {
 		signature.Credentials{AccessKeyID: "LTAI5tSecretKeyId", AccessKeySecret: "testsecret"}, nonces)
 	require.NoError(t, err)
 	var tgt vegeta.Target
-	_, err = it.next(&tgt)
+	err = it.next(&tgt)
 	require.NoError(t, err)
 	raw = tgt.URL + "&SecurityToken=CAIS-sts-token-value"
 	u, err := url.Parse(raw)
@@ -224,4 +224,18 @@ func TestRedactResult(t *testing.T) {
 	assert.Equal(t, uint64(7), got.Seq)
 	assert.Equal(t, raw, r.URL, "the result the collector reads is left alone")
 	assert.NotNil(t, r.Body)
+}
+
+// Every signature is timed up to 1000/s; above, about 1000 a second, so
+// the clock's system call stays off the hot path.
+func TestSampleEvery(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		peak float64
+		want uint64
+	}{{50, 1}, {1000, 1}, {1001, 2}, {3000, 4}, {40000, 64}, {1e6, 64}, {0, 64}} {
+		assert.Equal(t, tc.want, sampleEvery(tc.peak), "at %g/s", tc.peak)
+	}
+	assert.InDelta(t, 5000, peakRate(Ramp{From: 100, To: 5000, Over: time.Minute}, time.Minute), 0)
+	assert.InDelta(t, 2000, peakRate(Steps{{1000, time.Second}, {2000, time.Second}, {500, time.Second}}, 3*time.Second), 0)
 }

@@ -170,22 +170,65 @@ func (p Profile) Endpoint(region string, network Network) (string, error) {
 	return "https://" + h, nil
 }
 
-// ForHost returns the profile whose endpoints the host (a Host header, with
-// or without a port) belongs to: "<code>.<...>" or "<code>-vpc.<...>", or
-// the bare regionless "<code>.aliyuncs.com" of seed 004. "ons.<region>" is
-// the RocketMQ product, not MQTT (pop-spec §6), and matches nothing here.
-func ForHost(list []Profile, host string) (Profile, bool) {
+// DefaultDomain is the endpoint suffix of the public cloud (pop-spec §6).
+const DefaultDomain = "aliyuncs.com"
+
+// ForHost returns the profile whose endpoint host is (a Host header, with
+// or without a port), by the endpoint rules of pop-spec §6:
+// "<code>.<region>.<suffix>" and, where the profile has VPC endpoints,
+// "<code>-vpc.<region>.<suffix>" for a region of the profile's table (the
+// internet pseudo-region has no VPC endpoint), or the regionless
+// "<code>.<suffix>" of seed 004 (amqp-open.aliyuncs.com). The suffix is the
+// profile's Domain (aliyuncs.com when empty) or one of suffixes, a private
+// cloud's own. A host under another domain, of an unknown region, or whose
+// first label is no product ("ons.<region>" is RocketMQ, not MQTT) matches
+// nothing: a first label alone proves nothing (onsmqtt.example.com).
+func ForHost(list []Profile, host string, suffixes ...string) (Profile, bool) {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
 		host = host[:i]
 	}
-	host = strings.ToLower(host)
-	first, _, _ := strings.Cut(host, ".")
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	for _, p := range list {
-		if first == p.Code || first == p.Code+"-vpc" {
+		own := p.Domain
+		if own == "" {
+			own = DefaultDomain
+		}
+		if p.matchHost(host, own) {
 			return p, true
+		}
+		for _, s := range suffixes {
+			if p.matchHost(host, strings.Trim(strings.ToLower(s), ".")) {
+				return p, true
+			}
 		}
 	}
 	return Profile{}, false
+}
+
+// matchHost reports whether host is one of p's endpoints under suffix.
+func (p Profile) matchHost(host, suffix string) bool {
+	rest, ok := strings.CutSuffix(host, "."+suffix)
+	if !ok || suffix == "" {
+		return false
+	}
+	code := strings.ToLower(p.Code)
+	if rest == code {
+		return true // regionless
+	}
+	label, region, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(region, ".") {
+		return false
+	}
+	vpc := label == code+"-vpc"
+	if label != code && !(vpc && p.VPC && region != InternetRegion) {
+		return false
+	}
+	for _, r := range p.Regions {
+		if strings.EqualFold(r.ID, region) {
+			return true
+		}
+	}
+	return false
 }
 
 // ForVersion returns the profile whose API version is v.

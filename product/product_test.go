@@ -91,24 +91,48 @@ func TestForHostAndVersion(t *testing.T) {
 	t.Parallel()
 	list := Builtin()
 	for _, tc := range []struct {
-		host string
-		want string
+		host     string
+		suffixes []string
+		want     string
 	}{
-		{"onsmqtt.cn-hangzhou.aliyuncs.com", "onsmqtt"},
-		{"ONSMQTT-VPC.cn-hangzhou.aliyuncs.com:443", "onsmqtt"},
-		{"onsmqtt.mq-internet-access.aliyuncs.com", "onsmqtt"},
-		{"amqp-open.aliyuncs.com", "amqp-open"}, // seed 004's regionless host
-		{"amqp-open.cn-hangzhou.aliyuncs.com:8080", "amqp-open"},
-		{"ons.cn-hangzhou.aliyuncs.com", ""}, // RocketMQ, pop-spec §6
-		{"127.0.0.1:8080", ""},
-		{"localhost", ""},
-		{"[::1]:8080", ""},
+		{"onsmqtt.cn-hangzhou.aliyuncs.com", nil, "onsmqtt"},
+		{"ONSMQTT-VPC.cn-hangzhou.aliyuncs.com:443", nil, "onsmqtt"},
+		{"onsmqtt.mq-internet-access.aliyuncs.com", nil, "onsmqtt"},
+		{"onsmqtt.cn-north-2-gov-1.aliyuncs.com.", nil, "onsmqtt"}, // a fully qualified name
+		{"amqp-open.aliyuncs.com", nil, "amqp-open"},               // seed 004's regionless host
+		{"amqp-open.cn-hangzhou.aliyuncs.com:8080", nil, "amqp-open"},
+		{"amqp-open-vpc.cn-wulanchabu.aliyuncs.com", nil, "amqp-open"},
+		// Issue 9 defect 4: a first label alone is no endpoint.
+		{"onsmqtt.example.com", nil, ""},
+		{"onsmqtt.xx-nowhere-1.aliyuncs.com", nil, ""},                 // no such region
+		{"onsmqtt-vpc.mq-internet-access.aliyuncs.com", nil, ""},       // the internet endpoint has no VPC form
+		{"amqp-open.cn-wulanchabu.aliyuncs.com.evil.example", nil, ""}, // the suffix must end the name
+		{"onsmqtt.cn-hangzhou.extra.aliyuncs.com", nil, ""},            // one region label only
+		{"amqp-open.ap-southeast-6.aliyuncs.com", nil, "amqp-open"},    // RabbitMQ's own table
+		{"onsmqtt.ap-southeast-6.aliyuncs.com", nil, ""},               // not in MQTT's table
+		{"onsmqtt-internal.cn-hangzhou.aliyuncs.com", nil, ""},         // no such network
+		{"ons.cn-hangzhou.aliyuncs.com", nil, ""},                      // RocketMQ, pop-spec §6
+		{"onsmqtt.cn-hangzhou.cloud.example.com", nil, ""},             // a private suffix needs the setting
+		{"onsmqtt.cn-hangzhou.cloud.example.com", []string{"cloud.example.com"}, "onsmqtt"},
+		{"amqp-open.cloud.example.com", []string{".Cloud.Example.com."}, "amqp-open"},
+		{"onsmqtt.cn-hangzhou.aliyuncs.com", []string{"cloud.example.com"}, "onsmqtt"}, // the public suffix stays
+		{"127.0.0.1:8080", nil, ""},
+		{"localhost", nil, ""},
+		{"[::1]:8080", nil, ""},
 	} {
-		p, ok := ForHost(list, tc.host)
-		assert.Equal(t, tc.want != "", ok, tc.host)
-		assert.Equal(t, tc.want, p.Code, tc.host)
+		p, ok := ForHost(list, tc.host, tc.suffixes...)
+		assert.Equal(t, tc.want != "", ok, "%s %v", tc.host, tc.suffixes)
+		assert.Equal(t, tc.want, p.Code, "%s %v", tc.host, tc.suffixes)
 	}
-	p, ok := ForVersion(list, "2019-12-12")
+	own := MQTT
+	own.Domain = "mq.example.org"
+	p, ok := ForHost([]Profile{own}, "onsmqtt.cn-shanghai.mq.example.org")
+	assert.True(t, ok, "a profile's own Domain is its suffix")
+	assert.Equal(t, "onsmqtt", p.Code)
+	_, ok = ForHost([]Profile{own}, "onsmqtt.cn-shanghai.aliyuncs.com")
+	assert.False(t, ok, "a profile with its own Domain is not under aliyuncs.com")
+
+	p, ok = ForVersion(list, "2019-12-12")
 	assert.True(t, ok)
 	assert.Equal(t, "amqp-open", p.Code)
 	_, ok = ForVersion(list, "2014-05-26")

@@ -19,6 +19,7 @@ var htmlTemplate = template.Must(template.New("report.html").Parse(htmlSource))
 
 type htmlPage struct {
 	Tool, Target, RunLine string
+	Findings              []string
 	// Verdict is "pass" or "fail".
 	Verdict, Headline string
 	Chart             htmlChart
@@ -103,7 +104,7 @@ func ConformanceHTML(w io.Writer, r *conformance.Report) error {
 	r = redact(r)
 	sum := summarize(r.Results)
 	page := htmlPage{
-		Tool: toolName(r), Target: oneLine(r.Target), RunLine: runLine(r),
+		Tool: toolName(r), Target: oneLine(r.Target), RunLine: runLine(r), Findings: r.Findings,
 		Verdict: conformance.Pass, Headline: verdict(sum.Totals),
 		Statuses: []string{conformance.Pass, conformance.Warn, conformance.Fail, conformance.Skip},
 		Chart:    chart(sum.ByCategory),

@@ -20,6 +20,7 @@ type jsonReport struct {
 	Started     time.Time   `json:"started"`
 	Duration    float64     `json:"duration_seconds"`
 	ClockOffset float64     `json:"clock_offset_seconds"`
+	Findings    []string    `json:"findings,omitempty"` // about the target as a whole (its clock is wrong, say)
 	Strict      bool        `json:"strict"`
 	Summary     jsonSummary `json:"summary"`
 	Cases       []jsonCase  `json:"cases"`
@@ -87,7 +88,7 @@ func ConformanceJSON(w io.Writer, r *conformance.Report) error {
 	sum := summarize(r.Results)
 	out := jsonReport{
 		Version: jsonVersion, Tool: toolName(r), Target: r.Target, Products: nonNil(r.Products),
-		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset, Strict: r.Strict,
+		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset, Findings: r.Findings, Strict: r.Strict,
 		Summary: summaryJSON(sum), Cases: make([]jsonCase, 0, len(r.Results)),
 	}
 	for _, c := range brokenRules(r.Results) {

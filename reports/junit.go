@@ -100,6 +100,9 @@ func ConformanceJUnit(w io.Writer, r *conformance.Report) error {
 		Skipped: sum.Totals.Skip, Time: junitSeconds(r.Duration), Timestamp: started,
 	}
 	props := []junitProperty{{Name: "target", Value: oneLine(r.Target)}, {Name: "products", Value: oneLine(strings.Join(r.Products, ","))}}
+	for _, f := range r.Findings {
+		props = append(props, junitProperty{Name: "finding", Value: oneLine(f)})
+	}
 	for _, t := range sum.ByCategory {
 		suite := junitSuite{
 			Name: t.Category, Tests: t.Cases, Failures: t.Fail, Skipped: t.Skip,

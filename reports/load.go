@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +27,9 @@ func LoadText(w io.Writer, s *load.Summary, color bool) error {
 	}
 	p := painter(color)
 	var b strings.Builder
+	if s.Failure != "" {
+		fmt.Fprintf(&b, "%s\n", p.paint(ansiRed, "FAIL: "+s.Failure))
+	}
 	fmt.Fprintf(&b, "target     %s\n", s.Target)
 	fmt.Fprintf(&b, "workload   %s\n", s.Workload)
 	fmt.Fprintf(&b, "schedule   %s\n", s.Schedule)
@@ -45,10 +49,21 @@ func LoadText(w io.Writer, s *load.Summary, color bool) error {
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(&b, "errors     %s\n", counts(s.Errors))
 	}
-	l := s.Latency
-	fmt.Fprintf(&b, "latency    min %s  mean %s  p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s\n",
-		dur(l.Min), dur(l.Mean), dur(l.P50), dur(l.P90), dur(l.P95), dur(l.P99), dur(l.P999), dur(l.Max))
-	fmt.Fprintf(&b, "signing    mean %s  p99 %s  max %s  (%.2f%% of request time)\n", dur(s.Sign.Mean), dur(s.Sign.P99), dur(s.Sign.Max), s.Sign.Share*100)
+	latencyLine(&b, "response   ", s.Latency)
+	if s.NoAnswer > 0 {
+		fmt.Fprintf(&b, "           (from due, every request: the %d without an answer count as +Inf)\n", s.NoAnswer)
+		latencyLine(&b, "  answered ", s.LatencyAnswered)
+	} else {
+		b.WriteString("           (from due: what a user waits, with the generator's delays)\n")
+	}
+	latencyLine(&b, "service    ", s.ServiceTime)
+	b.WriteString("           (from send, answered requests: what vegeta reports)\n")
+	fmt.Fprintf(&b, "signing    CPU mean %s  p99 %s  max %s  (%.2f%% of the generator's CPU; %d sampled)\n",
+		dur(s.Sign.Mean), dur(s.Sign.P99), dur(s.Sign.Max), s.Sign.Share*100, s.Sign.Samples)
+	if g := s.Generator; g.CPUPerRequest > 0 {
+		fmt.Fprintf(&b, "generator  CPU %s per request, %.0f%% of the cores busy, %d in flight at most\n",
+			dur(g.CPUPerRequest), g.CPUBusy*100, g.PeakInFlight)
+	}
 	late := fmt.Sprintf("late       %d sent more than %s after due, %d never sent", s.Late, dur(s.LateAfter), s.Dropped)
 	if s.Late > 0 || s.Dropped > 0 {
 		late = p.paint(ansiYellow, late)
@@ -62,6 +77,11 @@ func LoadText(w io.Writer, s *load.Summary, color bool) error {
 				ratio = float64(it.Successes) / float64(it.Requests) * 100
 			}
 			fmt.Fprintf(&b, "  %-40s %8d req  %7.3f%%  p50 %-10s p99 %s\n", it.Name, it.Requests, ratio, dur(it.Latency.P50), dur(it.Latency.P99))
+		}
+	}
+	if s.Comparison != nil {
+		if err := LoadDiffText(&b, s.Comparison, color); err != nil {
+			return err
 		}
 	}
 	if len(s.SLOs) > 0 {
@@ -78,8 +98,18 @@ func LoadText(w io.Writer, s *load.Summary, color bool) error {
 	return err
 }
 
-// dur formats seconds as a rounded duration.
+// latencyLine writes one row of percentiles.
+func latencyLine(b *strings.Builder, label string, l load.Percentiles) {
+	fmt.Fprintf(b, "%s min %s  mean %s  p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s\n",
+		label, dur(l.Min), dur(l.Mean), dur(l.P50), dur(l.P90), dur(l.P95), dur(l.P99), dur(l.P999), dur(l.Max))
+}
+
+// dur formats seconds as a rounded duration; +Inf, a request without an
+// answer, as "∞".
 func dur(sec float64) string {
+	if math.IsInf(sec, 1) {
+		return "∞"
+	}
 	d := time.Duration(sec * float64(time.Second))
 	switch {
 	case d >= time.Second:
@@ -90,7 +120,11 @@ func dur(sec float64) string {
 	return d.Round(10 * time.Nanosecond).String()
 }
 
-// counts writes a map as "k:v k:v", largest first.
+// maxTextKinds is how many kinds counts writes; the rest are summed.
+const maxTextKinds = 12
+
+// counts writes a map as "k:v k:v", largest first, at most maxTextKinds
+// of them.
 func counts(m map[string]uint64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -102,13 +136,21 @@ func counts(m map[string]uint64) string {
 		}
 		return keys[i] < keys[j]
 	})
-	parts := make([]string, len(keys))
+	parts := make([]string, 0, min(len(keys), maxTextKinds+1))
+	var rest uint64
 	for i, k := range keys {
+		if i >= maxTextKinds {
+			rest += m[k]
+			continue
+		}
 		name := k
 		if name == "0" {
 			name = "no answer"
 		}
-		parts[i] = name + ":" + strconv.FormatUint(m[k], 10)
+		parts = append(parts, name+":"+strconv.FormatUint(m[k], 10))
+	}
+	if rest > 0 {
+		parts = append(parts, fmt.Sprintf("(%d more kinds):%d", len(keys)-maxTextKinds, rest))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -145,6 +187,9 @@ var loadFiles = []struct {
 func WriteLoad(dir string, s *load.Summary) ([]string, error) {
 	if s == nil {
 		return nil, errors.New("no summary to write")
+	}
+	if err := s.EncodeHistograms(); err != nil {
+		return nil, fmt.Errorf("encode the histograms: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the report directory %s: %w", dir, err)

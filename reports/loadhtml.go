@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/acsharness/acsharness/load"
 )
 
@@ -49,14 +51,53 @@ type loadPage struct {
 	// Verdict is "pass" or "fail" when SLOs were checked, "none" otherwise.
 	Verdict     string
 	Interrupted bool
-	Facts       []loadFact
-	Figures     []loadFact
-	SLOs        []loadSLO
-	Plots       []svgPlot
-	Items       []loadItem
-	Status      []loadCount
-	Codes       []loadCount
-	Errors      []loadCount
+	// Failure says why no request met its expectation.
+	Failure string
+	// Baseline is the comparison with --baseline, when given.
+	Baseline *loadBaseline
+	Facts    []loadFact
+	Figures  []loadFact
+	SLOs     []loadSLO
+	Plots    []svgPlot
+	Items    []loadItem
+	Status   loadCounts
+	Codes    loadCounts
+	Errors   loadCounts
+}
+
+// loadBaseline is the comparison table.
+type loadBaseline struct {
+	Name        string
+	Figures     []loadChange
+	Regressions []loadSLO
+}
+
+type loadChange struct{ Metric, Base, New, Change, Interval, Verdict string }
+
+func baselineOf(d *load.Diff, text func(string) string) *loadBaseline {
+	if d == nil {
+		return nil
+	}
+	b := &loadBaseline{Name: text(d.Baseline)}
+	for _, f := range d.Figures {
+		b.Figures = append(b.Figures, loadChange{Metric: f.Metric, Base: diffValue(f.Metric, f.Base), New: diffValue(f.Metric, f.New),
+			Change: change(f.Change), Interval: interval(f), Verdict: f.Verdict()})
+	}
+	for _, r := range d.Regressions {
+		note := change(r.Comparison.Change) + " " + interval(r.Comparison)
+		if r.Noise {
+			note += ": no significant change"
+		}
+		b.Regressions = append(b.Regressions, loadSLO{Met: r.Met, Text: text(r.Text), Threshold: text(r.Op) + " " + change(r.Change), Observed: note})
+	}
+	return b
+}
+
+// loadCounts is one table of counts: its id, the header of its name
+// column, and its rows.
+type loadCounts struct {
+	ID, Header string
+	Rows       []loadCount
 }
 
 type loadFact struct{ Label, Value, Note string }
@@ -66,7 +107,7 @@ type loadSLO struct {
 	Text, Threshold, Observed string
 }
 
-type loadItem struct{ Name, Requests, Success, P50, P99, Codes string }
+type loadItem struct{ Name, Requests, Success, NoAnswer, P50, P99, Codes string }
 
 type loadCount struct{ Name, Count, Share string }
 
@@ -76,6 +117,8 @@ func loadPageOf(s *load.Summary) loadPage {
 		Title:       "load: " + text(s.Workload),
 		Interrupted: s.Interrupted,
 		Verdict:     "none",
+		Failure:     text(s.Failure),
+		Baseline:    baselineOf(s.Comparison, func(v string) string { return oneLine(redactText(v)) }),
 	}
 	if s.Target != "" {
 		p.Title += " against " + text(s.Target)
@@ -98,6 +141,13 @@ func loadPageOf(s *load.Summary) loadPage {
 	}
 
 	failed := 0
+	if s.Comparison != nil {
+		for _, r := range s.Comparison.Regressions {
+			if !r.Met {
+				failed++
+			}
+		}
+	}
 	for _, r := range s.SLOs {
 		if !r.Met {
 			failed++
@@ -109,14 +159,17 @@ func loadPageOf(s *load.Summary) loadPage {
 	}
 	var head []string
 	switch {
-	case len(s.SLOs) == 0:
+	case s.Failure != "":
+		p.Verdict = "fail"
+		head = append(head, "no request met its expectation")
+	case len(s.SLOs)+len(p.regressions()) == 0:
 		head = append(head, "no SLO set")
 	case failed > 0:
 		p.Verdict = "fail"
-		head = append(head, strconv.Itoa(failed)+" of "+strconv.Itoa(len(s.SLOs))+" SLOs failed")
+		head = append(head, strconv.Itoa(failed)+" of "+strconv.Itoa(len(s.SLOs)+len(p.regressions()))+" thresholds failed")
 	default:
 		p.Verdict = "pass"
-		head = append(head, "all "+strconv.Itoa(len(s.SLOs))+" SLOs met")
+		head = append(head, "all "+strconv.Itoa(len(s.SLOs)+len(p.regressions()))+" thresholds met")
 	}
 	if s.Requests == 0 {
 		head = append(head, "no request answered")
@@ -132,10 +185,14 @@ func loadPageOf(s *load.Summary) loadPage {
 		{Label: "rate", Value: perSecond(s.Rate), Note: "asked " + perSecond(s.RequestedRate)},
 		{Label: "throughput", Value: perSecond(s.Throughput), Note: "answers as expected per second"},
 		{Label: "as expected", Value: ratio(s.SuccessRatio), Note: strconv.FormatUint(s.Successes, 10) + " of " + strconv.FormatUint(s.Requests, 10)},
-		{Label: "latency p50", Value: safeDur(l.P50), Note: "mean " + safeDur(l.Mean) + ", min " + safeDur(l.Min)},
-		{Label: "latency p99", Value: safeDur(l.P99), Note: "p90 " + safeDur(l.P90) + ", p95 " + safeDur(l.P95)},
-		{Label: "latency p99.9", Value: safeDur(l.P999), Note: "max " + safeDur(l.Max)},
-		{Label: "signing", Value: safeDur(s.Sign.Mean), Note: "mean; p99 " + safeDur(s.Sign.P99) + ", max " + safeDur(s.Sign.Max) + ", " + ratio(s.Sign.Share) + " of request time"},
+		{Label: "response time p50", Value: safeDur(l.P50), Note: "from due; mean " + safeDur(l.Mean) + ", min " + safeDur(l.Min)},
+		{Label: "response time p99", Value: safeDur(l.P99), Note: "from due; p90 " + safeDur(l.P90) + ", p95 " + safeDur(l.P95)},
+		{Label: "response time p99.9", Value: safeDur(l.P999), Note: "from due; max " + safeDur(l.Max)},
+		{Label: "no answer", Value: strconv.FormatUint(s.NoAnswer, 10), Note: "refused, reset or timed out; counted as +Inf above"},
+		{Label: "answered p99", Value: safeDur(s.LatencyAnswered.P99), Note: "response time of the answered requests only; p50 " + safeDur(s.LatencyAnswered.P50)},
+		{Label: "service time p99", Value: safeDur(s.ServiceTime.P99), Note: "from send, answered (what vegeta reports); p50 " + safeDur(s.ServiceTime.P50)},
+		{Label: "signing CPU", Value: safeDur(s.Sign.Mean), Note: "mean per request; p99 " + safeDur(s.Sign.P99) + ", max " + safeDur(s.Sign.Max) + ", " + ratio(s.Sign.Share) + " of the generator's CPU"},
+		{Label: "generator CPU", Value: safeDur(s.Generator.CPUPerRequest), Note: "per request; " + ratio(s.Generator.CPUBusy) + " of the cores busy"},
 		{Label: "late", Value: strconv.FormatUint(s.Late, 10), Note: "sent more than " + safeDur(s.LateAfter) + " after due; " + strconv.FormatUint(s.Dropped, 10) + " never sent"},
 		{Label: "bytes", Value: strconv.FormatUint(s.BytesIn, 10) + " in", Note: strconv.FormatUint(s.BytesOut, 10) + " out"},
 	}
@@ -148,19 +205,26 @@ func loadPageOf(s *load.Summary) loadPage {
 			success = ratio(float64(it.Successes) / float64(it.Requests))
 		}
 		p.Items = append(p.Items, loadItem{
-			Name: text(it.Name), Requests: strconv.FormatUint(it.Requests, 10), Success: success,
+			Name: text(it.Name), Requests: strconv.FormatUint(it.Requests, 10), Success: success, NoAnswer: strconv.FormatUint(it.NoAnswer, 10),
 			P50: safeDur(it.Latency.P50), P99: safeDur(it.Latency.P99), Codes: text(counts(it.Codes)),
 		})
 	}
-	p.Status = countRows(s.Status, s.Requests, func(k string) string {
+	p.Status = loadCounts{ID: "status", Header: "Status", Rows: countRows(s.Status, s.Requests, func(k string) string {
 		if k == "0" {
 			return "no answer"
 		}
 		return text(k)
-	})
-	p.Codes = countRows(s.Codes, s.Requests, text)
-	p.Errors = countRows(s.Errors, s.Requests, text)
+	})}
+	p.Codes = loadCounts{ID: "codes-table", Header: "Code", Rows: countRows(s.Codes, s.Requests, text)}
+	p.Errors = loadCounts{ID: "errors", Header: "Cause", Rows: countRows(s.Errors, s.Requests, text)}
 	return p
+}
+
+func (p loadPage) regressions() []loadSLO {
+	if p.Baseline == nil {
+		return nil
+	}
+	return p.Baseline.Regressions
 }
 
 // countRows lists a map largest first, with each count's share of total.
@@ -556,31 +620,10 @@ func percentilePlot(s *load.Summary) svgPlot {
 		p.XTicks = append(p.XTicks, svgTick{Pos: px(sx.at(percentileX(q))), Label: strconv.FormatFloat(q, 'f', -1, 64) + "%"})
 	}
 
-	type point struct {
-		x, v  float64
-		title string
-	}
-	var pts []point
+	var pts []curvePoint
 	maxLat := 0.0
 	if h := s.LatencyHistogram(); h != nil && h.TotalCount() > 0 {
-		at := func(q float64) float64 {
-			if q == 0 {
-				return float64(h.Min()) / 1e6
-			}
-			return float64(max(h.ValueAtQuantile(q), h.Min())) / 1e6
-		}
-		marks := map[float64]bool{}
-		for _, q := range percentileMarks {
-			marks[percentileX(q)] = true
-			pts = append(pts, point{x: percentileX(q), v: at(q), title: percentileName(q) + " " + safeDur(at(q))})
-		}
-		for i := 0; i <= 100; i++ {
-			x := float64(i) * xmax / 100
-			if !marks[x] {
-				pts = append(pts, point{x: x, v: at(100 * (1 - math.Pow(10, -x)))})
-			}
-		}
-		sort.SliceStable(pts, func(i, j int) bool { return pts[i].x < pts[j].x })
+		pts = curvePoints(h, "", xmax)
 		maxLat = float64(h.Max()) / 1e6
 		p.Caption = "From the exact HDR histogram of " + strconv.FormatInt(h.TotalCount(), 10) +
 			" answers; the dashed line is the maximum."
@@ -590,7 +633,7 @@ func percentilePlot(s *load.Summary) svgPlot {
 			q float64
 			v float64
 		}{{0, l.Min}, {50, l.P50}, {90, l.P90}, {95, l.P95}, {99, l.P99}, {99.9, l.P999}} {
-			pts = append(pts, point{x: percentileX(m.q), v: m.v, title: percentileName(m.q) + " " + safeDur(m.v)})
+			pts = append(pts, curvePoint{x: percentileX(m.q), v: m.v, title: percentileName(m.q) + " " + safeDur(m.v)})
 		}
 		maxLat = l.Max
 		p.Caption = "From the summary's percentiles (the exact histogram is not available); the dashed line is the maximum."
@@ -606,6 +649,14 @@ func percentilePlot(s *load.Summary) svgPlot {
 	if finite(maxLat) && maxLat > 0 {
 		top, have = max(top, maxLat), true
 	}
+	var base []curvePoint
+	if h := s.Comparison.BaselineHistogram(); h != nil && h.TotalCount() > 0 && have {
+		base = curvePoints(h, "baseline ", xmax)
+		for _, pt := range base {
+			top = max(top, pt.v)
+		}
+		p.Caption += " The dashed blue line is the baseline's (" + strconv.FormatInt(h.TotalCount(), 10) + " answers)."
+	}
 	if !have {
 		p.Empty = "no latency recorded"
 		pts = nil
@@ -619,28 +670,12 @@ func percentilePlot(s *load.Summary) svgPlot {
 		p.YTicks = append(p.YTicks, svgTick{Pos: px(sy.at(v)), Label: latencyTick(v)})
 	}
 
-	var xs, ys []float64
-	var ok []bool
-	var titles []string
-	line := svgLine{Class: "k0"}
-	for _, pt := range pts {
-		good := finite(pt.v) && pt.v >= 0
-		xs, ys, ok = append(xs, sx.at(pt.x)), append(ys, sy.at(pt.v)), append(ok, good)
-		titles = append(titles, pt.title)
-	}
-	if len(pts) > 0 {
-		line = polyline("k0", xs, ys, ok, titles)
-		// Only the labelled percentiles get a dot.
-		dots := line.Dots[:0]
-		for _, d := range line.Dots {
-			if d.Title != "" {
-				dots = append(dots, d)
-			}
-		}
-		line.Dots = dots
-	}
-	p.Lines = append(p.Lines, line)
+	p.Lines = append(p.Lines, curveLine("k0", pts, sx, sy))
 	p.Legend = append(p.Legend, svgLegend{Class: "k0", Name: "latency"})
+	if len(base) > 0 {
+		p.Lines = append(p.Lines, curveLine("k0 dash", base, sx, sy))
+		p.Legend = append(p.Legend, svgLegend{Class: "k0 dash", Name: "baseline"})
+	}
 	if have && finite(maxLat) && maxLat > 0 {
 		y := px(sy.at(maxLat))
 		p.Lines = append(p.Lines, svgLine{Class: "k2 dash",
@@ -649,6 +684,60 @@ func percentilePlot(s *load.Summary) svgPlot {
 		p.Legend = append(p.Legend, svgLegend{Class: "k2 dash", Name: "max " + safeDur(maxLat)})
 	}
 	return p
+}
+
+// curvePoint is a point of a percentile curve; title labels a dot.
+type curvePoint struct {
+	x, v  float64
+	title string
+}
+
+// curvePoints samples a latency histogram (µs) along the percentile axis,
+// up to xmax, with a labelled point at each of percentileMarks.
+func curvePoints(h *hdr.Histogram, label string, xmax float64) []curvePoint {
+	at := func(q float64) float64 {
+		if q == 0 {
+			return float64(h.Min()) / 1e6
+		}
+		return float64(max(h.ValueAtQuantile(q), h.Min())) / 1e6
+	}
+	var pts []curvePoint
+	marks := map[float64]bool{}
+	for _, q := range percentileMarks {
+		marks[percentileX(q)] = true
+		pts = append(pts, curvePoint{x: percentileX(q), v: at(q), title: label + percentileName(q) + " " + safeDur(at(q))})
+	}
+	for i := 0; i <= 100; i++ {
+		x := float64(i) * xmax / 100
+		if !marks[x] {
+			pts = append(pts, curvePoint{x: x, v: at(100 * (1 - math.Pow(10, -x)))})
+		}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].x < pts[j].x })
+	return pts
+}
+
+// curveLine draws a percentile curve, with a dot on each labelled point.
+func curveLine(class string, pts []curvePoint, sx, sy scale) svgLine {
+	if len(pts) == 0 {
+		return svgLine{Class: class}
+	}
+	var xs, ys []float64
+	var ok []bool
+	var titles []string
+	for _, pt := range pts {
+		xs, ys, ok = append(xs, sx.at(pt.x)), append(ys, sy.at(pt.v)), append(ok, finite(pt.v) && pt.v >= 0)
+		titles = append(titles, pt.title)
+	}
+	line := polyline(class, xs, ys, ok, titles)
+	dots := line.Dots[:0]
+	for _, d := range line.Dots {
+		if d.Title != "" {
+			dots = append(dots, d)
+		}
+	}
+	line.Dots = dots
+	return line
 }
 
 func percentileName(q float64) string {
@@ -712,6 +801,15 @@ func ratePlot(series []load.Bucket) svgPlot {
 		p.Legend = append(p.Legend, svgLegend{Name: "(no schedule to compare with)"})
 	}
 	return p
+}
+
+// answers writes a count of answers: a legend's "(200)" read as an HTTP
+// status.
+func answers(n uint64) string {
+	if n == 1 {
+		return "1 answer"
+	}
+	return strconv.FormatUint(n, 10) + " answers"
 }
 
 // maxPlotCodes is how many codes the codes plot colours; the rest share
@@ -800,14 +898,14 @@ func codesPlot(series []load.Bucket) svgPlot {
 		}
 	}
 	for _, k := range shown {
-		p.Legend = append(p.Legend, svgLegend{Class: class[k], Name: oneLine(redactText(k)) + " (" + strconv.FormatUint(totals[k], 10) + ")"})
+		p.Legend = append(p.Legend, svgLegend{Class: class[k], Name: oneLine(redactText(k)) + ": " + answers(totals[k])})
 	}
 	if len(order) > maxPlotCodes {
 		var n uint64
 		for _, k := range order[maxPlotCodes:] {
 			n += totals[k]
 		}
-		p.Legend = append(p.Legend, svgLegend{Class: "k" + strconv.Itoa(maxPlotCodes), Name: "other codes (" + strconv.FormatUint(n, 10) + ")"})
+		p.Legend = append(p.Legend, svgLegend{Class: "k" + strconv.Itoa(maxPlotCodes), Name: "other codes: " + answers(n)})
 	}
 	if failures {
 		n := len(series)

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -158,14 +159,14 @@ func TestLoadHTMLIsSelfContained(t *testing.T) {
 
 	// Each plot's data shows in tooltips, readable without JavaScript.
 	for _, want := range []string{
-		"<title>30s–40s: max 215.4ms</title>",               // latency over time
-		"<title>p99 41.2ms</title>",                         // percentile curve, from the summary
-		"<title>max 215.4ms</title>",                        // its maximum line
-		"<title>0s–10s: sent 100.0/s (1000)</title>",        // rate achieved
-		"<title>0s–10s: asked 100.0/s (1000)</title>",       // rate requested
-		"<title>30s–40s: ServiceUnavailable 25</title>",     // a stacked code bar
-		"<title>30s–40s: not as expected 50</title>",        // failures line
-		`<span class="sw k0"></span>InvalidParameter (40) `, // the codes legend
+		"<title>30s–40s: max 215.4ms</title>",                      // latency over time
+		"<title>p99 41.2ms</title>",                                // percentile curve, from the summary
+		"<title>max 215.4ms</title>",                               // its maximum line
+		"<title>0s–10s: sent 100.0/s (1000)</title>",               // rate achieved
+		"<title>0s–10s: asked 100.0/s (1000)</title>",              // rate requested
+		"<title>30s–40s: ServiceUnavailable 25</title>",            // a stacked code bar
+		"<title>30s–40s: not as expected 50</title>",               // failures line
+		`<span class="sw k0"></span>InvalidParameter: 40 answers `, // the codes legend: a count, not a status
 	} {
 		assert.Contains(t, page, want)
 	}
@@ -232,7 +233,7 @@ func TestLoadHTMLEdgeCases(t *testing.T) {
 				codes[c] = uint64(len(codes) + 1)
 			}
 			return &load.Summary{Requests: 100, Codes: codes, Series: []load.Bucket{{Width: 1, Requests: 100, Codes: codes}}}
-		}(), []string{"other codes (6)", "<title>0s–1s: other codes 6</title>"}},
+		}(), []string{"other codes: 6 answers", "<title>0s–1s: other codes 6</title>"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -264,10 +265,10 @@ func histogramSummary(t *testing.T) *load.Summary {
 	require.NoError(t, err)
 	sum := loadFixture()
 	sum.Requests, sum.Successes = 10_001, 10_001
+	sum.Histograms = &load.EncodedHistograms{Latency: base64.StdEncoding.EncodeToString(enc)}
 	dir := t.TempDir()
 	require.NoError(t, load.WriteManifest(dir, &load.Manifest{
-		Version: 1, ConfigHash: "c0ffee", Shard: 0, Shards: 1, Share: 1,
-		Latency: base64.StdEncoding.EncodeToString(enc), Summary: sum,
+		Version: 2, ConfigHash: "c0ffee", Shard: 0, Shards: 1, Share: 1, Summary: sum,
 	}))
 	merged, _, err := load.Merge([]string{dir})
 	require.NoError(t, err)
@@ -301,4 +302,55 @@ func TestWriteLoadWritesHTML(t *testing.T) {
 	require.NoError(t, err, "load.html should be written")
 	checkLoadPage(t, string(b))
 	assert.NotContains(t, string(b), plantedSecret)
+}
+
+// comparedSummary is histogramSummary compared with itself as baseline,
+// with one regression threshold.
+func comparedSummary(t *testing.T) *load.Summary {
+	t.Helper()
+	s := histogramSummary(t)
+	regs, err := load.ParseRegressions([]string{"p99<=+10%"})
+	require.NoError(t, err)
+	s.Comparison = load.Compare("out/base", histogramSummary(t), s, regs)
+	return s
+}
+
+// With a baseline, the page shows each figure against it and overlays
+// the baseline's percentile curve.
+func TestLoadHTMLBaseline(t *testing.T) {
+	t.Parallel()
+	page := renderLoadHTML(t, comparedSummary(t))
+	checkLoadPage(t, page)
+	assert.Contains(t, page, "<h2>Against the baseline</h2>")
+	assert.Contains(t, page, `<table id="baseline">`)
+	assert.Contains(t, page, "<code>out/base</code>")
+	assert.Contains(t, page, "<td><code>p99</code></td>")
+	assert.Contains(t, page, `<td class="met">✓</td><td><code>p99&lt;=&#43;10%</code></td>`)
+	curve := sectionOf(page, "percentiles")
+	assert.Contains(t, curve, `<g class="k0 dash">`, "the baseline's curve")
+	assert.Contains(t, curve, "<title>baseline p99 ")
+	assert.Contains(t, curve, "The dashed blue line is the baseline")
+	assert.Contains(t, page, "all 1 thresholds met")
+}
+
+// The terminal line of codes is bounded too: the largest kinds, then how
+// many more.
+func TestLoadTextBoundsKinds(t *testing.T) {
+	t.Parallel()
+	s := loadFixture()
+	s.Codes = map[string]uint64{}
+	for i := range 64 {
+		s.Codes[fmt.Sprintf("Code%02d", i)] = uint64(100 + i)
+	}
+	var b bytes.Buffer
+	require.NoError(t, LoadText(&b, s, false))
+	var line string
+	for l := range strings.SplitSeq(b.String(), "\n") {
+		if strings.HasPrefix(l, "codes") {
+			line = l
+		}
+	}
+	assert.Equal(t, maxTextKinds+1, strings.Count(line, ":"), line)
+	assert.Contains(t, line, "Code63:163", "the largest first")
+	assert.Contains(t, line, "(52 more kinds):")
 }

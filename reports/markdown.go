@@ -40,6 +40,9 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 	}
 	fmt.Fprintf(b, "## %s %s conformance: %s\n\n", mark, mdText(toolName(r)), verdict(sum.Totals))
 	fmt.Fprintf(b, "Target %s · %s\n\n", mdText(r.Target), mdText(runLine(r)))
+	for _, f := range r.Findings {
+		fmt.Fprintf(b, "> **Note:** %s\n\n", mdText(f))
+	}
 
 	b.WriteString("| Category | Cases | Pass | Warn | Fail | Skip |\n| :-- | --: | --: | --: | --: | --: |\n")
 	for _, t := range sum.ByCategory {

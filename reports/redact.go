@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/signature"
 )
 
 // redactedMark replaces what reports hide; the runner uses the same.
@@ -24,9 +25,21 @@ var redactions = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)(\bsignature(?:=|"\s*:\s*"))` + value),
 	// The ROA Authorization header, "acs <key id>:<signature>" (pop-spec §2).
 	regexp.MustCompile(`(?i)(\bacs\s+[^\s:"'<>]+:)` + value),
-	// Secrets and security tokens as a parameter, a header line or a JSON
-	// field: the token is a credential (pop-spec §1.2, SecurityToken).
-	regexp.MustCompile(`(?i)(\b(?:access[-_]?key[-_]?secret|(?:x-acs-)?security[-_]?token|client[-_]?secret|password)(?:"\s*:\s*"|\s*[=:]\s*))` + value),
+	// Secrets as a parameter, a header line or a JSON field.
+	regexp.MustCompile(`(?i)(\b(?:access[-_]?key[-_]?secret|client[-_]?secret|password)(?:"\s*:\s*"|\s*[=:]\s*))` + value),
+	// The security token is a credential too (pop-spec §1.2, SecurityToken):
+	// as a parameter, a JSON field or a header line of a ROA or V3 string
+	// to sign, "x-acs-security-token:<token>". A token is base64, so a
+	// backslash ends it: a JSON-escaped echo of a string to sign goes on
+	// "\nx-acs-signature-method:…" and that part stays readable.
+	regexp.MustCompile(`(?i)(\b(?:x-acs-)?security[-_]?token(?:"\s*:\s*"|\s*[=:]\s*))[^&\s,;"'<>\\]+`),
+	// The token in an RPC string to sign, where the query is encoded again
+	// (pop-spec §1.3): "%26SecurityToken%3D<value>%26", the value's own
+	// escapes written %25XX; and once more where that string is itself
+	// percent-encoded (%253D, %2525XX). "%26" comes before the name, so a
+	// word boundary alone would not find it.
+	regexp.MustCompile(`(?i)((?:\b|%26|%2526)security[-_]?token%3D)(?:[A-Za-z0-9._~-]|%25[0-9A-F]{2})+`),
+	regexp.MustCompile(`(?i)((?:\b|%26|%2526)security[-_]?token%253D)(?:[A-Za-z0-9._~-]|%2525[0-9A-F]{2})+`),
 	// A password in a URL's user info.
 	regexp.MustCompile(`(://[^/@\s:]*:)[^/@\s]+(@)`),
 }
@@ -41,9 +54,9 @@ func redactText(s string) string {
 }
 
 // redactHeader hides a header's value whole when the header is a
-// credential, and its signature part otherwise.
-func redactHeader(name, v string) string {
-	v = redactText(v)
+// credential, and passes it through text otherwise.
+func redactHeader(name, v string, text func(string) string) string {
+	v = text(v)
 	switch strings.ToLower(name) {
 	case "authorization", "proxy-authorization":
 		if !strings.Contains(v, redactedMark) {
@@ -55,13 +68,13 @@ func redactHeader(name, v string) string {
 	return v
 }
 
-func redactHeaders(h map[string]string) map[string]string {
+func redactHeaders(h map[string]string, text func(string) string) map[string]string {
 	if h == nil {
 		return nil
 	}
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		out[k] = redactHeader(k, v)
+		out[k] = redactHeader(k, v, text)
 	}
 	return out
 }
@@ -69,42 +82,63 @@ func redactHeaders(h map[string]string) map[string]string {
 // redact returns a deep copy of r with every free-text field passed
 // through redactText: the defensive pass behind every renderer.
 func redact(r *conformance.Report) *conformance.Report {
+	return redactWith(r, redactText)
+}
+
+// RedactSecrets returns a copy of r in which each secret's value (the
+// AccessKey secrets and the STS token a run signed with) is replaced
+// wherever it occurs, in every encoding (signature.RedactSecrets): in the
+// string-to-sign mismatch, ours and theirs, in response bodies that echo a
+// string to sign, anywhere. Every renderer also hides secrets by their
+// names; a caller that knows the values calls this first, so that a value
+// in a form no pattern foresaw is hidden too.
+func RedactSecrets(r *conformance.Report, secrets ...signature.Secret) *conformance.Report {
+	return redactWith(r, func(s string) string { return redactText(signature.RedactSecrets(s, secrets...)) })
+}
+
+// redactWith returns a deep copy of r with every free-text field passed
+// through text.
+func redactWith(r *conformance.Report, text func(string) string) *conformance.Report {
 	out := *r
-	out.Target = redactText(r.Target)
+	out.Target = text(r.Target)
 	out.Products = append([]string(nil), r.Products...)
+	out.Findings = nil
+	for _, f := range r.Findings {
+		out.Findings = append(out.Findings, text(f))
+	}
 	out.Results = make([]conformance.Result, len(r.Results))
 	for i, res := range r.Results {
-		res.Title = redactText(res.Title)
-		res.Reason = redactText(res.Reason)
-		res.Expected = redactText(res.Expected)
-		res.Observed = redactText(res.Observed)
+		res.Title = text(res.Title)
+		res.Reason = text(res.Reason)
+		res.Expected = text(res.Expected)
+		res.Observed = text(res.Observed)
 		res.Rules = append([]string(nil), res.Rules...)
 		if res.Findings != nil {
 			fs := make([]conformance.Finding, len(res.Findings))
 			for j, f := range res.Findings {
-				f.Message = redactText(f.Message)
+				f.Message = text(f.Message)
 				fs[j] = f
 			}
 			res.Findings = fs
 		}
 		if res.Mismatch != nil {
 			// The offset is recomputed: redaction may have moved it.
-			ours, theirs := redactText(res.Mismatch.Ours), redactText(res.Mismatch.Theirs)
+			ours, theirs := text(res.Mismatch.Ours), text(res.Mismatch.Theirs)
 			res.Mismatch = conformance.NewMismatch(ours, theirs)
 		}
 		steps := make([]conformance.StepTrace, len(res.Steps))
 		for j, st := range res.Steps {
-			st.Name = redactText(st.Name)
-			st.Request.URL = redactText(st.Request.URL)
-			st.Request.Headers = redactHeaders(st.Request.Headers)
-			st.Request.Body = redactText(st.Request.Body)
-			st.Response.Headers = redactHeaders(st.Response.Headers)
-			st.Response.Body = redactText(st.Response.Body)
-			st.Response.Error = redactText(st.Response.Error)
+			st.Name = text(st.Name)
+			st.Request.URL = text(st.Request.URL)
+			st.Request.Headers = redactHeaders(st.Request.Headers, text)
+			st.Request.Body = text(st.Request.Body)
+			st.Response.Headers = redactHeaders(st.Response.Headers, text)
+			st.Response.Body = text(st.Response.Body)
+			st.Response.Error = text(st.Response.Error)
 			st.Statuses = append([]int(nil), st.Statuses...)
 			st.Failures = nil
 			for _, f := range res.Steps[j].Failures {
-				st.Failures = append(st.Failures, redactText(f))
+				st.Failures = append(st.Failures, text(f))
 			}
 			steps[j] = st
 		}

@@ -63,6 +63,9 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 
 	fmt.Fprintf(b, "%s conformance against %s\n", toolName(r), oneLine(r.Target))
 	fmt.Fprintf(b, "%s\n", p.paint(ansiDim, runLine(r)))
+	for _, f := range r.Findings {
+		fmt.Fprintf(b, "%s %s\n", p.paint(ansiYellow, "NOTE"), oneLine(f))
+	}
 	fmt.Fprintln(b)
 
 	const indent = "     "

@@ -28,11 +28,20 @@ func WriteConformance(dir string, r *conformance.Report) ([]string, error) {
 	if r == nil {
 		return nil, errNoReport
 	}
+	return writeRendered(dir, r, conformanceFiles)
+}
+
+// writeRendered renders r into each named file of dir (creating it),
+// atomically, and returns the paths written.
+func writeRendered[R any](dir string, r R, files []struct {
+	name   string
+	render func(io.Writer, R) error
+}) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the report directory %s: %w", dir, err)
 	}
 	var written []string
-	for _, f := range conformanceFiles {
+	for _, f := range files {
 		path := filepath.Join(dir, f.name)
 		var buf bytes.Buffer
 		if err := f.render(&buf, r); err != nil {

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -31,6 +34,68 @@ func (c Credentials) String() string {
 		return fmt.Sprintf("AccessKeyId %s (STS, secret and token redacted)", c.AccessKeyID)
 	}
 	return fmt.Sprintf("AccessKeyId %s (secret redacted)", c.AccessKeyID)
+}
+
+// Redact replaces the secret and the security token of c with "[redacted]"
+// wherever they occur in text, in every encoding a request, a string to
+// sign or an echo of one gives them (see [RedactSecrets]).
+func (c Credentials) Redact(text string) string {
+	return RedactSecrets(text, c.AccessKeySecret, c.SecurityToken)
+}
+
+// RedactSecrets replaces each secret's value with "[redacted]" wherever it
+// occurs in text: as is (a header line of a ROA string to sign,
+// "x-acs-security-token:<token>"), percent-encoded once (a query, an RPC
+// canonical query: "SecurityToken=<enc>", pop-spec §1.2) and twice (an RPC
+// string to sign: "SecurityToken%3D<enc(enc)>", pop-spec §1.3), form-encoded,
+// JSON- and HTML-escaped, with upper- or lower-case hex. An STS token is a
+// credential like the secret (pop-spec §1.2), and a gateway may echo it in
+// the string to sign of an error message. Empty secrets are ignored.
+func RedactSecrets(text string, secrets ...Secret) string {
+	var forms []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		v := string(s)
+		once, query := PercentEncode(v), url.QueryEscape(v)
+		js, _ := json.Marshal(v)
+		forms = append(forms, v, once, lowerHex(once), PercentEncode(once), PercentEncode(lowerHex(once)),
+			query, lowerHex(query), string(js[1:len(js)-1]), html.EscapeString(v))
+	}
+	if len(forms) == 0 {
+		return text
+	}
+	// Longest first: a replacer tries its old strings in argument order, and
+	// a form must not be cut short by another that is its prefix.
+	slices.SortFunc(forms, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	forms = slices.Compact(forms)
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, redacted)
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
+}
+
+// lowerHex writes the hex digits of s's percent-escapes in lower case, as
+// some encoders do (encoded again, "%2f" becomes "%252f").
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			for j := i + 1; j <= i+2; j++ {
+				if b[j] >= 'A' && b[j] <= 'F' {
+					b[j] += 'a' - 'A'
+				}
+			}
+		}
+	}
+	return string(b)
 }
 
 // ErrNoCredentials means that neither the environment nor an aliyun CLI

@@ -6,8 +6,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -124,3 +126,76 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 type secretHolder struct{ S Secret }
+
+// stsToken has every kind of character an STS token has (base64: letters,
+// digits, '+', '/', '=') so each encoding differs from the others.
+const stsToken = "CAIS8gF1q6Ft5B2yfSjIr5bSEsn/2+dQ0pqcWR8=="
+
+// Every style signs the token in; every artefact a person or a report sees
+// (the canonical form, the string to sign, a gateway's echo of it in a JSON
+// or XML body) is free of it after RedactSecrets, in every encoding.
+func TestRedactSecretsInEveryEncoding(t *testing.T) {
+	t.Parallel()
+	creds := Credentials{AccessKeyID: "STS.id", AccessKeySecret: leak, SecurityToken: stsToken}
+	forms := []string{stsToken, PercentEncode(stsToken), PercentEncode(PercentEncode(stsToken)), "CAIS8gF1q6Ft5B2yfSjIr5bSEsn%2f2%2bdQ0pqcWR8%3d%3d"}
+	for _, style := range Styles {
+		t.Run(string(style), func(t *testing.T) {
+			t.Parallel()
+			b := &Builder{Credentials: creds}
+			s, err := b.Sign(Request{Style: style, Endpoint: "https://onsmqtt.cn-hangzhou.aliyuncs.com", Path: "/groups", Action: "ListGroupId", Version: "2020-04-20"})
+			require.NoError(t, err)
+			art := s.Artifacts.Canonical + "\n" + s.Artifacts.StringToSign
+			if style == RPC {
+				require.Contains(t, art, "SecurityToken%3D"+forms[2], "the RPC string to sign carries the token encoded twice (pop-spec §1.3)")
+			} else {
+				require.Contains(t, art, "x-acs-security-token:"+stsToken, "the ROA and V3 canonical headers carry it as is")
+			}
+			// V3's string to sign holds a hash; a gateway echoes the
+			// canonical request, which holds the token.
+			echo := "server string to sign is:" + s.Artifacts.StringToSign + "\ncanonical request:" + s.Artifacts.Canonical
+			jsonEcho, err := json.Marshal(map[string]string{"Message": echo})
+			require.NoError(t, err)
+			xmlEcho, err := xml.Marshal(struct {
+				XMLName xml.Name `xml:"Error"`
+				Message string
+			}{Message: echo})
+			require.NoError(t, err)
+			for name, text := range map[string]string{"artefacts": art, "JSON echo": string(jsonEcho), "XML echo": string(xmlEcho), "lower-case hex": forms[3]} {
+				out := creds.Redact(text)
+				for _, f := range forms {
+					assert.NotContains(t, out, f, "%s: the token survives as %q", name, f)
+				}
+				assert.Contains(t, out, "[redacted]", name)
+			}
+			assert.Equal(t, strings.ReplaceAll(art, stsToken, "x"), RedactSecrets(strings.ReplaceAll(art, stsToken, "x"), "", ""), "nothing to redact changes nothing")
+		})
+	}
+}
+
+// FuzzRedactSecrets: whatever the secret, none of its encodings survives,
+// and text without it is left alone.
+func FuzzRedactSecrets(f *testing.F) {
+	for _, s := range []string{stsToken, "a b", "é/+=", "%", "x"} {
+		f.Add(s, "before ")
+	}
+	f.Fuzz(func(t *testing.T, secret, around string) {
+		once := PercentEncode(secret)
+		forms := []string{secret, once, PercentEncode(once), url.QueryEscape(secret)}
+		for _, form := range forms {
+			// A form that "[redacted]" itself holds, or that the text
+			// around already holds, proves nothing.
+			if secret == "" || strings.ContainsAny(secret, "[]\x00") || strings.Contains(redacted, form) || strings.Contains(around, form) {
+				t.Skip()
+			}
+		}
+		if got := RedactSecrets(around, Secret(secret)); got != around {
+			t.Fatalf("text without the secret %q changed: %q -> %q", secret, around, got)
+		}
+		out := RedactSecrets(around+strings.Join(forms, "\x00"), Secret(secret))
+		for _, form := range forms {
+			if strings.Contains(out, form) {
+				t.Fatalf("%q survives redaction of %q: %q", form, secret, out)
+			}
+		}
+	})
+}

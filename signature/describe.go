@@ -30,9 +30,11 @@ var (
 // "[redacted]" in the query and the headers, for display.
 func (s *Signed) Redacted() *Signed {
 	c := s.Clone()
-	for i, p := range c.Query {
-		if slices.Contains(secretParams, p.Key) {
-			c.Query[i].Value = redacted
+	for _, ps := range []Params{c.Query, c.Form} {
+		for i, p := range ps {
+			if slices.Contains(secretParams, p.Key) {
+				ps[i].Value = redacted
+			}
 		}
 	}
 	for k := range c.Header {
@@ -45,15 +47,39 @@ func (s *Signed) Redacted() *Signed {
 	return c
 }
 
-// Describe lays out s (its security token redacted) with its artefacts, its
-// URL, its headers and a curl command line that sends it.
+// securityTokens returns the values s carries as a security token.
+func (s *Signed) securityTokens() []Secret {
+	var out []Secret
+	for _, ps := range []Params{s.Query, s.Form} {
+		for _, p := range ps {
+			if slices.Contains(secretParams, p.Key) {
+				out = append(out, Secret(p.Value))
+			}
+		}
+	}
+	for k, vs := range s.Header {
+		for _, name := range secretHeaders {
+			if strings.EqualFold(k, name) {
+				for _, v := range vs {
+					out = append(out, Secret(v))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Describe lays out s with its artefacts, its URL, its headers and a curl
+// command line that sends it; its security token, if any, is redacted from
+// every one of them, the canonical form and the string to sign included.
 func (s *Signed) Describe() Description {
 	r := s.Redacted()
+	tokens := s.securityTokens()
 	d := Description{
 		Style:        s.Style,
 		Method:       s.Method,
-		Canonical:    s.Artifacts.Canonical,
-		StringToSign: s.Artifacts.StringToSign,
+		Canonical:    RedactSecrets(s.Artifacts.Canonical, tokens...),
+		StringToSign: RedactSecrets(s.Artifacts.StringToSign, tokens...),
 		Signature:    s.Artifacts.Signature,
 		URL:          r.URL(),
 		Headers:      map[string]string{},

@@ -36,16 +36,20 @@ type Message struct {
 	Method string
 	Host   string // the Host header, signed by V3 as "host"
 	Path   string // the decoded path; "" means "/"
-	Query  Params // the decoded query parameters
-	Header http.Header
+	// RawPath is the path as received, escaped, when the server side knows
+	// it: V3 canonicalizes it rather than Path, so that a %2F inside a
+	// segment stays one (pop-spec §3.2). "" means Path.
+	RawPath string
+	Query   Params // the decoded query parameters
+	Header  http.Header
 }
 
 // NewMessage returns the signed parts of a received request: its method,
-// Host, decoded path, form-decoded query and headers. A malformed
+// Host, decoded and escaped path, form-decoded query and headers. A malformed
 // percent-escape in the query is an *EscapeError.
 func NewMessage(r *http.Request) (Message, error) {
 	q, err := ParseQuery(nil, r.URL.RawQuery)
-	return Message{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: q, Header: r.Header}, err
+	return Message{Method: r.Method, Host: r.Host, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: q, Header: r.Header}, err
 }
 
 // headerValue returns the first value of the header named name, matched

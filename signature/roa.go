@@ -49,6 +49,12 @@ func AppendROACanonicalHeaders(dst []byte, h http.Header) []byte {
 // each "k=v" or a bare "k" when the value is empty, joined by "&", with
 // neither names nor values encoded (pop-spec §2.2).
 func AppendROACanonicalResource(dst []byte, path string, query Params) []byte {
+	return appendROAResource(dst, path, query, false)
+}
+
+// appendROAResource writes an empty value as a bare "k", or as "k=" when
+// emptyEquals is set: the official clients disagree (pop-spec §2.2, §9 F8).
+func appendROAResource(dst []byte, path string, query Params, emptyEquals bool) []byte {
 	dst = append(dst, path...)
 	if len(query) == 0 {
 		return dst
@@ -60,7 +66,7 @@ func AppendROACanonicalResource(dst []byte, path string, query Params) []byte {
 			dst = append(dst, '&')
 		}
 		dst = append(dst, p.Key...)
-		if p.Value != "" {
+		if p.Value != "" || emptyEquals {
 			dst = append(dst, '=')
 			dst = append(dst, p.Value...)
 		}
@@ -73,6 +79,19 @@ func AppendROACanonicalResource(dst []byte, path string, query Params) []byte {
 // absent one, as the docs say and unlike aliyun-sdk's internal helper), the
 // canonicalized headers and the canonicalized resource (pop-spec §2.2).
 func AppendROAStringToSign(dst []byte, m *Message) []byte {
+	return appendROAStringToSign(dst, m, false)
+}
+
+// AppendROAStringToSignEmptyEquals is AppendROAStringToSign with a query
+// parameter of empty value written "k=", as the TypeScript openapi-util,
+// @alicloud/pop-core and the Python core sign it, where the Go SDKs and the
+// docs write a bare "k". Both send "k=" on the wire, so a server cannot
+// tell which was signed and accepts either (pop-spec §2.2, §9 F8).
+func AppendROAStringToSignEmptyEquals(dst []byte, m *Message) []byte {
+	return appendROAStringToSign(dst, m, true)
+}
+
+func appendROAStringToSign(dst []byte, m *Message, emptyEquals bool) []byte {
 	dst = append(dst, m.Method...)
 	dst = append(dst, '\n')
 	for _, name := range roaStandard {
@@ -81,7 +100,7 @@ func AppendROAStringToSign(dst []byte, m *Message) []byte {
 		dst = append(dst, '\n')
 	}
 	dst = AppendROACanonicalHeaders(dst, m.Header)
-	return AppendROACanonicalResource(dst, rootPath(m.Path), m.Query)
+	return appendROAResource(dst, rootPath(m.Path), m.Query, emptyEquals)
 }
 
 func rootPath(p string) string {

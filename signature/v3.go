@@ -29,6 +29,39 @@ func AppendV3CanonicalURI(dst []byte, path string) []byte {
 	return dst
 }
 
+// AppendV3CanonicalEscapedURI appends the canonical URI of a path as a
+// server received it, escaped: each byte decoded from its %XY escape (a '%'
+// without two hex digits is taken as it is) and percent-encoded again under
+// pop-spec §1.3, while a '/' of the escaped path separates segments. A path
+// parameter holding "/" is sent as %2F and canonicalized as %2F, as the SDKs
+// sign it; the decoded path cannot tell it from a separator (pop-spec §3.2,
+// §9 F9). For every other path this equals [AppendV3CanonicalURI] of the
+// decoded path.
+func AppendV3CanonicalEscapedURI(dst []byte, escaped string) []byte {
+	if escaped == "" {
+		return append(dst, '/')
+	}
+	for i := 0; i < len(escaped); i++ {
+		c := escaped[i]
+		if c == '/' {
+			dst = append(dst, '/')
+			continue
+		}
+		if c == '%' && i+2 < len(escaped) {
+			if h, l := unhex(escaped[i+1]), unhex(escaped[i+2]); h >= 0 && l >= 0 {
+				c = byte(h<<4 | l)
+				i += 2
+			}
+		}
+		if unreserved[c] {
+			dst = append(dst, c)
+		} else {
+			dst = append(dst, '%', upperhex[c>>4], upperhex[c&15])
+		}
+	}
+	return dst
+}
+
 // AppendV3CanonicalQuery appends the V3 canonical query string: parameters
 // sorted by name in byte order, percentEncode(name) "=" percentEncode(value)
 // joined by "&"; an empty value gives "k=", unlike ROA's bare "k"
@@ -137,7 +170,11 @@ func appendV3HeaderValues(dst []byte, m *Message, name string) []byte {
 func AppendV3CanonicalRequest(dst []byte, m *Message, signed []string) []byte {
 	dst = append(dst, m.Method...)
 	dst = append(dst, '\n')
-	dst = AppendV3CanonicalURI(dst, m.Path)
+	if m.RawPath != "" {
+		dst = AppendV3CanonicalEscapedURI(dst, m.RawPath)
+	} else {
+		dst = AppendV3CanonicalURI(dst, m.Path)
+	}
 	dst = append(dst, '\n')
 	dst = AppendV3CanonicalQuery(dst, m.Query)
 	dst = append(dst, '\n')

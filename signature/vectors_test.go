@@ -61,6 +61,10 @@ var vecFamilies = map[string]signature.Style{
 	"rpc-seed-samples.json": signature.RPC, // pop-spec §1.7.5
 	"roa.json":              signature.ROA, // pop-spec §2.4
 	"v3.json":               signature.V3,  // pop-spec §3.3
+	// One request per official client where the clients disagree
+	// (signature.Forms); gateway/forms_test.go sends each to the gateway.
+	"rpc-forms.json": signature.RPC,
+	"roa-forms.json": signature.ROA,
 }
 
 // vecFile is one case family.
@@ -69,6 +73,12 @@ type vecFile struct {
 	Style       signature.Style `json:"style"`
 	Description string          `json:"description"`
 	Cases       []vecCase       `json:"cases"`
+}
+
+// vecForm names a form of signature.Forms.
+type vecForm struct {
+	Aspect  string `json:"aspect"`
+	Variant string `json:"variant"`
 }
 
 // vecPair is a [name, value] pair; lists of pairs keep order and duplicates.
@@ -97,6 +107,9 @@ type vecCase struct {
 	StringToSign  string `json:"string_to_sign"`
 	Signature     string `json:"signature"`
 	Authorization string `json:"authorization,omitempty"` // ROA, V3
+	// Forms are the forms of signature.Forms the request shows (the forms
+	// families only).
+	Forms []vecForm `json:"forms,omitempty"`
 	// WireURL is what the spec prints as sent: for RPC (§1.7.4) the whole
 	// URL, for ROA (§2.4 R2) the request URI.
 	WireURL string `json:"wire_url,omitempty"`
@@ -205,19 +218,28 @@ func TestVectors(t *testing.T) {
 			counts[f.Style]++
 			t.Run(f.Family+"/"+c.Name, func(t *testing.T) {
 				t.Parallel()
-				switch f.Style {
-				case signature.RPC:
+				forms := strings.HasSuffix(f.Family, "-forms")
+				require.Equal(t, forms, len(c.Forms) > 0, "a case lists forms exactly in a forms family")
+				switch {
+				case forms && f.Style == signature.RPC:
+					vecCheckRPCForm(t, c)
+				case forms && f.Style == signature.ROA:
+					vecCheckROAForm(t, c)
+				case f.Style == signature.RPC:
 					vecCheckRPC(t, c)
-				case signature.ROA:
+				case f.Style == signature.ROA:
 					vecCheckROA(t, c)
-				case signature.V3:
+				case f.Style == signature.V3:
 					vecCheckV3(t, c)
 				}
 			})
 		}
 	}
-	// pop-spec §1.7 has 2+1+18+3+2 RPC vectors (§1.7.1–§1.7.5), §2.4 four ROA, §3.3 three V3.
-	assert.Equal(t, map[signature.Style]int{signature.RPC: 26, signature.ROA: 4, signature.V3: 3}, counts,
+	// pop-spec §1.7 has 2+1+18+3+2 RPC vectors (§1.7.1–§1.7.5), §2.4 four ROA, §3.3 three V3;
+	// the forms families hold one request per official client and style
+	// (alibaba-cloud-sdk-go, darabonba-openapi, @alicloud/openapi-client,
+	// @alicloud/pop-core).
+	assert.Equal(t, map[signature.Style]int{signature.RPC: 26 + 4, signature.ROA: 4 + 4, signature.V3: 3}, counts,
 		"every vector of pop-spec §1.7, §2.4 and §3.3 must be in %s", vecDir)
 }
 
@@ -402,11 +424,27 @@ func vecCheckBuilder(t *testing.T, c vecCase) {
 // five standard lines, and openapi-util and darabonba build the same string
 // to sign from the request.
 func vecCheckROAData(t *testing.T, c vecCase) {
+	vecCheckROASigned(t, c)
+	vecCheckROASDK(t, c, c.Path)
+	if md5h, ok := c.headerValue("Content-MD5"); ok {
+		sum := md5.Sum([]byte(c.Body))
+		assert.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), md5h, "data: Content-MD5 must be base64(MD5(body))")
+	}
+}
+
+// vecCheckROASigned: the signature is HMAC-SHA1 of the string to sign, and
+// the canonical form what follows its five standard lines.
+func vecCheckROASigned(t *testing.T, c vecCase) {
 	assert.Equal(t, c.Signature, vecHMACSHA1(c.Secret, c.StringToSign), "data: HMAC-SHA1(secret, string_to_sign) must be the spec's signature")
 	assert.Equal(t, "acs "+c.AccessKeyID+":"+c.Signature, c.Authorization, "data: authorization")
 	lines := strings.SplitN(c.StringToSign, "\n", 6)
 	require.Len(t, lines, 6, "data: a ROA string to sign has five standard lines")
 	assert.Equal(t, c.Canonical, lines[5], "data: canonical is what follows the five standard lines")
+}
+
+// vecCheckROASDK: openapi-util and darabonba build the case's string to
+// sign from its request, signing path as their Pathname.
+func vecCheckROASDK(t *testing.T, c vecCase, path string) {
 	th, dh := map[string]*string{}, map[string]*string{}
 	for _, kv := range c.Headers {
 		th[strings.ToLower(kv[0])], dh[strings.ToLower(kv[0])] = tea.String(kv[1]), dara.String(kv[1])
@@ -415,14 +453,10 @@ func vecCheckROAData(t *testing.T, c vecCase) {
 	for _, kv := range c.Query {
 		tq[kv[0]], dq[kv[0]] = tea.String(kv[1]), dara.String(kv[1])
 	}
-	assert.Equal(t, c.StringToSign, tea.StringValue(openapiutil.GetStringToSign(&tea.Request{Method: tea.String(c.Method), Pathname: tea.String(c.Path), Headers: th, Query: tq})),
+	assert.Equal(t, c.StringToSign, tea.StringValue(openapiutil.GetStringToSign(&tea.Request{Method: tea.String(c.Method), Pathname: tea.String(path), Headers: th, Query: tq})),
 		"data: openapi-util GetStringToSign")
-	assert.Equal(t, c.StringToSign, dara.StringValue(darautil.GetStringToSign(&dara.Request{Method: dara.String(c.Method), Pathname: dara.String(c.Path), Headers: dh, Query: dq})),
+	assert.Equal(t, c.StringToSign, dara.StringValue(darautil.GetStringToSign(&dara.Request{Method: dara.String(c.Method), Pathname: dara.String(path), Headers: dh, Query: dq})),
 		"data: darabonba GetStringToSign")
-	if md5h, ok := c.headerValue("Content-MD5"); ok {
-		sum := md5.Sum([]byte(c.Body))
-		assert.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), md5h, "data: Content-MD5 must be base64(MD5(body))")
-	}
 }
 
 func vecCheckROA(t *testing.T, c vecCase) {
@@ -486,6 +520,95 @@ func vecCheckROA(t *testing.T, c vecCase) {
 		return slices.Contains([]string{"accept", "content-md5", "content-type", "date"}, strings.ToLower(name)) ||
 			strings.HasPrefix(strings.ToLower(name), "x-acs-")
 	})
+}
+
+// ---- Forms ----
+
+// hasForm reports whether the case shows the form aspect=variant.
+func (c *vecCase) hasForm(aspect, variant string) bool {
+	return slices.Contains(c.Forms, vecForm{aspect, variant})
+}
+
+// vecCheckFormsKnown requires every form a case claims to be in
+// signature.Forms.
+func vecCheckFormsKnown(t *testing.T, c vecCase) {
+	for _, f := range c.Forms {
+		i := slices.IndexFunc(signature.Forms, func(g signature.Form) bool { return g.Aspect == f.Aspect && g.Variant == f.Variant })
+		require.GreaterOrEqualf(t, i, 0, "%s=%q is not in signature.Forms", f.Aspect, f.Variant)
+	}
+}
+
+// vecCheckRPCForm checks an RPC request in one client's form: the data
+// against the SDKs (the signature recipe is the same whatever the form), our
+// signer, and our verifier on the wire exactly as the client writes it. A
+// wire form of the Go clients ("+") is the Go SDKs' own encoding.
+func vecCheckRPCForm(t *testing.T, c vecCase) {
+	vecCheckFormsKnown(t, c)
+	vecCheckRPCData(t, c)
+	params, secret := c.params(), c.secret()
+	want := signature.Artifacts{Style: signature.RPC, Canonical: c.Canonical, StringToSign: c.StringToSign, Signature: c.Signature}
+	require.Equal(t, want, signature.SignRPC(c.Method, params, secret), "SignRPC")
+	signed := append(params.Clone(), signature.Param{Key: signature.ParamSignature, Value: c.Signature})
+	if c.hasForm(signature.AspectRPCWireSpace, "+") {
+		assert.Equal(t, "/?"+vecSDKQuery(signed), c.WireURL, "the Go clients' wire form is url.Values encoding")
+	}
+	u, err := url.Parse(c.WireURL)
+	require.NoError(t, err)
+	vecVerifyRPCWire(t, c.Method, u.RawQuery, "", secret)
+	wire, err := signature.ParseQuery(nil, u.RawQuery)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, signed, wire, "the wire carries exactly the case's parameters and signature")
+	_, ok := signature.VerifyRPC(c.Method, signed, vecFlip(secret))
+	assert.False(t, ok, "a wrong secret must fail")
+}
+
+// vecCheckROAForm checks a ROA request in one client's form. The string to
+// sign of a Go form is rebuilt by openapi-util and darabonba; every form is
+// rebuilt by our signer in that form, and our verifier accepts the request
+// off the wire, with the path and empty value read as the form says.
+func vecCheckROAForm(t *testing.T, c vecCase) {
+	vecCheckFormsKnown(t, c)
+	vecCheckROASigned(t, c)
+	escaped, emptyEquals := c.hasForm(signature.AspectROAPath, "escaped"), c.hasForm(signature.AspectROAEmptyValue, "k=")
+	require.NotEqual(t, escaped, c.hasForm(signature.AspectROAPath, "decoded"), "a case signs its path one way")
+	require.NotEqual(t, emptyEquals, c.hasForm(signature.AspectROAEmptyValue, "k"), "a case signs an empty value one way")
+	u, err := url.Parse(c.WireURL)
+	require.NoError(t, err)
+	assert.Equal(t, c.Path, u.Path, "the wire path decodes to the case's path")
+	path := c.Path
+	if escaped {
+		path = u.EscapedPath()
+	}
+	m := c.message()
+	m.Path = path
+	if !emptyEquals {
+		vecCheckROASDK(t, c, path)
+		assert.Equal(t, c.StringToSign, signature.SignROA(&m, c.secret()).StringToSign, "SignROA in the Go form")
+	} else {
+		assert.Equal(t, c.StringToSign, string(signature.AppendROAStringToSignEmptyEquals(nil, &m)), "AppendROAStringToSignEmptyEquals")
+	}
+
+	r, err := http.NewRequest(c.Method, "https://"+c.Host+c.WireURL, nil)
+	require.NoError(t, err)
+	for _, kv := range c.Headers {
+		r.Header[kv[0]] = append(r.Header[kv[0]], kv[1])
+	}
+	r.Header.Set(signature.HeaderAuthorization, c.Authorization)
+	srv, _ := wireRoundTrip(t, r)
+	wm, err := signature.NewMessage(srv)
+	require.NoError(t, err)
+	if escaped {
+		wm.Path = wm.RawPath
+	}
+	verify := func(secret signature.Secret) bool {
+		var v signature.Verifier
+		if emptyEquals {
+			return v.ROAEmptyEquals(&wm, secret, c.Signature)
+		}
+		return v.ROA(&wm, secret, c.Signature)
+	}
+	assert.True(t, verify(c.secret()), "our verifier accepts the request off the wire in its form")
+	assert.False(t, verify(vecFlip(c.secret())), "and refuses it with a wrong secret")
 }
 
 // ---- V3 ----

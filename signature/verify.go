@@ -61,6 +61,15 @@ func (v *Verifier) ROA(m *Message, secret Secret, got string) bool {
 	return v.finish(macROA, secret, got)
 }
 
+// ROAEmptyEquals checks like ROA, over the string to sign in which a query
+// parameter with an empty value reads "k=" rather than "k": the form the
+// TypeScript, Node and Python clients sign (pop-spec §2.2, §9 F8).
+func (v *Verifier) ROAEmptyEquals(m *Message, secret Secret, got string) bool {
+	v.style, v.method = ROA, m.Method
+	v.sts = AppendROAStringToSignEmptyEquals(v.sts[:0], m)
+	return v.finish(macROA, secret, got)
+}
+
 // V3 checks got, the Signature of a V3 Authorization header, against the one
 // computed from m over the headers named in signed (pop-spec §3.4).
 func (v *Verifier) V3(m *Message, signed []string, secret Secret, got string) bool {

@@ -36,7 +36,7 @@ func runBench(e *env, args []string) int {
 		benchUsage(e.stdout)
 		return exitOK
 	}
-	return usageError(e, "bench", "unknown benchmark %q: use signer or gateway", args[0])
+	return usageError(e, "bench", "unknown benchmark %q%s: use signer or gateway", args[0], didYouMean(args[0], []string{"signer", "gateway"}, ""))
 }
 
 func runBenchSigner(e *env, args []string) int {

@@ -27,7 +27,7 @@ type conformFlags struct {
 
 func (c *conformFlags) register(fs *flag.FlagSet) {
 	c.targetFlags.register(fs)
-	fs.Var(&c.products, "product", "run only these products (repeatable or comma-separated: onsmqtt, amqp-open)")
+	fs.Var(&c.products, "product", "run only these products (repeatable or comma-separated: onsmqtt or mqtt, amqp-open or rabbitmq, or a --profile's product)")
 	fs.Var(&c.styles, "style", "run only these styles (rpc, roa, v3)")
 	fs.Var(&c.categories, "category", "run only these categories ("+strings.Join(conformance.Categories, ", ")+")")
 	fs.Var(&c.ids, "scenario", "run only these scenario ids or globs (repeatable), e.g. 'nonce/*'")
@@ -70,7 +70,8 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 			return nil, sel, &conformance.LoadError{Problems: problems}
 		}
 	}
-	if err := checkChoices("product", c.products, codes); err != nil {
+	products, err := productCodes(c.products, codes)
+	if err != nil {
 		return nil, sel, err
 	}
 	if err := checkChoices("category", c.categories, conformance.Categories); err != nil {
@@ -83,7 +84,7 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 		}
 		sel.Styles = append(sel.Styles, st)
 	}
-	sel.Products, sel.Categories, sel.IDs = c.products, c.categories, c.ids
+	sel.Products, sel.Categories, sel.IDs = products, c.categories, c.ids
 	if len(c.ids) > 0 {
 		for _, pat := range c.ids {
 			if len(conformance.Expand(all, profiles, conformance.Selection{IDs: []string{pat}})) == 0 {
@@ -91,7 +92,42 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 			}
 		}
 	}
+	if len(conformance.Expand(all, profiles, sel)) == 0 {
+		return nil, sel, c.nothingSelected(all, profiles, sel)
+	}
 	return all, sel, nil
+}
+
+// nothingSelected says what made a selection of no case: scenario files
+// that hold none, or the filter (or the filters together) that matched
+// nothing. A run of no case tests nothing and must not pass in CI.
+func (c *conformFlags) nothingSelected(all []conformance.Scenario, profiles []conformance.Profile, sel conformance.Selection) error {
+	if len(all) == 0 {
+		return fmt.Errorf("no case to run: --scenarios %s holds no scenario, and --no-builtin leaves out the built-in suite", strings.Join(c.paths, ", "))
+	}
+	filters := []struct {
+		flag   string
+		values []string
+		only   conformance.Selection
+	}{
+		{"--product", c.products, conformance.Selection{Products: sel.Products}},
+		{"--style", c.styles, conformance.Selection{Styles: sel.Styles}},
+		{"--category", sel.Categories, conformance.Selection{Categories: sel.Categories}},
+		{"--scenario", sel.IDs, conformance.Selection{IDs: sel.IDs}},
+	}
+	var given []string
+	for _, f := range filters {
+		if len(f.values) == 0 {
+			continue
+		}
+		named := f.flag + " " + strings.Join(f.values, ",")
+		if len(conformance.Expand(all, profiles, f.only)) == 0 {
+			return fmt.Errorf("no case to run: %s matches no case of the %d scenarios loaded for %s: see `acsharness conform --list`",
+				named, len(all), strings.Join(conformance.ProductCodes(profiles), ", "))
+		}
+		given = append(given, named)
+	}
+	return fmt.Errorf("no case to run: %s match no case together: see `acsharness conform --list` with each", strings.Join(given, " and "))
 }
 
 func runConform(e *env, args []string) int {
@@ -125,14 +161,18 @@ func runConform(e *env, args []string) int {
 		printScenarios(e, suite, profiles, sel)
 		return exitOK
 	}
+	if err := checkReportDir(c.reportDir); err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
 	tgt, err := c.resolve(e, profiles)
 	if err != nil {
 		return usageError(e, "conform", "%v", err)
 	}
 	defer tgt.close()
 	rep, err := conformance.Run(e.ctx, conformance.Options{
-		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled,
-		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout, Insecure: c.insecure,
+		Target: tgt.url, Credentials: tgt.creds, InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, STSKey: tgt.sts,
+		Profiles: profiles, Scenarios: suite, Select: sel, Concurrency: c.concurrency, Timeout: c.timeout,
+		Insecure: tgt.tls.insecure, RootCAs: tgt.tls.rootCAs,
 		Rules: rules, Strict: c.strict, Long: c.long, Skew: c.skew,
 	})
 	var unreachable *conformance.UnreachableError
@@ -146,9 +186,14 @@ func runConform(e *env, args []string) int {
 	if tgt.embedded != nil {
 		rep.Target = "embedded reference gateway (" + tgt.url + ")"
 	}
+	rep = reports.RedactSecrets(rep, tgt.secrets()...)
 	code := exitOK
 	if rep.Failed() {
 		code = exitFailed
+	}
+	if t := rep.Totals; t.Pass+t.Fail == 0 && e.ctx.Err() == nil {
+		defer fmt.Fprintf(e.stderr, "acsharness conform: no case ran: all %d selected cases were skipped (the reasons are above): nothing was tested\n", t.Cases)
+		code = exitUsage
 	}
 	if !c.quiet {
 		if err := reports.ConformanceText(e.stdout, rep, useColor(e, e.stdout, c.color)); err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,9 +16,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/load"
 	"github.com/acsharness/acsharness/reports"
 	"github.com/acsharness/acsharness/scenarios"
@@ -38,17 +37,21 @@ type loadFlags struct {
 	workers, maxWorkers                   uint64
 	connections                           int
 	timeout                               time.Duration
-	slos, sloFiles                        multiFlag
+	slos, sloFiles, regressions           multiFlag
+	baseline                              string
 	reportDir, metricsAddr, pushgateway   string
 	shard, startAt                        string
 	quiet                                 bool
 	color                                 string
 	progressEvery                         time.Duration
+	// set holds the flags given on the command line, to tell a default
+	// from a choice.
+	set map[string]bool
 }
 
 func (l *loadFlags) register(fs *flag.FlagSet) {
 	l.targetFlags.register(fs)
-	fs.StringVar(&l.product, "product", "", "product profile whose action and Host to use (default: the first profile)")
+	fs.StringVar(&l.product, "product", "", "product profile whose action and Host to use: onsmqtt or mqtt, amqp-open or rabbitmq, or a --profile's product (default: the first profile)")
 	fs.Var(&l.styles, "style", "signing style: rpc, roa or v3; several (comma-separated or repeated) share the rate equally (default rpc)")
 	fs.StringVar(&l.action, "action", "", "API action (default: the profile's probe; for roa its route)")
 	fs.StringVar(&l.method, "method", "", "HTTP method (default: the action's)")
@@ -68,6 +71,8 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "per-request timeout")
 	fs.Var(&l.slos, "slo", "SLO threshold, e.g. 'p99<50ms', 'success>=99.9%', 'rate>=1900/s', 'sign_p99<20us' (repeatable)")
 	fs.Var(&l.sloFiles, "slo-file", "file of SLO thresholds, one per line (# comments)")
+	fs.StringVar(&l.baseline, "baseline", "", "compare with a previous run: its --report-dir (or its summary.json); each figure is shown next to the baseline's with the change and its significance")
+	fs.Var(&l.regressions, "regression", "threshold relative to --baseline, e.g. 'p99<=+10%', 'success>=-0.1%', 'throughput>=-5%', 'p99<=+5ms' (repeatable); a significant breach exits 3")
 	fs.StringVar(&l.reportDir, "report-dir", "", "write summary.json, latency.hgrm, results.bin (vegeta encoding) and load.html here")
 	fs.StringVar(&l.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics")
 	fs.StringVar(&l.pushgateway, "pushgateway", "", "push the final metrics to this Prometheus Pushgateway URL")
@@ -85,6 +90,8 @@ func runLoad(e *env, args []string) int {
 	if code := parseFlags(e, fs, args); code >= 0 {
 		return code
 	}
+	l.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { l.set[f.Name] = true })
 	plan, err := l.plan(e)
 	if err != nil {
 		return usageError(e, "load", "%v", err)
@@ -94,10 +101,13 @@ func runLoad(e *env, args []string) int {
 		return usageError(e, "load", "%v", err)
 	}
 	defer tgt.close()
-	clockOffset, err := probe(e.ctx, tgt.url, l.insecure)
+	clockOffset, err := probe(e.ctx, tgt.url, tgt.tls.config())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness load: %v\n", err)
 		return exitUnreachable
+	}
+	if f := conformance.ClockFinding(clockOffset); f != "" {
+		fmt.Fprintf(e.stderr, "acsharness load: %s\n", f)
 	}
 	nonces := signature.NewNonceSource()
 	hash := load.ConfigHash(plan.fingerprint...)
@@ -122,24 +132,21 @@ func runLoad(e *env, args []string) int {
 		}
 		defer stop()
 	}
-	var results io.Writer
-	var resultsFile *os.File
+	var results *resultsFile
 	if l.reportDir != "" {
-		if err := os.MkdirAll(l.reportDir, 0o755); err != nil {
+		if results, err = createResults(l.reportDir); err != nil {
 			return usageError(e, "load", "--report-dir: %v", err)
 		}
-		resultsFile, err = os.Create(filepath.Join(l.reportDir, "results.bin"))
-		if err != nil {
-			return usageError(e, "load", "--report-dir: %v", err)
-		}
-		defer resultsFile.Close()
-		results = resultsFile
+		defer results.discard()
 	}
 	opts := load.Options{
 		Target: tgt.url, Items: items, Style: plan.styleLabel, Workload: plan.workload, Schedule: plan.schedule,
 		Duration: plan.duration, Requests: l.requests, Workers: l.workers, MaxWorkers: plan.maxWorkers,
-		Connections: l.connections, Timeout: l.timeout, Insecure: l.insecure, StartAt: plan.startAt, Results: results,
+		Connections: l.connections, Timeout: l.timeout, Insecure: tgt.tls.insecure, RootCAs: tgt.tls.rootCAs, StartAt: plan.startAt,
 		Metrics: metrics,
+	}
+	if results != nil {
+		opts.Results = results.f
 	}
 	if !l.quiet {
 		opts.Progress, opts.ProgressEvery = progressPrinter(e, l.progressEvery)
@@ -148,41 +155,68 @@ func runLoad(e *env, args []string) int {
 	if !l.quiet && opts.Progress != nil && useColor(e, e.stderr, "auto") {
 		fmt.Fprintln(e.stderr)
 	}
-	if sum == nil {
+	var past *load.StartAtPastError
+	switch {
+	case errors.As(runErr, &past):
+		return usageError(e, "load", "%v", runErr)
+	case sum == nil && e.ctx.Err() != nil:
+		fmt.Fprintln(e.stderr, "acsharness load: interrupted before the run started; nothing was sent")
+		return exitInterrupted
+	case sum == nil:
 		fmt.Fprintf(e.stderr, "acsharness load: %v\n", runErr)
 		return exitInternal
 	}
+	failed := false // a report or the push was not written
 	if runErr != nil {
-		fmt.Fprintf(e.stderr, "acsharness load: %v (the summary below covers what was gathered)\n", runErr)
+		fmt.Fprintf(e.stderr, "acsharness load: %v (results.bin is not written; the other reports cover the whole run)\n", runErr)
+		failed = true
 	}
 	if tgt.embedded != nil {
 		sum.Target = "embedded reference gateway (" + tgt.url + ")"
 	}
-	met := sum.CheckSLOs(plan.slos)
-	_ = reports.LoadText(e.stdout, sum, useColor(e, e.stdout, l.color))
-	if sum.Late > 0 {
-		fmt.Fprintf(e.stderr, "acsharness load: the generator could not keep the schedule: %d requests were sent more than %s late, %d never sent (raise --max-workers or lower the rate)\n",
-			sum.Late, time.Duration(sum.LateAfter*float64(time.Second)), sum.Dropped)
+	if sum.StartLate > 0 {
+		fmt.Fprintf(e.stderr, "acsharness load: started %s after --start-at (within the %s grace)\n",
+			time.Duration(sum.StartLate*float64(time.Second)).Round(time.Millisecond), load.StartAtGrace)
 	}
-	code := exitOK
-	if !met {
-		code = exitSLO
+	sum.Failure = load.Explain(e.ctx, sum, items, l.insecure)
+	met := sum.CheckSLOs(plan.slos)
+	if plan.baseline != nil {
+		sum.Comparison = load.Compare(l.baseline, plan.baseline, sum, plan.regressions)
+		met = met && sum.Comparison.Met()
+	}
+	_ = reports.LoadText(e.stdout, sum, useColor(e, e.stdout, l.color))
+	if sum.Late > 0 || sum.Dropped > 0 {
+		fmt.Fprintf(e.stderr, "acsharness load: the generator could not keep the schedule: %d requests were sent more than %s late, %d never sent: %s\n",
+			sum.Late, time.Duration(sum.LateAfter*float64(time.Second)), sum.Dropped, lateAdvice(sum.Generator))
 	}
 	if l.reportDir != "" {
+		var written []string
+		if runErr == nil && results != nil {
+			if err := results.commit(); err != nil {
+				fmt.Fprintf(e.stderr, "acsharness load: %v\n", err)
+				failed = true
+			} else {
+				written = append(written, results.path)
+			}
+		}
 		paths, err := reports.WriteLoad(l.reportDir, sum)
+		written = append(paths, written...)
 		if err == nil && plan.shard.Of > 0 {
 			var m *load.Manifest
 			m, err = load.NewManifest(sum, plan.shard, hash, plan.startAt, clockOffset, plan.slos, "results.bin")
 			if err == nil {
-				err = load.WriteManifest(l.reportDir, m)
-				paths = append(paths, filepath.Join(l.reportDir, load.ManifestFile))
+				if err = load.WriteManifest(l.reportDir, m); err == nil {
+					written = append(written, filepath.Join(l.reportDir, load.ManifestFile))
+				}
 			}
 		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "acsharness load: %v\n", err)
-			return exitInternal
+			failed = true
 		}
-		fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(append(paths, filepath.Join(l.reportDir, "results.bin")), ", "))
+		if len(written) > 0 {
+			fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(written, ", "))
+		}
 	}
 	if l.pushgateway != "" {
 		grouping := map[string]string{"workload": plan.workload}
@@ -191,12 +225,83 @@ func runLoad(e *env, args []string) int {
 		}
 		if err := load.Push(l.pushgateway, "acsharness_load", reg, grouping); err != nil {
 			fmt.Fprintf(e.stderr, "acsharness load: --pushgateway: %v\n", err)
+			failed = true
 		}
 	}
-	if e.ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "acsharness load: interrupted; every report covers what was gathered")
+	return loadExitCode(e, sum, met, failed)
+}
+
+// loadExitCode is the verdict of a run, the first that applies: 105 when
+// interrupted (whatever was gathered is not the run asked for), 5 when a
+// report or the push failed, 3 when an SLO was breached, 1 when no request
+// met its expectation (a run that measured nothing is no pass, SLOs or
+// not), else 0.
+func loadExitCode(e *env, sum *load.Summary, met, failed bool) int {
+	switch {
+	case sum.Interrupted:
+		fmt.Fprintln(e.stderr, "acsharness load: interrupted; every report covers what was gathered and is marked interrupted")
+		return exitInterrupted
+	case failed:
+		return exitInternal
+	case !met:
+		return exitSLO
+	case sum.Failure != "":
+		return exitFailed
 	}
-	return code
+	return exitOK
+}
+
+// lateAdvice says what held the generator back.
+func lateAdvice(g load.GeneratorCost) string {
+	switch g.Limit {
+	case "workers":
+		return fmt.Sprintf("all %d workers were busy (--max-workers): raise it, or lower the rate", g.MaxWorkers)
+	case "cpu":
+		return fmt.Sprintf("the CPU was the limit (%.0f%% of the cores busy): run shards on more machines (--shard) or lower the rate", g.CPUBusy*100)
+	}
+	return fmt.Sprintf("neither the workers (%d of %d busy at most) nor the CPU (%.0f%% busy) were at their limit: the machine stalled (another process?) or the target's answers were slow to arrive",
+		g.PeakInFlight, g.MaxWorkers, g.CPUBusy*100)
+}
+
+// resultsFile is results.bin as the run writes it: under a temporary name
+// until the run has ended well, so that a failed write (a full disk)
+// leaves no truncated file that vegeta cannot read.
+type resultsFile struct {
+	f    *os.File
+	path string
+}
+
+func createResults(dir string) (*resultsFile, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "results.bin")
+	f, err := os.Create(path + ".partial")
+	if err != nil {
+		return nil, err
+	}
+	return &resultsFile{f: f, path: path}, nil
+}
+
+// commit closes the file and gives it its name.
+func (r *resultsFile) commit() error {
+	err := r.f.Close()
+	if err == nil {
+		err = os.Rename(r.f.Name(), r.path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", r.path, err)
+	}
+	r.f = nil
+	return nil
+}
+
+// discard removes the file unless it was committed.
+func (r *resultsFile) discard() {
+	if r.f != nil {
+		_ = r.f.Close()
+		_ = os.Remove(r.f.Name())
+	}
 }
 
 // defaultMaxWorkers bounds the attack's workers: vegeta starts one more
@@ -216,6 +321,8 @@ type loadPlan struct {
 	duration    time.Duration
 	maxWorkers  uint64
 	slos        []load.SLO
+	regressions []load.Regression
+	baseline    *load.Summary
 	shard       load.Shard
 	startAt     time.Time
 	workload    string
@@ -238,15 +345,11 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 	}
 	p.profile = &p.profiles[0]
 	if l.product != "" {
-		p.profile = nil
-		for i := range p.profiles {
-			if p.profiles[i].Product == l.product {
-				p.profile = &p.profiles[i]
-			}
+		code, err := productCode(l.product, conformance.ProductCodes(p.profiles))
+		if err != nil {
+			return nil, err
 		}
-		if p.profile == nil {
-			return nil, fmt.Errorf("--product %q: use one of %s", l.product, strings.Join(conformance.ProductCodes(p.profiles), ", "))
-		}
+		p.profile = &p.profiles[slices.IndexFunc(p.profiles, func(pr conformance.Profile) bool { return pr.Product == code })]
 	}
 	if len(l.styles) == 0 {
 		l.styles = listFlag{"rpc"}
@@ -266,10 +369,22 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 	if p.slos, err = load.ParseSLOs(l.slos, l.sloFiles); err != nil {
 		return nil, err
 	}
+	if p.regressions, err = load.ParseRegressions(l.regressions); err != nil {
+		return nil, err
+	}
+	switch {
+	case l.baseline != "":
+		if p.baseline, err = load.ReadSummary(l.baseline); err != nil {
+			return nil, fmt.Errorf("--baseline: %w", err)
+		}
+	case len(p.regressions) > 0:
+		return nil, errors.New("--regression compares with a baseline: give the previous run's report directory with --baseline")
+	}
+	if err := l.conflicts(); err != nil {
+		return nil, err
+	}
 	p.duration = l.duration
 	switch {
-	case boolCount(l.ramp != "", l.steps != "") > 1:
-		return nil, errors.New("--ramp and --steps exclude each other")
 	case l.ramp != "":
 		d := l.duration
 		if d == 0 {
@@ -312,11 +427,11 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 		if p.startAt, err = time.Parse(time.RFC3339, l.startAt); err != nil {
 			return nil, fmt.Errorf("--start-at %q: write an RFC 3339 time, e.g. 2026-11-22T10:00:00Z", l.startAt)
 		}
+		if late := time.Since(p.startAt); late > load.StartAtGrace {
+			return nil, &load.StartAtPastError{At: p.startAt, Late: late}
+		}
 	}
 	if len(l.mix) > 0 {
-		if l.action != "" {
-			return nil, errors.New("--action and --scenario exclude each other: a run sends one action or a scenario mix")
-		}
 		if p.cases, err = l.scenarioMix(p); err != nil {
 			return nil, err
 		}
@@ -330,14 +445,33 @@ func (l *loadFlags) plan(e *env) (*loadPlan, error) {
 	return p, nil
 }
 
-func boolCount(bs ...bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
+// conflicts rejects flags that exclude each other or that the others
+// make meaningless: silently ignored, they would run another test than the
+// one asked for.
+func (l *loadFlags) conflicts() error {
+	given := func(name string) bool {
+		if l.set != nil {
+			return l.set[name]
+		}
+		return false
+	}
+	for _, c := range []struct {
+		a, b, why string
+	}{
+		{"ramp", "steps", "a run has one schedule"},
+		{"rate", "ramp", "a ramp sets the rate"},
+		{"rate", "steps", "the steps set the rate"},
+		{"scenario", "action", "a run sends one action or a scenario mix"},
+		{"scenario", "param", "a scenario's requests carry their own parameters"},
+		{"scenario", "method", "a scenario's requests carry their own method"},
+		{"scenario", "path", "a scenario's requests carry their own path"},
+		{"scenario", "format", "a scenario's requests carry their own format"},
+	} {
+		if given(c.a) && given(c.b) {
+			return fmt.Errorf("--%s and --%s exclude each other: %s", c.a, c.b, c.why)
 		}
 	}
-	return n
+	return nil
 }
 
 func (l *loadFlags) workloadName(p *loadPlan) string {
@@ -407,7 +541,7 @@ func (l *loadFlags) items(tgt *target, p *loadPlan, nonces *signature.NonceSourc
 		var out []*load.Item
 		for _, wc := range p.cases {
 			f, err := conformance.NewStepFactory(wc.c, conformance.Options{Target: tgt.url, Credentials: tgt.creds,
-				InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, Profiles: p.profiles})
+				InactiveKeyID: tgt.inactive, SecondKey: tgt.second, ThrottledKey: tgt.throttled, STSKey: tgt.sts, Profiles: p.profiles})
 			if err != nil {
 				return nil, err
 			}
@@ -469,11 +603,9 @@ func (l *loadFlags) actionItem(tgt *target, p *loadPlan, style signature.Style, 
 // probe checks that the target answers at all, and returns its clock's
 // offset from ours: shards on machines with drifting clocks record it in
 // their manifests.
-func probe(ctx context.Context, target string, insecure bool) (time.Duration, error) {
+func probe(ctx context.Context, target string, tlsConfig *tls.Config) (time.Duration, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if insecure {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	}
+	tr.TLSClientConfig = tlsConfig
 	defer tr.CloseIdleConnections()
 	return conformance.Probe(ctx, &http.Client{Transport: tr}, target, 10*time.Second, time.Now)
 }
@@ -484,9 +616,7 @@ func serveMetrics(addr string, reg *prometheus.Registry) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := gateway.NewMetricsServer(reg) // the gateway's timeouts, idle connections included
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
 }
@@ -502,12 +632,31 @@ func progressPrinter(e *env, every time.Duration) (func(load.Progress), time.Dur
 		}
 	}
 	return func(p load.Progress) {
-		line := fmt.Sprintf("%6s  sent %d  rate %.1f/s  success %.2f%%  p99 %s  late %d",
-			p.Elapsed.Round(time.Second), p.Sent, p.Rate, p.Success*100, p.P99, p.Late)
+		line := progressLine(p)
 		if live {
 			fmt.Fprintf(e.stderr, "\r\033[K%s", line)
 		} else {
 			fmt.Fprintln(e.stderr, line)
 		}
 	}, every
+}
+
+// progressLine is one progress report: the current rate (over the last
+// interval, not the run's average), the requests so far of the total, the
+// time left, success, p99 so far and late requests, as k6 shows them.
+func progressLine(p load.Progress) string {
+	sent := strconv.FormatUint(p.Sent, 10)
+	if p.Total > 0 {
+		sent += fmt.Sprintf("/%d (%.0f%%)", p.Total, 100*float64(min(p.Sent, p.Total))/float64(p.Total))
+	}
+	eta := "ETA ?"
+	if p.ETA >= 0 {
+		eta = "ETA " + p.ETA.Round(time.Second).String()
+	}
+	p99 := p.P99.String()
+	if p.P99 < 0 {
+		p99 = "no answer"
+	}
+	return fmt.Sprintf("%6s  %s  now %.1f/s  sent %s  success %.2f%%  p99 %s  late %d",
+		p.Elapsed.Round(time.Second), eta, p.Rate, sent, p.Success*100, p99, p.Late)
 }

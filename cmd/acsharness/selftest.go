@@ -59,6 +59,7 @@ func runSelftest(e *env, args []string) int {
 			InactiveKeyID: demo.InactiveID,
 			SecondKey:     &demo.Second,
 			ThrottledKey:  &demo.Throttled,
+			STSKey:        &demo.STS,
 			Profiles:      conformance.BuiltinProfiles(),
 			Scenarios:     suite,
 			Concurrency:   concurrency,

@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/signature"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -97,16 +103,21 @@ func TestSignBadInput(t *testing.T) {
 		want    string
 	}{
 		{"unknown style", withSecret, []string{"sign", "--style", "soap", "--endpoint", "http://h"}, "--style"},
-		{"malformed param", withSecret, []string{"sign", "--endpoint", "http://h", "--param", "novalue"}, "--param \"novalue\": write NAME=VALUE"},
-		{"malformed header", withSecret, []string{"sign", "--endpoint", "http://h", "--header", "x-acs-a b: c"}, "--header"},
-		{"missing secret", map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"}, []string{"sign", "--endpoint", "http://h"}, "no credentials"},
-		{"bad timestamp", withSecret, []string{"sign", "--endpoint", "http://h", "--timestamp", "yesterday"}, "--timestamp"},
-		{"no endpoint", withSecret, []string{"sign"}, "--endpoint URL, or --product and --region"},
-		{"bad region", withSecret, []string{"sign", "--product", "mqtt", "--region", "mars"}, "--region: unknown region \"mars\""},
-		{"bad product", withSecret, []string{"sign", "--product", "ecs"}, "--product: unknown product"},
-		{"unknown flag", withSecret, []string{"sign", "--secret", "x"}, "flag provided but not defined: -secret"},
-		{"body twice", withSecret, []string{"sign", "--endpoint", "http://h", "--body", "a", "--body-file", "b"}, "--body and --body-file"},
-		{"stray argument", withSecret, []string{"sign", "--endpoint", "http://h", "extra"}, "unexpected argument"},
+		{"no action", withSecret, []string{"sign", "--endpoint", "http://h"}, "--action is required"},
+		{"malformed param", withSecret, []string{"sign", "--action", "X", "--endpoint", "http://h", "--param", "novalue"}, "--param \"novalue\": write NAME=VALUE"},
+		{"malformed header", withSecret, []string{"sign", "--action", "X", "--endpoint", "http://h", "--header", "x-acs-a b: c"}, "--header"},
+		{"missing secret", map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"}, []string{"sign", "--action", "X", "--endpoint", "http://h"}, "no credentials"},
+		{"bad timestamp", withSecret, []string{"sign", "--action", "X", "--endpoint", "http://h", "--timestamp", "yesterday"}, "--timestamp"},
+		{"ROA timestamp with a fraction", withSecret, []string{"sign", "--action", "X", "--style", "roa", "--endpoint", "http://h", "--timestamp", "2023-03-13T08:34:30.5Z"}, "ROA's Date header (RFC 1123) has whole seconds"},
+		{"no endpoint", withSecret, []string{"sign", "--action", "X"}, "--endpoint URL, or --product and --region"},
+		{"bad region", withSecret, []string{"sign", "--action", "X", "--product", "mqtt", "--region", "mars"}, "--region: unknown region \"mars\""},
+		{"region with endpoint", withSecret, []string{"sign", "--action", "X", "--product", "mqtt", "--endpoint", "http://h", "--region", "cn-shanghai"}, "--region with --endpoint: the endpoint is given, so --region would be ignored"},
+		{"network with endpoint", withSecret, []string{"sign", "--action", "X", "--endpoint", "http://h", "--network", "vpc"}, "--network with --endpoint"},
+		{"region without product", withSecret, []string{"sign", "--action", "X", "--region", "cn-shanghai"}, "--region needs --product"},
+		{"bad product", withSecret, []string{"sign", "--action", "X", "--product", "ecs"}, `--product "ecs": use one of onsmqtt, amqp-open, mqtt`},
+		{"unknown flag", withSecret, []string{"sign", "--secret", "x"}, "unknown flag --secret"},
+		{"body twice", withSecret, []string{"sign", "--action", "X", "--endpoint", "http://h", "--body", "a", "--body-file", "b"}, "--body and --body-file"},
+		{"stray argument", withSecret, []string{"sign", "--action", "X", "--endpoint", "http://h", "extra"}, "unexpected argument"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -118,15 +129,64 @@ func TestSignBadInput(t *testing.T) {
 	}
 }
 
-func TestTopLevel(t *testing.T) {
+// A --timestamp with fractional seconds is signed and sent with them, and
+// the reference gateway accepts what sign printed (pop-spec §9 F2).
+func TestSignFractionalTimestamp(t *testing.T) {
 	t.Parallel()
-	code, _, errOut := runCLI(t, map[string]string{}, "frobnicate")
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, `unknown command "frobnicate"`)
-	code, out, _ := runCLI(t, map[string]string{}, "help")
-	assert.Equal(t, exitOK, code)
-	assert.True(t, strings.Contains(out, "sign") && strings.Contains(out, "Exit codes"))
-	code, out, _ = runCLI(t, map[string]string{}, "version")
-	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "acsharness")
+	l, err := gateway.StartLocal(gateway.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	now := time.Now().UTC().Truncate(time.Second)
+	stamp := now.Format("2006-01-02T15:04:05") + ".250Z"
+	for _, tc := range []struct{ style, want string }{
+		{"rpc", "Timestamp%3D" + strings.ReplaceAll(url.QueryEscape(stamp), "%", "%25")},
+		{"v3", "x-acs-date:" + stamp},
+	} {
+		t.Run(tc.style, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, demoEnv(), "sign", "--json", "--style", tc.style, "--product", "mqtt", "--endpoint", l.URL,
+				"--action", "ListGroupId", "--param", "InstanceId=mqtt-cn-acsharness", "--timestamp", stamp)
+			require.Equal(t, exitOK, code, errOut)
+			var d signature.Description
+			require.NoError(t, json.Unmarshal([]byte(out), &d))
+			assert.Contains(t, d.Canonical+d.StringToSign, tc.want, "the fraction is signed")
+			req, err := http.NewRequest(d.Method, d.URL, nil)
+			require.NoError(t, err)
+			for k, v := range d.Headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "the gateway accepts what sign printed: %s", body)
+		})
+	}
+}
+
+// The STS token is signed in, and printed nowhere: not in the canonical
+// form, the string to sign, the URL, the headers or the curl line, as text
+// or JSON.
+func TestSignRedactsSecurityToken(t *testing.T) {
+	t.Parallel()
+	for _, style := range []string{"rpc", "roa", "v3"} {
+		for _, format := range []string{"text", "json"} {
+			t.Run(style+"/"+format, func(t *testing.T) {
+				t.Parallel()
+				args := []string{"sign", "--style", style, "--product", "mqtt", "--action", "SendMessage", "--method", "POST",
+					"--form", "Payload=hello", "--path", "/messages"}
+				if format == "json" {
+					args = append(args, "--json")
+				}
+				code, out, errOut := runCLI(t, stsEnv(), args...)
+				require.Equal(t, exitOK, code, errOut)
+				assertNoSecrets(t, out+errOut, "sign's output")
+				if style == "rpc" {
+					assert.Contains(t, out, "SecurityToken%3D[redacted]", "the string to sign names the token")
+				} else {
+					assert.Contains(t, out, "x-acs-security-token:[redacted]", "the canonical headers name the token")
+				}
+			})
+		}
+	}
 }

@@ -1,0 +1,4 @@
+package corpus
+
+// GoldenFrom reads golden vectors from another file system, for tests.
+var GoldenFrom = goldenFrom
