@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -38,6 +39,7 @@ const (
 	ruleSuccessXMLRoot   = "env.success.xml-root"
 	ruleTraceID          = "env.trace-id"
 	ruleCORS             = "env.cors"
+	ruleCORSExpose       = "env.cors.expose"
 	ruleFormatRPC        = "env.format.rpc"
 	ruleFormatRPCDefault = "env.format.rpc-default"
 	ruleFormatAccept     = "env.format.accept"
@@ -53,7 +55,7 @@ const (
 var checkerRules = []string{
 	ruleAnswer, ruleBody, ruleRequestID, ruleRequestIDShape, ruleRequestIDUnique, ruleCTJSON, ruleCTXML, ruleCTXMLError,
 	ruleCTExact, ruleErrorStatus, ruleErrorFields, ruleErrorXMLRoot, ruleHostID, ruleRecommend, ruleJSONOrder,
-	ruleSuccessXMLRoot, ruleTraceID, ruleCORS, ruleFormatRPC, ruleFormatRPCDefault, ruleFormatAccept, ruleFormatAcceptDef,
+	ruleSuccessXMLRoot, ruleTraceID, ruleCORS, ruleCORSExpose, ruleFormatRPC, ruleFormatRPCDefault, ruleFormatAccept, ruleFormatAcceptDef,
 	ruleFormatEarly, ruleMismatchMessage, ruleMismatchEcho, ruleMismatchEchoV3, ruleNonceRetention,
 }
 
@@ -485,7 +487,7 @@ func (k *checker) checkAnswer(e Expect, wantErr bool, a exchange, env envelope, 
 		rule = e.Rule
 	}
 	code := env.fields["Code"]
-	if env.err != "" {
+	if env.err != "" && (e.Envelope == nil || *e.Envelope) {
 		f.add(ruleBody, "%s", env.err)
 	}
 	if wantErr && slices.Contains(e.Code, "OK") && a.status == 200 && code == "" {
@@ -547,6 +549,32 @@ func (k *checker) checkExpectation(f *findings, rule string, e Expect, wantErr, 
 	if e.Message != "" && !regexp.MustCompile(e.Message).MatchString(env.fields["Message"]) {
 		f.add(rule, "message %q does not match /%s/", env.fields["Message"], e.Message)
 	}
+	for _, kv := range e.Headers {
+		if msg := checkHeader(a.header, kv.Key, kv.Value); msg != "" {
+			f.add(rule, "%s", msg)
+		}
+	}
+}
+
+// checkHeader returns what is wrong with the response header names (one
+// name, or alternatives "a|b") against the pattern, or "".
+func checkHeader(h http.Header, names, pattern string) string {
+	re := regexp.MustCompile(pattern)
+	var seen []string
+	for _, name := range strings.Split(names, "|") {
+		v, ok := h[http.CanonicalHeaderKey(name)]
+		if !ok {
+			continue
+		}
+		if len(v) > 0 && re.MatchString(v[0]) {
+			return ""
+		}
+		seen = append(seen, fmt.Sprintf("%s %q", name, strings.Join(v, ", ")))
+	}
+	if len(seen) == 0 {
+		return fmt.Sprintf("no %s header", strings.ReplaceAll(names, "|", " or "))
+	}
+	return fmt.Sprintf("header %s does not match /%s/", strings.Join(seen, ", "), pattern)
 }
 
 // checkEnvelope checks what every answer carries (pop-spec §5).
@@ -568,6 +596,9 @@ func (k *checker) checkEnvelope(f *findings, a exchange, env envelope) {
 	}
 	if o := a.header.Get("Access-Control-Allow-Origin"); o != "*" {
 		f.add(ruleCORS, "Access-Control-Allow-Origin %q, expected *", o)
+	}
+	if x := a.header.Get("Access-Control-Expose-Headers"); x != "*" && !strings.Contains(strings.ToLower(x), "x-acs-request-id") {
+		f.add(ruleCORSExpose, "Access-Control-Expose-Headers %q does not expose x-acs-request-id", x)
 	}
 	code := env.fields["Code"]
 	switch {

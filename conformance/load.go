@@ -60,8 +60,8 @@ var (
 	signKeys     = []string{"secret", "key", "timestamp", "nonce", "omit", "set"}
 	timeKeys     = []string{"offset", "literal", "name", "form"}
 	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "unsign", "authorization"}
-	expectKeys   = []string{"rule", "status", "code", "code_pattern", "message", "format", "xml_root", "envelope", "echo_string_to_sign", "successes", "also"}
-	alsoKeys     = []string{"rule", "status", "code", "message"}
+	expectKeys   = []string{"rule", "status", "code", "code_pattern", "message", "headers", "format", "xml_root", "envelope", "echo_string_to_sign", "successes", "also"}
+	alsoKeys     = []string{"rule", "status", "code", "message", "headers"}
 	captureKeys  = []string{"nonce", "request_id"}
 )
 
@@ -521,6 +521,7 @@ func (l *loader) expect(n *yaml.Node, st Step, sc Scenario) Expect {
 			l.addf(f["message"], "message is not a regular expression: %v", err)
 		}
 	}
+	e.Headers = l.headerPatterns(f["headers"], "expect.headers")
 	e.Format = strings.ToUpper(l.str(f["format"], "format"))
 	l.oneOf(f["format"], "expect.format", e.Format, []string{"JSON", "XML"})
 	e.XMLRoot = l.str(f["xml_root"], "xml_root")
@@ -592,10 +593,23 @@ func (l *loader) also(n *yaml.Node, sc Scenario) *Expect {
 			l.addf(f["message"], "expect.also.message is not a regular expression: %v", err)
 		}
 	}
-	if len(a.Status) == 0 && len(a.Code) == 0 && a.Message == "" {
-		l.addf(n, "expect.also says nothing: give a status, a code or a message")
+	a.Headers = l.headerPatterns(f["headers"], "expect.also.headers")
+	if len(a.Status) == 0 && len(a.Code) == 0 && a.Message == "" && len(a.Headers) == 0 {
+		l.addf(n, "expect.also says nothing: give a status, a code, a message or headers")
 	}
 	return a
+}
+
+// headerPatterns reads response headers and the regular expressions their
+// values must match.
+func (l *loader) headerPatterns(n *yaml.Node, what string) []KV {
+	kvs := l.kvs(n, what)
+	for _, kv := range kvs {
+		if _, err := regexp.Compile(kv.Value); err != nil {
+			l.addf(n, "%s.%s is not a regular expression: %v", what, kv.Key, err)
+		}
+	}
+	return kvs
 }
 
 // ruleRefs reads a scenario's rules: ids of the built-in rule table.

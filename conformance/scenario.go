@@ -163,6 +163,9 @@ type Expect struct {
 	CodePattern string
 	// Message is a regular expression the error message must match.
 	Message string
+	// Headers are response headers and the regular expressions their
+	// values must match; a name "a|b" is met by either header.
+	Headers []KV
 	// Format is the response format expected, JSON or XML.
 	Format string
 	// XMLRoot is the XML root expected ("Error", or "{action}Response").

@@ -92,6 +92,8 @@ const (
 	FaultSortedErrorFields  Fault = "sorted-error-fields"      // JSON error fields in alphabetical order
 	FaultDropTraceID        Fault = "drop-trace-id"            // no x-acs-trace-id header
 	FaultDropCORS           Fault = "drop-cors"                // no Access-Control-Allow-Origin header
+	FaultDropExpose         Fault = "drop-expose-headers"      // no Access-Control-Expose-Headers header
+	FaultNoPreflight        Fault = "no-preflight"             // a CORS preflight is taken for an API request
 	FaultErrorsAs200        Fault = "errors-as-200"            // errors answered with HTTP 200
 	// parameters
 	FaultNotFoundAs400       Fault = "notfound-as-400"         // an unknown AccessKeyId answered 400, not 404
@@ -110,6 +112,7 @@ const (
 	FaultAnyHost             Fault = "any-host"                // routes an unknown domain by its API version
 	FaultV3DefaultCredential Fault = "v3-default-credential"   // V3: a request without a Credential is checked against the first key
 	FaultNoThrottling        Fault = "no-throttling"           // never throttles
+	FaultNoRetryAfter        Fault = "no-retry-after"          // Throttling.User without x-acs-retry-after or x-ratelimit-user
 	FaultStrictParams        Fault = "strict-params"           // refuses RegionId, ResourceOwnerAccount and SignatureType
 	FaultSkipBusinessCheck   Fault = "skip-business-check"     // never checks an action's required parameters
 	FaultSTSTokenUnchecked   Fault = "sts-token-unchecked"     // never checks a session token against its key
@@ -198,6 +201,8 @@ var faultCatalogue = []FaultInfo{
 	{FaultSortedErrorFields, "envelope", "JSON error fields in alphabetical order", []string{"env.error.json-order"}},
 	{FaultDropTraceID, "envelope", "no x-acs-trace-id header", []string{"env.trace-id"}},
 	{FaultDropCORS, "envelope", "no Access-Control-Allow-Origin header", []string{"env.cors"}},
+	{FaultDropExpose, "envelope", "no Access-Control-Expose-Headers header", []string{"env.cors.expose"}},
+	{FaultNoPreflight, "envelope", "a CORS preflight is taken for an API request", []string{"env.cors.preflight"}},
 	{FaultErrorsAs200, "envelope", "errors answered with HTTP 200", []string{"env.error.status"}},
 	{FaultNotFoundAs400, "parameters", "an unknown AccessKeyId answered 400, not 404", []string{"err.key-not-found"}},
 	{FaultUnknownKeyMismatch, "parameters", "an unknown AccessKeyId answered SignatureDoesNotMatch", []string{"param.key-not-found"}},
@@ -215,6 +220,7 @@ var faultCatalogue = []FaultInfo{
 	{FaultAnyHost, "parameters", "routes an unknown domain by its API version", []string{"param.product"}},
 	{FaultV3DefaultCredential, "parameters", "V3: a request without a Credential is checked against the first key", []string{"param.v3-credential"}},
 	{FaultNoThrottling, "parameters", "never throttles", []string{"param.throttling"}},
+	{FaultNoRetryAfter, "parameters", "Throttling.User without x-acs-retry-after or x-ratelimit-user", []string{"param.throttling-retry"}},
 	{FaultStrictParams, "parameters", "refuses RegionId, ResourceOwnerAccount and SignatureType", []string{"param.unknown-ignored"}},
 	{FaultSkipBusinessCheck, "parameters", "never checks an action's required parameters", []string{"param.business"}},
 	{FaultSTSTokenUnchecked, "parameters", "never checks a session token against its key", []string{"sts.token"}},
@@ -410,6 +416,9 @@ func (f *envelopeFault) headers(h http.Header) {
 	}
 	if f.set.has(FaultDropCORS) {
 		delete(h, "Access-Control-Allow-Origin")
+	}
+	if f.set.has(FaultDropExpose) {
+		delete(h, "Access-Control-Expose-Headers")
 	}
 }
 

@@ -150,7 +150,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
-	if c.throttle.wait > 0 {
+	if c.throttle.wait > 0 && !g.faults.has(FaultNoRetryAfter) {
 		c.throttle.set(w.Header())
 	}
 	if g.faults.any {
@@ -165,7 +165,7 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	// A browser's CORS preflight, never signed, is answered as the
 	// Access-Control-* headers of the real gateway promise (pop-spec §9 F11).
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" &&
-		r.Header.Get(signature.HeaderAuthorization) == "" {
+		r.Header.Get(signature.HeaderAuthorization) == "" && !g.faults.has(FaultNoPreflight) {
 		c.rp.writePreflight(w, r.Header.Get("Access-Control-Request-Headers"))
 		return nil
 	}
