@@ -59,7 +59,7 @@ var (
 	requestKeys  = []string{"style", "method", "action", "path", "params", "form", "headers", "body", "format", "host", "version", "no_probe_params"}
 	signKeys     = []string{"secret", "key", "timestamp", "nonce", "omit", "set"}
 	timeKeys     = []string{"offset", "literal", "name", "form"}
-	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "unsign", "authorization"}
+	tamperKeys   = []string{"set", "add", "drop", "rename", "headers", "drop_headers", "header_case", "flip_signature", "body", "raw_query", "space", "method", "resign", "unsign", "roa_form", "authorization"}
 	expectKeys   = []string{"rule", "status", "code", "code_pattern", "message", "headers", "format", "xml_root", "envelope", "echo_string_to_sign", "successes", "also"}
 	alsoKeys     = []string{"rule", "status", "code", "message", "headers"}
 	captureKeys  = []string{"nonce", "request_id"}
@@ -493,6 +493,8 @@ func (l *loader) tamper(n *yaml.Node) TamperSpec {
 	t.Method = strings.ToUpper(l.str(f["method"], "tamper.method"))
 	t.Resign = l.boolean(f["resign"], "resign")
 	t.Unsign = l.strs(f["unsign"], "tamper.unsign")
+	t.ROAForm = l.str(f["roa_form"], "tamper.roa_form")
+	l.oneOf(f["roa_form"], "tamper.roa_form", t.ROAForm, []string{"empty-equals", "escaped-path"})
 	t.Authorization = l.str(f["authorization"], "tamper.authorization")
 	if scalar(f["authorization"]) && t.Authorization == "" {
 		l.addf(f["authorization"], "tamper.authorization is a template for the whole header (e.g. \"ACS3-HMAC-SHA256 Credential=,SignedHeaders={signed_headers},Signature={signature}\"): it cannot be empty")

@@ -3,9 +3,12 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -561,7 +564,7 @@ func signIsEmpty(s SignSpec) bool {
 func tamperIsEmpty(t TamperSpec) bool {
 	return len(t.Set) == 0 && len(t.Add) == 0 && len(t.Drop) == 0 && len(t.Rename) == 0 && len(t.Headers) == 0 &&
 		len(t.DropHeaders) == 0 && len(t.HeaderCase) == 0 && !t.FlipSig && t.Body == nil && t.RawQuery == "" &&
-		t.Space == "" && t.Method == "" && !t.Resign && len(t.Unsign) == 0 && t.Authorization == ""
+		t.Space == "" && t.Method == "" && !t.Resign && len(t.Unsign) == 0 && t.ROAForm == "" && t.Authorization == ""
 }
 
 // newUUID returns a fresh random (version 4) UUID in lowercase, the nonce
@@ -807,6 +810,9 @@ func tamper(s *signature.Signed, t TamperSpec, creds signature.Credentials) {
 	if len(t.Unsign) > 0 && s.Style == signature.V3 {
 		unsign(s, t.Unsign, creds)
 	}
+	if t.ROAForm != "" && s.Style == signature.ROA {
+		signROAForm(s, t.ROAForm, creds)
+	}
 	if t.FlipSig {
 		flipSignature(s)
 	}
@@ -832,6 +838,28 @@ func unsign(s *signature.Signed, names []string, creds signature.Credentials) {
 	s.Artifacts = art
 	auth := signature.V3Auth{Algorithm: signature.V3Algorithm, Credential: creds.AccessKeyID, SignedHeaders: signed, Signature: art.Signature}
 	s.Header.Set(signature.HeaderAuthorization, auth.String())
+}
+
+// signROAForm signs a ROA request again in the form of another official
+// client: an empty query value as "k=" (the TypeScript, Node and Python
+// clients), or the path escaped as sent (darabonba) (pop-spec §2.2, §9 F8,
+// F9). The wire is the same; only the signature differs.
+func signROAForm(s *signature.Signed, form string, creds signature.Credentials) {
+	s.Header.Del(signature.HeaderAuthorization)
+	m := s.Message()
+	var sts []byte
+	switch form {
+	case "empty-equals":
+		sts = signature.AppendROAStringToSignEmptyEquals(nil, &m)
+	case "escaped-path":
+		m.Path = string(signature.AppendV3CanonicalURI(nil, m.Path))
+		sts = signature.AppendROAStringToSign(nil, &m)
+	}
+	mac := hmac.New(sha1.New, []byte(creds.AccessKeySecret))
+	mac.Write(sts)
+	sig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	s.Artifacts = signature.Artifacts{Style: signature.ROA, StringToSign: string(sts), Signature: sig}
+	s.Header.Set(signature.HeaderAuthorization, signature.ROAAuthorization(creds.AccessKeyID, sig))
 }
 
 // flipSignature changes one character of the signature sent: the fourth

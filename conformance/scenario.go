@@ -141,6 +141,10 @@ type TamperSpec struct {
 	// Unsign signs a V3 request again with these headers left out of
 	// SignedHeaders: a real signature over too few headers.
 	Unsign []string
+	// ROAForm signs a ROA request again in a form another official client
+	// signs (pop-spec §2.2, §9 F8, F9): "empty-equals" (an empty query value
+	// as "k=", not "k") or "escaped-path" (the path as sent, not decoded).
+	ROAForm string
 	// Authorization rewrites the Authorization header from a template, last:
 	// {algorithm}, {credential}, {signed_headers} and {signature} stand for
 	// the parts of the header as signed (ROA: "acs", the key ID, "" and the

@@ -36,6 +36,7 @@ const (
 	FaultROASkipACSHeaders   Fault = "roa-skip-acs-headers"  // ROA: leaves the x-acs-* headers out of the string to sign
 	FaultROAKeyAmpersand     Fault = "roa-key-ampersand"     // ROA: keys the HMAC with secret+"&", as RPC does
 	FaultROAAcceptNormalized Fault = "roa-accept-normalized" // ROA: signs Accept as application/json whatever was sent
+	FaultROAOneForm          Fault = "roa-one-form"          // ROA: accepts only the spec's form (bare k, decoded path)
 	FaultV3UnsignedHeaders   Fault = "v3-unsigned-headers"   // V3: accepts x-acs-* headers missing from SignedHeaders
 	FaultV3SkipBodyHash      Fault = "v3-skip-body-hash"     // V3: never checks x-acs-content-sha256 against the body
 	FaultV3EmptyPayloadHash  Fault = "v3-empty-payload-hash" // V3: canonicalizes every request as if its body were empty
@@ -149,6 +150,7 @@ var faultCatalogue = []FaultInfo{
 	{FaultROASkipACSHeaders, "signature", "ROA: leaves the x-acs-* headers out of the string to sign", []string{"sig.roa.acs-headers"}},
 	{FaultROAKeyAmpersand, "signature", `ROA: keys the HMAC with secret+"&", as RPC does`, []string{"sig.roa.valid"}},
 	{FaultROAAcceptNormalized, "signature", "ROA: signs Accept as application/json whatever was sent", []string{"sig.roa.standard-headers"}},
+	{FaultROAOneForm, "signature", "ROA: accepts only the spec's form (bare k, decoded path), not the other official clients'", []string{"sig.roa.forms"}},
 	{FaultV3UnsignedHeaders, "signature", "V3: accepts x-acs-* headers missing from SignedHeaders", []string{"sig.v3.signed-headers"}},
 	{FaultV3SkipBodyHash, "signature", "V3: never checks x-acs-content-sha256 against the body", []string{"sig.v3.body-hash"}},
 	{FaultV3EmptyPayloadHash, "signature", "V3: canonicalizes every request as if its body were empty", []string{"sig.v3.valid"}},
