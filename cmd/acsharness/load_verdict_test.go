@@ -31,8 +31,10 @@ func probeOnlyTarget(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() {
-		defer ln.Close()
 		c, err := ln.Accept()
+		// Closed before answering, so that no later connection can land in
+		// the backlog and be reset rather than refused.
+		_ = ln.Close()
 		if err != nil {
 			return
 		}
