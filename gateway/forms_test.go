@@ -388,7 +388,8 @@ type formRef struct{ Aspect, Variant string }
 // the forms it claims, and every form of signature.Forms must have one.
 func TestFormVectors(t *testing.T) {
 	t.Parallel()
-	covered := map[formRef]bool{}
+	covered := map[formRef]bool{} // written by the parallel subtests, under mu
+	var mu sync.Mutex
 	for _, file := range []string{"rpc-forms.json", "roa-forms.json"} {
 		raw, err := os.ReadFile(filepath.Join("..", "signature", "testdata", "vectors", file))
 		require.NoError(t, err)
@@ -424,7 +425,9 @@ func TestFormVectors(t *testing.T) {
 					holds, told := formHolds(t, form, w, v.Secret)
 					require.Truef(t, told, "the vector cannot tell %s", ref.Aspect)
 					assert.Truef(t, holds, "the vector claims %s=%q but does not hold it", ref.Aspect, ref.Variant)
+					mu.Lock()
 					covered[ref] = true
+					mu.Unlock()
 				}
 				keys := []gateway.Key{{ID: v.AccessKeyID, Secret: signature.Secret(v.Secret), Status: gateway.KeyActive}}
 				srv := startSDKGateway(t, gateway.Config{Keys: keys, Now: func() time.Time { return when }})
