@@ -86,6 +86,10 @@ type Progress struct {
 // together would not have.
 const StartAtGrace = 2 * time.Second
 
+// EndGrace is how long after the end of a paced run the requests due
+// before the end may still be sent (late): beyond it they are dropped.
+const EndGrace = time.Second
+
 // StartAtPastError is a start time already gone by more than StartAtGrace.
 type StartAtPastError struct {
 	At   time.Time
@@ -179,8 +183,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	m := newMix(o.Items)
 	signs := newSignRecorder()
 	pacer := bounded{Schedule: o.Schedule, n: o.Requests}
+	// vegeta stops pacing once the duration has elapsed, even with hits due
+	// before the end still unsent: on a busy machine the last few were
+	// dropped. The schedule ends the attack instead, and the attacker's own
+	// stop comes EndGrace later, for a generator that fell that far behind.
+	atkDuration := o.Duration
 	if !maxRate {
 		pacer.d = o.Duration
+		if o.Duration > 0 {
+			atkDuration = o.Duration + EndGrace
+		}
 	}
 	total := o.Requests
 	if !maxRate && o.Duration > 0 {
@@ -200,7 +212,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
 	cpu0 := processCPU()
 	col := newCollector(start, o.Schedule, o.LateAfter, signs)
-	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, o.Duration, o.Workload)
+	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, atkDuration, o.Workload)
 	stopped := make(chan struct{})
 	go func() {
 		select {
