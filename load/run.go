@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -62,6 +63,10 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 	Metrics       *Metrics
+
+	// beforeAttack, in tests, stalls the run between its own clock
+	// reading and the attacker's start, as a busy machine may.
+	beforeAttack func()
 }
 
 // Progress is the run so far, for a live status line.
@@ -182,7 +187,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	)
 	m := newMix(o.Items)
 	signs := newSignRecorder()
-	pacer := bounded{Schedule: o.Schedule, n: o.Requests}
+	pacer := &bounded{Schedule: o.Schedule, n: o.Requests}
 	// vegeta stops pacing once the duration has elapsed, even with hits due
 	// before the end still unsent: on a busy machine the last few were
 	// dropped. The schedule ends the attack instead, and the attacker's own
@@ -212,6 +217,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
 	cpu0 := processCPU()
 	col := newCollector(start, o.Schedule, o.LateAfter, signs)
+	if o.beforeAttack != nil {
+		o.beforeAttack()
+	}
 	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, atkDuration, o.Workload)
 	stopped := make(chan struct{})
 	go func() {
@@ -234,12 +242,22 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	var lastSent time.Time
 	var encErr error
 	var received, peakInFlight uint64
+	rebased := false
 	for results != nil {
 		select {
 		case res, ok := <-results:
 			if !ok {
 				results = nil
 				continue
+			}
+			// The due times count from the instant the attacker paces
+			// from, not from ours before it started: a stall between the
+			// two (a busy machine) made every request look late by it.
+			if !rebased {
+				if at := pacer.origin.Load(); at != nil {
+					start, rebased = *at, true
+					col.rebase(start)
+				}
 			}
 			// The request answered was in flight too.
 			if n := m.sent() - received; n > peakInFlight {
@@ -352,9 +370,16 @@ type bounded struct {
 	Schedule
 	n uint64
 	d time.Duration
+	// origin is the attacker's start, from which it measures the elapsed
+	// time it paces by: the due times are counted from the same instant.
+	origin atomic.Pointer[time.Time]
 }
 
-func (b bounded) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+func (b *bounded) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if hits == 0 && b.origin.Load() == nil {
+		o := time.Now().Add(-elapsed)
+		b.origin.CompareAndSwap(nil, &o)
+	}
 	if b.n > 0 && hits >= b.n {
 		return 0, true
 	}

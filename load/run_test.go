@@ -202,6 +202,20 @@ func TestRunSendsWhatWasDueAfterFallingBehind(t *testing.T) {
 	assert.NotZero(t, sum.Late, "those held up are late")
 }
 
+// The due times count from the instant the attacker paces from: a stall
+// of the machine before it started used to make every request of the run
+// late by the stall, in the response time and the late count.
+func TestRunDueTimesShareTheAttackersClock(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{testItem(t, l, signature.RPC)}, Schedule: Constant{50},
+		Requests: 20, LateAfter: time.Second, beforeAttack: func() { time.Sleep(1500 * time.Millisecond) }})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20), sum.Requests)
+	assert.Zero(t, sum.Late, "no request is late by the stall before the attack")
+	assert.Less(t, sum.Latency.Min, 1.0, "the response time does not hold the stall: %+v", sum.Latency)
+}
+
 // A constant rate sends rate × duration requests, not one more: the last
 // one used to land alone in a bucket after the end and draw a cliff in every
 // plot.
