@@ -3,17 +3,13 @@
 package load
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -61,17 +57,6 @@ import (
 // perfWorkers is the fixed number of workers of every max-rate attack here.
 const perfWorkers = 32
 
-// perfBody is the minimal server's answer: small, and without an error
-// code, so that an action's judge counts it a success.
-var perfBody = []byte(`{"RequestId":"perf"}`)
-
-func perfHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header()["Content-Type"] = []string{"application/json"}
-		_, _ = w.Write(perfBody)
-	})
-}
-
 // perfServer starts the minimal server in this process and returns its
 // base URL.
 func perfServer(tb testing.TB) string {
@@ -80,7 +65,7 @@ func perfServer(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := &http.Server{Handler: perfHandler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: minimalHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	tb.Cleanup(func() { _ = srv.Close() })
 	return "http://" + ln.Addr().String()
@@ -95,15 +80,17 @@ func TestPerfServerProcess(t *testing.T) {
 	if os.Getenv(perfServerEnv) != "1" {
 		t.Skip("the child process of the load benchmarks; runs only when they start it")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if err := ServeMinimal(context.Background(), os.Stdin, os.Stdout); err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: perfHandler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Fprintln(os.Stdout, "http://"+ln.Addr().String())
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	_ = srv.Close()
+}
+
+// perfServerCmd is the command of the minimal server in a child process:
+// this test binary, running TestPerfServerProcess.
+func perfServerCmd() *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPerfServerProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), perfServerEnv+"=1")
+	return cmd
 }
 
 // perfServerProcess starts the minimal server in a child process and
@@ -111,51 +98,17 @@ func TestPerfServerProcess(t *testing.T) {
 // generator's alone.
 func perfServerProcess(tb testing.TB) string {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPerfServerProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), perfServerEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	srv, err := startChildServer(perfServerCmd())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = stdin.Close()
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill() // our own child, by its handle
-			<-done
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "http://") {
-		tb.Fatalf("the server process did not start: %q %v", line, err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	return strings.TrimSpace(line)
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
-
-// perfSpec is a realistic RPC request: MQTT SendMessage with twelve
-// parameters once signed, a payload holding a space and a CJK character.
-func perfSpec() ActionSpec {
-	return ActionSpec{Style: signature.RPC, Method: http.MethodGet, Action: "SendMessage", Version: "2020-04-20",
-		Host: benchHost, Format: "JSON", Params: benchAPI()}
-}
-
-var perfCreds = signature.Credentials{AccessKeyID: benchKeyID, AccessKeySecret: benchSecret}
 
 func perfItem(tb testing.TB, target string) *Item {
 	tb.Helper()
-	it, err := NewActionItem("SendMessage", 1, target, perfSpec(), perfCreds, signature.NewNonceSource())
+	it, err := NewActionItem("SendMessage", 1, target, loadBenchSpec(), benchCreds, signature.NewNonceSource())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -180,24 +133,12 @@ func perfRun(tb testing.TB, target string, it *Item, n uint64, o Options) (*Summ
 	return sum, took
 }
 
-// perfAttacker is an attacker with exactly the settings load.Run uses,
-// and its transport, to close when done.
-func perfAttacker() (*vegeta.Attacker, *http.Transport) {
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
-	return vegeta.NewAttacker(
-		vegeta.Client(&http.Client{Transport: tr}),
-		vegeta.Workers(perfWorkers), vegeta.MaxWorkers(perfWorkers), vegeta.Connections(vegeta.DefaultConnections),
-		vegeta.MaxConnections(0), vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true), vegeta.MaxBody(64<<10),
-		vegeta.TLSConfig(&tls.Config{}), vegeta.Redirects(vegeta.NoFollow),
-	), tr
-}
-
 // perfVegeta sends n requests of tr with a bare vegeta attacker at max
 // rate (the same pacer as load.Run's), drains the results, and returns
 // the wall time.
 func perfVegeta(tb testing.TB, tr vegeta.Targeter, n uint64) time.Duration {
 	tb.Helper()
-	atk, transport := perfAttacker()
+	atk, transport := newAttacker(Options{Workers: perfWorkers, MaxWorkers: perfWorkers})
 	defer transport.CloseIdleConnections()
 	start := time.Now()
 	var bad *vegeta.Result
