@@ -28,11 +28,13 @@ test: lint
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/acsharness
 
-## bench: the benchmarks behind the README's performance tables (medians of 6 runs via benchstat)
+## bench: the benchmarks behind the README's performance tables (medians of 6 runs via benchstat),
+## then the load generator against vegeta's static attack (medians of 7 interleaved rounds)
 bench:
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./signature/ ./gateway/ ./load/ | tee $(OUT)/bench.txt
 	$(GO) tool benchstat $(OUT)/bench.txt
+	$(GO) run ./cmd/acsharness bench load | tee $(OUT)/bench-load.txt
 
 ## lint: gofmt and staticcheck
 lint:

@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/acsharness/acsharness/signature"
@@ -24,8 +25,9 @@ import (
 
 // The two generators BenchLoad compares.
 const (
-	// GeneratorSigned is acsharness's attack: load.Run, a fresh signature
-	// per request, every result judged, summarised and written redacted to
+	// GeneratorSigned is acsharness's attack as `acsharness load` runs
+	// it: a fresh signature per request, every result judged, summarised,
+	// counted in the Prometheus metrics and written redacted to
 	// results.bin.
 	GeneratorSigned = "acsharness signed"
 	// GeneratorStatic is vegeta's own attack as `vegeta attack -rate 0
@@ -172,8 +174,13 @@ func BenchLoad(ctx context.Context, o LoadBenchOptions) (*LoadBench, error) {
 		LoadAverage: loadAverage(), Request: loadBenchDesc, Workers: o.Workers, Duration: o.Duration.Seconds(), Rounds: o.Rounds,
 		Signed: LoadBenchSide{Generator: GeneratorSigned}, Static: LoadBenchSide{Generator: GeneratorStatic}}
 	signed := func(w io.Writer) (uint64, error) {
+		// As `acsharness load` runs: with its Prometheus metrics.
+		metrics, err := NewMetrics(prometheus.NewRegistry())
+		if err != nil {
+			return 0, err
+		}
 		sum, err := Run(ctx, Options{Target: srv.URL, Items: []*Item{it}, Style: "rpc", Workload: "rpc SendMessage",
-			Schedule: Constant{0}, Duration: o.Duration, Workers: o.Workers, MaxWorkers: o.Workers, Results: w})
+			Schedule: Constant{0}, Duration: o.Duration, Workers: o.Workers, MaxWorkers: o.Workers, Results: w, Metrics: metrics})
 		if err != nil {
 			return 0, err
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -32,7 +33,11 @@ func BenchmarkGenerator(b *testing.B) {
 		run  func(b *testing.B, f *os.File) uint64
 	}{
 		{"signed", func(b *testing.B, f *os.File) uint64 {
-			sum, _ := perfRun(b, target, it, uint64(b.N), Options{Results: f})
+			metrics, err := NewMetrics(prometheus.NewRegistry())
+			if err != nil {
+				b.Fatal(err)
+			}
+			sum, _ := perfRun(b, target, it, uint64(b.N), Options{Results: f, Metrics: metrics})
 			return sum.Requests
 		}},
 		{"static", func(b *testing.B, f *os.File) uint64 {

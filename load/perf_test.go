@@ -217,20 +217,6 @@ func BenchmarkAttack(b *testing.B) {
 	})
 }
 
-// BenchmarkTargeter is the per-request work of the generator's targeter:
-// pick the item, sign a fresh request, time it, tag the URL.
-func BenchmarkTargeter(b *testing.B) {
-	m := newMix([]*Item{perfItem(b, "http://127.0.0.1:8080")})
-	tr := m.targeter(newSignRecorder(), nil, maxSampleEvery)
-	var t vegeta.Target
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := tr(&t); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // targeterCPU is the CPU time of one call of the targeter of it, measured
 // on one locked thread: unlike the signing time a run records, it counts
 // no time the goroutine spent preempted.

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math"
@@ -245,15 +246,15 @@ func NewScenarioItem(name string, weight int, f *conformance.StepFactory) *Item 
 // errorCode finds the Code of an error envelope, JSON or XML, without
 // parsing the whole body.
 func errorCode(body []byte) string {
-	if i := indexOf(body, `"Code":"`); i >= 0 {
+	if i := bytes.Index(body, []byte(`"Code":"`)); i >= 0 {
 		rest := body[i+8:]
-		if j := indexOfByte(rest, '"'); j >= 0 {
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
 			return boundCode(rest[:j])
 		}
 	}
-	if i := indexOf(body, "<Code>"); i >= 0 {
+	if i := bytes.Index(body, []byte("<Code>")); i >= 0 {
 		rest := body[i+6:]
-		if j := indexOf(rest, "</Code>"); j >= 0 {
+		if j := bytes.Index(rest, []byte("</Code>")); j >= 0 {
 			return boundCode(rest[:j])
 		}
 	}
@@ -274,25 +275,6 @@ func boundCode(c []byte) string {
 		}
 	}
 	return string(c)
-}
-
-func indexOf(b []byte, s string) int {
-	n := len(s)
-	for i := 0; i+n <= len(b); i++ {
-		if string(b[i:i+n]) == s {
-			return i
-		}
-	}
-	return -1
-}
-
-func indexOfByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // mix spreads hits over items by weight, smoothly (an item of weight 2
