@@ -365,15 +365,36 @@ func startChildServer(cmd *exec.Cmd) (*childServer, error) {
 		return nil, fmt.Errorf("start the server process: %w", err)
 	}
 	c := &childServer{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(c.done) }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "http://") {
-		c.Close()
-		return nil, fmt.Errorf("the server process %s did not print its URL: %q %v", cmd.Path, line, err)
+	type read struct {
+		line string
+		err  error
 	}
-	c.URL = strings.TrimSpace(line)
+	first := make(chan read, 1)
+	go func() {
+		// Reads end before Wait, which closes the pipe.
+		r := bufio.NewReader(stdout)
+		line, err := r.ReadString('\n')
+		first <- read{line, err}
+		_, _ = io.Copy(io.Discard, r)
+		_ = cmd.Wait()
+		close(c.done)
+	}()
+	var got read
+	select {
+	case got = <-first:
+	case <-time.After(childServerStart):
+		got.err = fmt.Errorf("nothing within %s", childServerStart)
+	}
+	if got.err != nil || !strings.HasPrefix(got.line, "http://") {
+		c.Close()
+		return nil, fmt.Errorf("the server process %s did not print its URL: %q %v", cmd.Path, got.line, got.err)
+	}
+	c.URL = strings.TrimSpace(got.line)
 	return c, nil
 }
+
+// childServerStart bounds the wait for a child server's URL.
+const childServerStart = 30 * time.Second
 
 // Close stops the child: its stdin closes, then, if it has not exited
 // within 5 s, it is killed.
