@@ -113,7 +113,7 @@ var (
 
 func runBenchLoad(e *env, args []string) int {
 	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
-	var o load.LoadBenchOptions
+	var o load.GeneratorBenchOptions
 	var asJSON bool
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "attack time of each side in each round")
 	fs.Uint64Var(&o.Workers, "workers", 32, "fixed workers of both sides at max rate")
@@ -136,7 +136,7 @@ func runBenchLoad(e *env, args []string) int {
 		cmd.Stderr = e.stderr
 		return cmd
 	}
-	res, err := load.BenchLoad(e.ctx, o)
+	res, err := load.BenchGenerator(e.ctx, o)
 	if err != nil && e.ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "acsharness bench load: interrupted")
 		return exitInterrupted

@@ -21,7 +21,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// BenchmarkGenerator is each side of BenchLoad on its own, against the
+// BenchmarkGenerator is each side of BenchGenerator on its own, against the
 // minimal server in a child process, results written to a file: a CPU
 // profile of one side is
 //
@@ -73,40 +73,40 @@ func BenchmarkGenerator(b *testing.B) {
 	}
 }
 
-func TestBenchLoadOptions(t *testing.T) {
+func TestBenchGeneratorOptions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		o    LoadBenchOptions
+		o    GeneratorBenchOptions
 		want string
 	}{
-		{"negative duration", LoadBenchOptions{Server: perfServerCmd, Duration: -time.Second}, "must be positive"},
-		{"negative rounds", LoadBenchOptions{Server: perfServerCmd, Rounds: -1}, "must be positive"},
-		{"no server", LoadBenchOptions{}, "no server command"},
-		{"a server that prints no URL", LoadBenchOptions{Server: func() *exec.Cmd { return exec.Command("sh", "-c", "echo listening") }},
+		{"negative duration", GeneratorBenchOptions{Server: perfServerCmd, Duration: -time.Second}, "must be positive"},
+		{"negative rounds", GeneratorBenchOptions{Server: perfServerCmd, Rounds: -1}, "must be positive"},
+		{"no server", GeneratorBenchOptions{}, "no server command"},
+		{"a server that prints no URL", GeneratorBenchOptions{Server: func() *exec.Cmd { return exec.Command("sh", "-c", "echo listening") }},
 			`did not print its URL: "listening\n"`},
-		{"a server that cannot start", LoadBenchOptions{Server: func() *exec.Cmd { return exec.Command(filepath.Join(t.TempDir(), "none")) }},
+		{"a server that cannot start", GeneratorBenchOptions{Server: func() *exec.Cmd { return exec.Command(filepath.Join(t.TempDir(), "none")) }},
 			"start the server process"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := BenchLoad(context.Background(), tc.o)
+			_, err := BenchGenerator(context.Background(), tc.o)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 }
 
-// A short BenchLoad: both sides measured every round, the ratios taken
+// A short BenchGenerator: both sides measured every round, the ratios taken
 // round by round, every results file written and removed.
-func TestBenchLoad(t *testing.T) {
+func TestBenchGenerator(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	res, err := BenchLoad(context.Background(), LoadBenchOptions{Server: perfServerCmd, Duration: 150 * time.Millisecond,
+	res, err := BenchGenerator(context.Background(), GeneratorBenchOptions{Server: perfServerCmd, Duration: 150 * time.Millisecond,
 		Rounds: 3, Workers: 2, Dir: dir})
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.Rounds)
-	for _, s := range []LoadBenchSide{res.Signed, res.Static} {
+	for _, s := range []GeneratorBenchSide{res.Signed, res.Static} {
 		require.Len(t, s.Runs, 3, "%s: one run per round", s.Generator)
 		for i, r := range s.Runs {
 			assert.Positive(t, r.Requests, "%s round %d", s.Generator, i)

@@ -23,7 +23,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// The two generators BenchLoad compares.
+// The two generators BenchGenerator compares.
 const (
 	// GeneratorSigned is acsharness's attack as `acsharness load` runs
 	// it: a fresh signature per request, every result judged, summarised,
@@ -36,8 +36,8 @@ const (
 	GeneratorStatic = "vegeta static"
 )
 
-// LoadBenchOptions configure BenchLoad.
-type LoadBenchOptions struct {
+// GeneratorBenchOptions configure BenchGenerator.
+type GeneratorBenchOptions struct {
 	// Server starts the minimal loopback server in a child process: a
 	// command that runs ServeMinimal (the CLI runs itself as `acsharness
 	// bench load-server`). In another process, the server's CPU is not the
@@ -55,8 +55,8 @@ type LoadBenchOptions struct {
 	Dir string
 }
 
-// LoadBenchRun is one side's measurement in one round.
-type LoadBenchRun struct {
+// GeneratorBenchRun is one side's measurement in one round.
+type GeneratorBenchRun struct {
 	Requests uint64  `json:"requests"`
 	Seconds  float64 `json:"seconds"`
 	// Throughput is requests answered per second of the attack.
@@ -68,13 +68,13 @@ type LoadBenchRun struct {
 	ResultsBytes int64 `json:"results_bytes"`
 }
 
-// LoadBenchSide is one generator's figures over the rounds.
-type LoadBenchSide struct {
+// GeneratorBenchSide is one generator's figures over the rounds.
+type GeneratorBenchSide struct {
 	Generator string `json:"generator"`
 	// Throughput and CPUPerRequest are the medians over the rounds.
-	Throughput    float64        `json:"throughput"`
-	CPUPerRequest float64        `json:"cpu_per_request"`
-	Runs          []LoadBenchRun `json:"runs"`
+	Throughput    float64             `json:"throughput"`
+	CPUPerRequest float64             `json:"cpu_per_request"`
+	Runs          []GeneratorBenchRun `json:"runs"`
 }
 
 // Spread is a figure's median and range over the rounds.
@@ -92,20 +92,20 @@ func spreadOf(v []float64) Spread {
 	return Spread{Median: median(v), Min: slices.Min(v), Max: slices.Max(v), Runs: v}
 }
 
-// LoadBench is the outcome of BenchLoad.
-type LoadBench struct {
+// GeneratorBench is the outcome of BenchGenerator.
+type GeneratorBench struct {
 	GoVersion  string `json:"go_version"`
 	Platform   string `json:"platform"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	// LoadAverage is the machine's load (1, 5, 15 minutes) when the
 	// benchmark started, where the platform tells it.
-	LoadAverage string        `json:"load_average,omitempty"`
-	Request     string        `json:"request"`
-	Workers     uint64        `json:"workers"`
-	Duration    float64       `json:"duration_seconds"`
-	Rounds      int           `json:"rounds"`
-	Signed      LoadBenchSide `json:"signed"`
-	Static      LoadBenchSide `json:"static"`
+	LoadAverage string             `json:"load_average,omitempty"`
+	Request     string             `json:"request"`
+	Workers     uint64             `json:"workers"`
+	Duration    float64            `json:"duration_seconds"`
+	Rounds      int                `json:"rounds"`
+	Signed      GeneratorBenchSide `json:"signed"`
+	Static      GeneratorBenchSide `json:"static"`
 	// ThroughputRatio is signed over static throughput, round by round
 	// (each round's two sides ran back to back): the goal is ≥ 0.95.
 	ThroughputRatio Spread `json:"throughput_ratio"`
@@ -125,14 +125,14 @@ func loadBenchSpec() ActionSpec {
 		Host: benchHost, Format: "JSON", Params: benchAPI()}
 }
 
-// BenchLoad measures the load generator against vegeta's own static
+// BenchGenerator measures the load generator against vegeta's own static
 // attack on this machine: both at max rate with the same workers and
 // connections, both writing every result to a file, against the same
 // minimal server in a child process, the sides back to back in each round
 // (which goes first alternates), so that a busy patch of a shared machine
 // weighs on both alike. Figures are medians over the rounds; the ratios
 // are taken round by round.
-func BenchLoad(ctx context.Context, o LoadBenchOptions) (*LoadBench, error) {
+func BenchGenerator(ctx context.Context, o GeneratorBenchOptions) (*GeneratorBench, error) {
 	if o.Duration == 0 {
 		o.Duration = 5 * time.Second
 	}
@@ -170,9 +170,9 @@ func BenchLoad(ctx context.Context, o LoadBenchOptions) (*LoadBench, error) {
 	if err := it.next(&static); err != nil {
 		return nil, err
 	}
-	out := &LoadBench{GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
+	out := &GeneratorBench{GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		LoadAverage: loadAverage(), Request: loadBenchDesc, Workers: o.Workers, Duration: o.Duration.Seconds(), Rounds: o.Rounds,
-		Signed: LoadBenchSide{Generator: GeneratorSigned}, Static: LoadBenchSide{Generator: GeneratorStatic}}
+		Signed: GeneratorBenchSide{Generator: GeneratorSigned}, Static: GeneratorBenchSide{Generator: GeneratorStatic}}
 	signed := func(w io.Writer) (uint64, error) {
 		// As `acsharness load` runs: with its Prometheus metrics.
 		metrics, err := NewMetrics(prometheus.NewRegistry())
@@ -193,7 +193,7 @@ func BenchLoad(ctx context.Context, o LoadBenchOptions) (*LoadBench, error) {
 		return staticAttack(ctx, static, o.Duration, 0, o.Workers, w)
 	}
 	sides := []struct {
-		side *LoadBenchSide
+		side *GeneratorBenchSide
 		run  func(io.Writer) (uint64, error)
 	}{{&out.Signed, signed}, {&out.Static, staticRun}}
 	// A short warm-up of each: the first connections, the server's and
@@ -235,11 +235,11 @@ func BenchLoad(ctx context.Context, o LoadBenchOptions) (*LoadBench, error) {
 // measureSide runs one side for d into a fresh results file and measures
 // it. The garbage of what ran before is collected first, so that neither
 // side pays for the other's.
-func measureSide(ctx context.Context, dir string, d time.Duration, run func(io.Writer) (uint64, error)) (LoadBenchRun, error) {
+func measureSide(ctx context.Context, dir string, d time.Duration, run func(io.Writer) (uint64, error)) (GeneratorBenchRun, error) {
 	path := filepath.Join(dir, "results.bin")
 	f, err := os.Create(path)
 	if err != nil {
-		return LoadBenchRun{}, err
+		return GeneratorBenchRun{}, err
 	}
 	defer os.Remove(path)
 	runtime.GC()
@@ -253,12 +253,12 @@ func measureSide(ctx context.Context, dir string, d time.Duration, run func(io.W
 		err = ctx.Err()
 	}
 	if err != nil {
-		return LoadBenchRun{}, err
+		return GeneratorBenchRun{}, err
 	}
 	if n == 0 {
-		return LoadBenchRun{}, errors.New("no request was sent")
+		return GeneratorBenchRun{}, errors.New("no request was sent")
 	}
-	r := LoadBenchRun{Requests: n, Seconds: took.Seconds(), Throughput: float64(n) / took.Seconds(),
+	r := GeneratorBenchRun{Requests: n, Seconds: took.Seconds(), Throughput: float64(n) / took.Seconds(),
 		CPUPerRequest: cpu.Seconds() / float64(n)}
 	if fi, err := os.Stat(path); err == nil {
 		r.ResultsBytes = fi.Size()
@@ -423,7 +423,7 @@ func loadAverage() string {
 }
 
 // WriteText writes both sides' medians and the ratios with their spread.
-func (b *LoadBench) WriteText(w io.Writer) error {
+func (b *GeneratorBench) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "load generator against vegeta's static attack: %d workers at max rate, %s per side in %d interleaved rounds, both writing results to a file; minimal server in a child process\n",
 		b.Workers, time.Duration(b.Duration*float64(time.Second)), b.Rounds)
 	fmt.Fprintf(w, "%s %s, GOMAXPROCS %d", b.GoVersion, b.Platform, b.GOMAXPROCS)
@@ -433,7 +433,7 @@ func (b *LoadBench) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "; request: %s\n\n", b.Request)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "GENERATOR\tREQ/S (MEDIAN)\tCPU/REQ (MEDIAN)\tREQ/S BY ROUND\t")
-	for _, s := range []LoadBenchSide{b.Signed, b.Static} {
+	for _, s := range []GeneratorBenchSide{b.Signed, b.Static} {
 		var runs []string
 		for _, r := range s.Runs {
 			runs = append(runs, fmt.Sprintf("%.0f", r.Throughput))
