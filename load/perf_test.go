@@ -26,7 +26,13 @@ import (
 //     per request) sends at least 90% of the rate of vegeta's own static
 //     attack (one pre-built URL), with the same workers and connections.
 //     The "interleaved" case alternates the two in one run and reports the
-//     ratio, which a busy machine skews least.
+//     ratio, which a busy machine skews least. Neither writes results here;
+//     with both writing them to a file, the goal is 95% of the rate and at
+//     most 110% of the CPU per request: BenchmarkGenerator (each side
+//     apart, for profiling) and `acsharness bench load` (BenchGenerator,
+//     interleaved rounds).
+//   - BenchmarkOverhead: the per-request work beyond vegeta's own, side by
+//     side with vegeta's, and its allocations (the README's budget).
 //   - BenchmarkSigningShare: signing takes under 5% of the generator's CPU
 //     time (targeter-%cpu; the server runs in a child process, so that the
 //     process's CPU is the generator's alone). Cross-check with a profile:

@@ -330,7 +330,7 @@ func sampleEvery(peak float64) uint64 {
 }
 
 // targeter returns the vegeta Targeter of the mix: each call picks the
-// next item and signs a fresh request of it; one call in every reads the
+// next item and signs a fresh request of it; one call in every `every` reads the
 // CPU time the signing took (on a locked thread, so that the
 // clock is the same thread's before and after). In a mix of several items,
 // the item's index rides in the URL fragment, which is never sent, so each
