@@ -2,6 +2,7 @@ package load
 
 import (
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,14 +14,36 @@ import (
 // are three, statuses are HTTP codes, and error codes are the run's
 // bounded codes (the first maxCodes, then "other"). No label ever holds a
 // URL, a nonce or a key.
+//
+// Updating them costs the attack's workers nothing but the sampled signing
+// time: requests in flight are read when scraped, from the run's count of
+// requests signed less the results read, and the results goroutine keeps
+// each label set's children, so that a result costs a map lookup and the
+// atomic updates, not a label hash under a lock.
 type Metrics struct {
 	requests *prometheus.CounterVec
 	response *prometheus.HistogramVec
 	service  *prometheus.HistogramVec
 	sign     prometheus.Histogram
-	inflight prometheus.Gauge
+	inflight prometheus.GaugeFunc
 	late     prometheus.Counter
 	codes    *boundedKeys
+
+	// Requests in flight are sent + sentBy() - answered.
+	sent0    atomic.Uint64
+	sentBy   atomic.Pointer[func() uint64]
+	answered atomic.Uint64
+	// counters and times cache the children of the vectors, for the
+	// results goroutine.
+	counters map[requestLabels]prometheus.Counter
+	times    map[string][2]prometheus.Observer
+}
+
+// requestLabels are the labels of one requests_total child.
+type requestLabels struct {
+	item, style, code string
+	status            int
+	ok                bool
 }
 
 // NewMetrics registers the load metrics with reg.
@@ -45,16 +68,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "CPU time inside the signer for one request (every signature up to 1000/s, then about 1000 a second, are timed).",
 			Buckets: prometheus.ExponentialBuckets(125e-9, 2, 16),
 		}),
-		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "acsharness", Subsystem: "load", Name: "requests_in_flight",
-			Help: "Requests sent and not yet answered.",
-		}),
 		late: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "acsharness", Subsystem: "load", Name: "late_requests_total",
 			Help: "Requests sent later than their schedule allowed (the generator could not keep up).",
 		}),
-		codes: newBoundedKeys(maxCodes),
+		codes:    newBoundedKeys(maxCodes),
+		counters: map[requestLabels]prometheus.Counter{},
+		times:    map[string][2]prometheus.Observer{},
 	}
+	m.inflight = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "acsharness", Subsystem: "load", Name: "requests_in_flight",
+		Help: "Requests sent and not yet answered.",
+	}, m.inFlight)
 	for _, c := range []prometheus.Collector{m.requests, m.response, m.service, m.sign, m.inflight, m.late} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -72,23 +97,62 @@ func (m *Metrics) observe(item, style string, status int, code string, ok bool, 
 	if code != "" {
 		code = m.codes.key(code)
 	}
-	m.requests.WithLabelValues(item, style, strconv.Itoa(status), code, strconv.FormatBool(ok)).Inc()
-	if status != 0 {
-		m.response.WithLabelValues(item).Observe(response.Seconds())
-		m.service.WithLabelValues(item).Observe(service.Seconds())
+	key := requestLabels{item: item, style: style, code: code, status: status, ok: ok}
+	c := m.counters[key]
+	if c == nil {
+		c = m.requests.WithLabelValues(item, style, strconv.Itoa(status), code, strconv.FormatBool(ok))
+		m.counters[key] = c
 	}
-	m.inflight.Dec()
+	c.Inc()
+	if status != 0 {
+		t, found := m.times[item]
+		if !found {
+			t = [2]prometheus.Observer{m.response.WithLabelValues(item), m.service.WithLabelValues(item)}
+			m.times[item] = t
+		}
+		t[0].Observe(response.Seconds())
+		t[1].Observe(service.Seconds())
+	}
+	m.answered.Add(1)
 	if late {
 		m.late.Inc()
 	}
 }
 
-// sent notes a request on its way; it runs on the attack's workers.
+// sent notes a request on its way, for a caller that counts no requests
+// of its own (see countSent).
 func (m *Metrics) sent() {
 	if m == nil {
 		return
 	}
-	m.inflight.Inc()
+	m.sent0.Add(1)
+}
+
+// countSent counts the requests f reports sent (a run's targeter count) as
+// sent, until the returned function is called, which keeps f's last count.
+func (m *Metrics) countSent(f func() uint64) (done func()) {
+	if m == nil {
+		return func() {}
+	}
+	m.sentBy.Store(&f)
+	return func() {
+		if m.sentBy.CompareAndSwap(&f, nil) {
+			m.sent0.Add(f())
+		}
+	}
+}
+
+// inFlight is the requests sent and not yet answered.
+func (m *Metrics) inFlight() float64 {
+	answered := m.answered.Load() // first: what is answered was sent
+	sent := m.sent0.Load()
+	if f := m.sentBy.Load(); f != nil {
+		sent += (*f)()
+	}
+	if answered > sent { // read between a run's countSent done and its sent0.Add
+		return 0
+	}
+	return float64(sent - answered)
 }
 
 // signed notes the CPU time of one sampled signature.

@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,8 +24,6 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/acsharness/acsharness/signature"
 )
 
 // Options configure a load run.
@@ -174,21 +171,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 
-	// The attack's own transport (vegeta's defaults, which the options
-	// below then edit), so that its connections close when the run ends:
-	// left open, a connection dialed and never used keeps a server's
-	// graceful shutdown waiting (net/http counts a new connection busy for
-	// 5 s), and each run of a process kept its own until the server's idle
-	// timeout.
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	atk, tr := newAttacker(o)
 	defer tr.CloseIdleConnections()
-	atk := vegeta.NewAttacker(
-		vegeta.Client(&http.Client{Transport: tr}),
-		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.Connections(o.Connections),
-		vegeta.MaxConnections(0), vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.MaxBody(64<<10),
-		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure, RootCAs: o.RootCAs}), //nolint:gosec // the user asked for it
-		vegeta.Redirects(vegeta.NoFollow),
-	)
 	m := newMix(o.Items)
 	signs := newSignRecorder()
 	pacer := &bounded{Schedule: o.Schedule, n: o.Requests}
@@ -224,6 +208,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.beforeAttack != nil {
 		o.beforeAttack()
 	}
+	sentDone := o.Metrics.countSent(m.sent)
 	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, atkDuration, o.Workload)
 	stopped := make(chan struct{})
 	go func() {
@@ -243,9 +228,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		defer t.Stop()
 		tick = t.C
 	}
-	var lastSent time.Time
-	var encErr error
-	var received, peakInFlight uint64
+	path := newResultPath(o, m, col, start, maxRate, enc)
 	rebased := false
 	for results != nil {
 		select {
@@ -261,46 +244,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				if at := pacer.origin.Load(); at != nil {
 					start, rebased = *at, true
 					col.rebase(start)
+					path.start = start
 				}
 			}
-			// The request answered was in flight too.
-			if n := m.sent() - received; n > peakInFlight {
-				peakInFlight = n
-			}
-			received++
-			idx, clean := splitFragment(res.URL)
-			res.URL = clean
-			it := o.Items[min(idx, len(o.Items)-1)]
-			ok2, code := it.judge(int(res.Code), res.Headers, res.Body)
-			if code != "" {
-				code = col.codeKeys.key(code)
-			}
-			due := res.Timestamp
-			if !maxRate {
-				due = start.Add(o.Schedule.Due(res.Seq))
-			}
-			lat := res.Latency
-			if due.Before(res.Timestamp) {
-				lat = res.End().Sub(due) // measured from when it was due
-			}
-			ob := observation{item: it.Name, sent: res.Timestamp, due: due, latency: lat, service: res.Latency,
-				status: int(res.Code), code: code, ok: ok2, err: redactError(res.Error), bytesIn: res.BytesIn, bytesOut: res.BytesOut}
-			if maxRate {
-				ob.due = time.Time{}
-			}
-			col.add(ob)
-			if res.Timestamp.After(lastSent) {
-				lastSent = res.Timestamp
-			}
-			late := !ob.due.IsZero() && res.Timestamp.Sub(ob.due) > o.LateAfter
-			style := it.Style
-			if style == "" {
-				style = o.Style
-			}
-			o.Metrics.observe(it.Name, style, int(res.Code), code, ok2, lat, res.Latency, late)
-			if enc != nil && encErr == nil {
-				encErr = enc.Encode(redactResult(res))
-			}
+			path.handle(res)
 		case <-tick:
 			o.Progress(col.progress(o.Workload, total, o.Duration))
 		}
@@ -308,17 +255,19 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	close(stopped)
 	cpu := processCPU() - cpu0
 	wall := time.Since(start)
+	sentDone()
+	encErr := path.encErr
 	if buf != nil && encErr == nil {
 		encErr = buf.Flush()
 	}
-	attack := lastSent.Sub(start)
+	attack := path.lastSent.Sub(start)
 	if o.Duration > 0 && ctx.Err() == nil && o.Requests == 0 {
 		attack = o.Duration
 	}
 	sum := col.summary(attack, ctx.Err() != nil)
 	sum.Target, sum.Workload, sum.Schedule, sum.Style = u.Redacted(), o.Workload, o.Schedule.String(), o.Style
 	sum.StartLate = startLate.Seconds()
-	sum.Generator = generatorCost(cpu, wall, sum, peakInFlight, o.MaxWorkers)
+	sum.Generator = generatorCost(cpu, wall, sum, path.peakInFlight, o.MaxWorkers)
 	if cpu > 0 && sum.Sign.Samples > 0 {
 		sum.Sign.Share = sum.Sign.Mean * float64(sum.Requests) / cpu.Seconds()
 	}
@@ -326,6 +275,117 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return sum, fmt.Errorf("write results: %w", encErr)
 	}
 	return sum, nil
+}
+
+// newAttacker is the attacker of a run with options o, and its own
+// transport (vegeta's defaults, which the options then edit), so that its
+// connections close when the run ends: left open, a connection dialed and
+// never used keeps a server's graceful shutdown waiting (net/http counts a
+// new connection busy for 5 s), and each run of a process kept its own
+// until the server's idle timeout. Zero options take vegeta's defaults.
+func newAttacker(o Options) (*vegeta.Attacker, *http.Transport) {
+	if o.Connections == 0 {
+		o.Connections = vegeta.DefaultConnections
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 30 * time.Second
+	}
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}
+	return vegeta.NewAttacker(
+		vegeta.Client(&http.Client{Transport: tr}),
+		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.Connections(o.Connections),
+		vegeta.MaxConnections(0), vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.MaxBody(64<<10),
+		vegeta.TLSConfig(&tls.Config{InsecureSkipVerify: o.Insecure, RootCAs: o.RootCAs}), //nolint:gosec // the user asked for it
+		vegeta.Redirects(vegeta.NoFollow),
+	), tr
+}
+
+// resultPath is what a run does with each result, on the one goroutine
+// that reads them: tell its item, judge the answer, fold it into the
+// summary and the metrics, and write it to results.bin, redacted. It is
+// the generator's per-request cost besides vegeta's own and the signing,
+// so it allocates nothing once warm but what the encoder does (see
+// BenchmarkResultPath and TestResultPathAllocations).
+type resultPath struct {
+	items   []*Item
+	redact  []func(string) string
+	styles  []string
+	tagged  bool // the URLs end in their item's tag (see mixTags)
+	mix     *mix
+	col     *collector
+	metrics *Metrics
+	enc     vegeta.Encoder
+	encErr  error
+	sched   Schedule
+	start   time.Time
+	maxRate bool
+	late    time.Duration
+
+	received, peakInFlight uint64
+	lastSent               time.Time
+}
+
+func newResultPath(o Options, m *mix, col *collector, start time.Time, maxRate bool, enc vegeta.Encoder) *resultPath {
+	p := &resultPath{items: o.Items, tagged: len(o.Items) > 1, mix: m, col: col, metrics: o.Metrics, enc: enc,
+		sched: o.Schedule, start: start, maxRate: maxRate, late: o.LateAfter}
+	for _, it := range o.Items {
+		r := redactURL
+		if it.redactor != nil {
+			r = it.redactor()
+		}
+		style := it.Style
+		if style == "" {
+			style = o.Style
+		}
+		p.redact, p.styles = append(p.redact, r), append(p.styles, style)
+	}
+	return p
+}
+
+func (p *resultPath) handle(res *vegeta.Result) {
+	// The request answered was in flight too.
+	if n := p.mix.sent() - p.received; n > p.peakInFlight {
+		p.peakInFlight = n
+	}
+	p.received++
+	idx := 0
+	if p.tagged {
+		idx, res.URL = splitFragment(res.URL)
+		idx = min(idx, len(p.items)-1)
+	}
+	it := p.items[idx]
+	ok, code := it.judge(int(res.Code), res.Headers, res.Body)
+	if code != "" {
+		code = p.col.codeKeys.key(code)
+	}
+	res.Error = redactError(res.Error)
+	due := res.Timestamp
+	if !p.maxRate {
+		due = p.start.Add(p.sched.Due(res.Seq))
+	}
+	lat := res.Latency
+	if due.Before(res.Timestamp) {
+		lat = res.End().Sub(due) // measured from when it was due
+	}
+	ob := observation{item: it.Name, sent: res.Timestamp, due: due, latency: lat, service: res.Latency,
+		status: int(res.Code), code: code, ok: ok, err: res.Error, bytesIn: res.BytesIn, bytesOut: res.BytesOut}
+	if p.maxRate {
+		ob.due = time.Time{}
+	}
+	p.col.add(ob)
+	if res.Timestamp.After(p.lastSent) {
+		p.lastSent = res.Timestamp
+	}
+	late := !ob.due.IsZero() && res.Timestamp.Sub(ob.due) > p.late
+	p.metrics.observe(it.Name, p.styles[idx], int(res.Code), code, ok, lat, res.Latency, late)
+	if p.enc != nil && p.encErr == nil {
+		// As written to disk: no signature, nonce or key ID in the URL or
+		// the error, no response body (an echoed string to sign carries
+		// the key ID and the nonce) and no response headers, which no
+		// report reads.
+		res.URL, res.Body, res.Headers = p.redact[idx](res.URL), nil, nil
+		p.encErr = p.enc.Encode(res)
+	}
 }
 
 // peakRate is the highest rate a schedule asks for over d (0: as fast as
@@ -431,56 +491,4 @@ func (c *collector) progress(workload string, total uint64, duration time.Durati
 		p.ETA = time.Duration(float64(total-min(c.requests, total)) / p.Rate * float64(time.Second))
 	}
 	return p
-}
-
-// secretParams are the query parameters a result never keeps.
-var secretParams = []string{signature.ParamSignature, signature.ParamSignatureNonce, signature.ParamAccessKeyID, signature.ParamSecurityToken}
-
-// redactURL replaces the values of signature material and key IDs.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "[unparseable URL]"
-	}
-	if u.RawQuery == "" {
-		return raw
-	}
-	params, err := signature.ParseQuery(nil, u.RawQuery)
-	if err != nil {
-		u.RawQuery = "[redacted]"
-		return u.String()
-	}
-	for i := range params {
-		for _, s := range secretParams {
-			if params[i].Key == s {
-				params[i].Value = "redacted"
-			}
-		}
-	}
-	u.RawQuery = string(signature.AppendQuery(nil, params, true))
-	return u.String()
-}
-
-var urlInError = regexp.MustCompile(`"(https?://[^"]*)"`)
-
-// redactError removes signature material from a transport error, which
-// quotes the request URL.
-func redactError(e string) string {
-	if e == "" {
-		return ""
-	}
-	return urlInError.ReplaceAllStringFunc(e, func(m string) string {
-		return `"` + redactURL(m[1:len(m)-1]) + `"`
-	})
-}
-
-// redactResult is the result as written to disk: no signature, nonce or
-// key ID in the URL or error, and no response body (an echoed string to
-// sign carries the key ID and the nonce).
-func redactResult(r *vegeta.Result) *vegeta.Result {
-	c := *r
-	c.URL = redactURL(r.URL)
-	c.Error = redactError(r.Error)
-	c.Body = nil
-	return &c
 }

@@ -384,7 +384,8 @@ type collector struct {
 	lateAfter time.Duration
 	latency   *hdr.Histogram
 	service   *hdr.Histogram
-	status    map[string]uint64
+	status    [1000]uint64   // by HTTP status: 0 (no answer) to 999
+	statusX   map[int]uint64 // any other
 	codes     map[string]uint64
 	codeKeys  *boundedKeys
 	errors    map[string]uint64
@@ -410,7 +411,7 @@ type collector struct {
 func newCollector(start time.Time, s Schedule, lateAfter time.Duration, sign *signRecorder) *collector {
 	return &collector{
 		start: start, schedule: s, lateAfter: lateAfter, latency: newLatencyHist(), service: newLatencyHist(),
-		status: map[string]uint64{}, codes: map[string]uint64{}, codeKeys: newBoundedKeys(maxCodes),
+		codes: map[string]uint64{}, codeKeys: newBoundedKeys(maxCodes),
 		errors: map[string]uint64{}, errKeys: newBoundedKeys(maxErrorKinds),
 		items: map[string]*itemStats{}, series: newSeries(maxBuckets, time.Second), sign: sign, windowFrom: start,
 	}
@@ -453,7 +454,14 @@ func (c *collector) add(o observation) {
 	} else {
 		c.noAnswer++
 	}
-	c.status[strconv.Itoa(o.status)]++
+	if 0 <= o.status && o.status < len(c.status) {
+		c.status[o.status]++
+	} else {
+		if c.statusX == nil {
+			c.statusX = map[int]uint64{}
+		}
+		c.statusX[o.status]++
+	}
 	if o.code != "" {
 		c.codes[o.code]++
 	}
@@ -503,8 +511,16 @@ func (c *collector) rebase(at time.Time) { c.start, c.windowFrom = at, at }
 func (c *collector) summary(attack time.Duration, interrupted bool) *Summary {
 	s := &Summary{
 		Started: c.start, Requests: c.requests, Successes: c.successes, NoAnswer: c.noAnswer, Late: c.late,
-		LateAfter: c.lateAfter.Seconds(), Status: c.status, Codes: c.codes, Errors: c.errors, BytesIn: c.bytesIn,
+		LateAfter: c.lateAfter.Seconds(), Status: map[string]uint64{}, Codes: c.codes, Errors: c.errors, BytesIn: c.bytesIn,
 		BytesOut: c.bytesOut, Interrupted: interrupted, latency: c.latency, service: c.service,
+	}
+	for code, n := range c.status {
+		if n > 0 {
+			s.Status[strconv.Itoa(code)] = n
+		}
+	}
+	for code, n := range c.statusX {
+		s.Status[strconv.Itoa(code)] = n
 	}
 	s.setPercentiles()
 	if len(s.Errors) == 0 {

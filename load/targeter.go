@@ -1,7 +1,9 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"runtime"
@@ -25,6 +27,13 @@ type Item struct {
 	Style string
 	// next fills t with a freshly signed request.
 	next func(t *vegeta.Target) error
+	// sign is next with tag (a URL fragment naming the item in a mix, or
+	// "") at the end of the URL, built in the same buffer; nil means next,
+	// then the tag appended.
+	sign func(t *vegeta.Target, tag string) error
+	// redactor returns the redaction of this item's request URLs for one
+	// run's results goroutine (see redactURL); nil means redactURL.
+	redactor func() func(url string) string
 	// judge says whether an answer is what the item expects (2xx for an
 	// action, the scenario's expectation otherwise) and its error code.
 	judge func(status int, header http.Header, body []byte) (bool, string)
@@ -52,9 +61,11 @@ type clock struct {
 }
 
 type stamp struct {
-	sec  int64
-	iso  []byte // Timestamp, x-acs-date
-	date []byte // ROA Date
+	sec     int64
+	iso     []byte // Timestamp, x-acs-date
+	date    []byte // ROA Date
+	isoStr  string
+	dateStr string
 }
 
 func (c *clock) now(t time.Time) *stamp {
@@ -63,13 +74,16 @@ func (c *clock) now(t time.Time) *stamp {
 		return s
 	}
 	s := &stamp{sec: sec, iso: signature.AppendTimestamp(nil, t), date: signature.AppendDate(nil, t)}
+	s.isoStr, s.dateStr = string(s.iso), string(s.date)
 	c.cur.Store(s)
 	return s
 }
 
 // NewActionItem prepares an action: the fixed part of its signature is
 // computed once, so that each request costs two copies, a nonce, a
-// timestamp and the HMAC (see signature's templates).
+// timestamp and the HMAC (see signature's templates), and its redaction
+// for results.bin is computed once per item (and, for RPC, once per second
+// of Timestamp) rather than parsed out of every result.
 func NewActionItem(name string, weight int, target string, a ActionSpec, creds signature.Credentials,
 	nonces *signature.NonceSource) (*Item, error) {
 	b := &signature.Builder{Credentials: creds, Nonce: func() string { return "template" }}
@@ -86,6 +100,7 @@ func NewActionItem(name string, weight int, target string, a ActionSpec, creds s
 	if s.Host != s.Addr {
 		host.Set("Host", s.Host)
 	}
+	var arena stringArena
 	switch a.Style {
 	case signature.RPC:
 		tmpl, err := signature.NewRPCTemplate(s.Method, s.Query, creds.AccessKeySecret)
@@ -96,16 +111,19 @@ func NewActionItem(name string, weight int, target string, a ActionSpec, creds s
 			host.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 		prefix := []byte(base + "/?")
-		it.next = func(t *vegeta.Target) error {
+		it.sign = func(t *vegeta.Target, tag string) error {
 			st := clk.now(time.Now())
 			var nb [signature.NonceSize]byte
 			var sb [64]byte
+			var ub [512]byte
 			nonce := nonces.Append(nb[:0])
 			sig := tmpl.AppendSignature(sb[:0], nonce, st.iso)
-			u := make([]byte, 0, 512)
-			u = tmpl.AppendQuery(append(u, prefix...), sig, nonce, st.iso)
-			t.Method, t.URL, t.Header = s.Method, string(u), host
+			u := tmpl.AppendQuery(append(ub[:0], prefix...), sig, nonce, st.iso)
+			t.Method, t.URL, t.Header = s.Method, arena.String(append(u, tag...)), host
 			return nil
+		}
+		if it.redactor, err = rpcRedactor(s.Method, s.Query, prefix); err != nil {
+			return nil, err
 		}
 	case signature.ROA, signature.V3:
 		msg := s.Message()
@@ -124,32 +142,69 @@ func NewActionItem(name string, weight int, target string, a ActionSpec, creds s
 		for k, v := range host {
 			fixed[k] = v
 		}
+		// The values that change are set per request.
+		for _, k := range []string{"Date", "X-Acs-Date", "X-Acs-Signature-Nonce", "Authorization"} {
+			delete(fixed, k)
+		}
 		akPrefix := "acs " + creds.AccessKeyID + ":"
 		body := s.BodyBytes()
-		it.next = func(t *vegeta.Target) error {
-			st := clk.now(time.Now())
-			var nb [signature.NonceSize]byte
-			nonce := nonces.Append(nb[:0])
-			h := make(http.Header, len(fixed)+1)
-			for k, v := range fixed {
-				h[k] = v
+		var tagged atomic.Pointer[[2]string] // the tag and the URL ending in it
+		withTag := func(tag string) string {
+			if tag == "" {
+				return url
 			}
-			var auth []byte
-			if roa != nil {
-				auth = roa.AppendSignature(append(make([]byte, 0, 64), akPrefix...), st.date, nonce)
-				h["Date"] = []string{string(st.date)}
-			} else {
-				auth = v3.AppendAuthorization(make([]byte, 0, 256), creds.AccessKeyID, st.iso, nonce)
-				h["X-Acs-Date"] = []string{string(st.iso)}
+			tu := tagged.Load()
+			if tu == nil || tu[0] != tag {
+				tu = &[2]string{tag, url + tag}
+				tagged.Store(tu)
 			}
-			h["X-Acs-Signature-Nonce"] = []string{string(nonce)}
-			h["Authorization"] = []string{string(auth)}
-			t.Method, t.URL, t.Header, t.Body = s.Method, url, h, body
-			return nil
+			return tu[1]
+		}
+		// headers are the fixed ones and the three that change, whose
+		// values share one array.
+		headers := func(dateKey, date string, nonce, auth []byte) http.Header {
+			h := make(http.Header, len(fixed)+3)
+			maps.Copy(h, fixed)
+			vals := new([3]string)
+			vals[0], vals[1], vals[2] = date, arena.String(nonce), arena.String(auth)
+			h[dateKey], h["X-Acs-Signature-Nonce"], h["Authorization"] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
+			return h
+		}
+		if roa != nil {
+			it.sign = func(t *vegeta.Target, tag string) error {
+				st := clk.now(time.Now())
+				var nb [signature.NonceSize]byte
+				var ab [128]byte
+				nonce := nonces.Append(nb[:0])
+				auth := roa.AppendSignature(append(ab[:0], akPrefix...), st.date, nonce)
+				t.Method, t.URL, t.Header, t.Body = s.Method, withTag(tag), headers("Date", st.dateStr, nonce, auth), body
+				return nil
+			}
+		} else {
+			it.sign = func(t *vegeta.Target, tag string) error {
+				st := clk.now(time.Now())
+				var nb [signature.NonceSize]byte
+				var ab [256]byte
+				nonce := nonces.Append(nb[:0])
+				auth := v3.AppendAuthorization(ab[:0], creds.AccessKeyID, st.iso, nonce)
+				t.Method, t.URL, t.Header, t.Body = s.Method, withTag(tag), headers("X-Acs-Date", st.isoStr, nonce, auth), body
+				return nil
+			}
+		}
+		// The URL carries no signature (the headers do): redacted once.
+		red := redactURL(url)
+		it.redactor = func() func(string) string {
+			return func(u string) string {
+				if u == url {
+					return red
+				}
+				return redactURL(u)
+			}
 		}
 	default:
 		return nil, fmt.Errorf("unknown style %q", a.Style)
 	}
+	it.next = func(t *vegeta.Target) error { return it.sign(t, "") }
 	return it, nil
 }
 
@@ -191,15 +246,15 @@ func NewScenarioItem(name string, weight int, f *conformance.StepFactory) *Item 
 // errorCode finds the Code of an error envelope, JSON or XML, without
 // parsing the whole body.
 func errorCode(body []byte) string {
-	if i := indexOf(body, `"Code":"`); i >= 0 {
+	if i := bytes.Index(body, []byte(`"Code":"`)); i >= 0 {
 		rest := body[i+8:]
-		if j := indexOfByte(rest, '"'); j >= 0 {
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
 			return boundCode(rest[:j])
 		}
 	}
-	if i := indexOf(body, "<Code>"); i >= 0 {
+	if i := bytes.Index(body, []byte("<Code>")); i >= 0 {
 		rest := body[i+6:]
-		if j := indexOf(rest, "</Code>"); j >= 0 {
+		if j := bytes.Index(rest, []byte("</Code>")); j >= 0 {
 			return boundCode(rest[:j])
 		}
 	}
@@ -220,25 +275,6 @@ func boundCode(c []byte) string {
 		}
 	}
 	return string(c)
-}
-
-func indexOf(b []byte, s string) int {
-	n := len(s)
-	for i := 0; i+n <= len(b); i++ {
-		if string(b[i:i+n]) == s {
-			return i
-		}
-	}
-	return -1
-}
-
-func indexOfByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // mix spreads hits over items by weight, smoothly (an item of weight 2
@@ -294,22 +330,27 @@ func sampleEvery(peak float64) uint64 {
 }
 
 // targeter returns the vegeta Targeter of the mix: each call picks the
-// next item and signs a fresh request of it; one call in every reads the
+// next item and signs a fresh request of it; one call in every `every` reads the
 // CPU time the signing took (on a locked thread, so that the
-// clock is the same thread's before and after). The item's index rides in
-// the URL fragment, which is never sent, so each result can be told apart.
+// clock is the same thread's before and after). In a mix of several items,
+// the item's index rides in the URL fragment, which is never sent, so each
+// result can be told apart. Requests in flight are the mix's count less
+// the results read (see Metrics): the targeter updates no metric but the
+// sampled signing time.
 func (m *mix) targeter(signs *signRecorder, metrics *Metrics, every uint64) vegeta.Targeter {
 	overhead := clockOverhead()
 	every = max(every, 1)
+	tags := mixTags(len(m.items))
 	return func(t *vegeta.Target) error {
 		n := m.n.Add(1) - 1
 		i := m.order[n%uint64(len(m.order))]
 		it := m.items[i]
+		tag := tags[i]
 		var err error
 		if n%every == 0 {
 			runtime.LockOSThread()
 			c0 := threadCPU()
-			err = it.next(t)
+			err = it.signTagged(t, tag)
 			took := max(threadCPU()-c0-overhead, 0)
 			runtime.UnlockOSThread()
 			if err == nil {
@@ -317,15 +358,37 @@ func (m *mix) targeter(signs *signRecorder, metrics *Metrics, every uint64) vege
 				metrics.signed(took)
 			}
 		} else {
-			err = it.next(t)
+			err = it.signTagged(t, tag)
 		}
-		if err != nil {
-			return err
-		}
-		metrics.sent()
-		t.URL += "#" + strconv.Itoa(i)
-		return nil
+		return err
 	}
+}
+
+// signTagged fills t with a freshly signed request of the item whose URL
+// ends in tag.
+func (it *Item) signTagged(t *vegeta.Target, tag string) error {
+	if it.sign != nil {
+		return it.sign(t, tag)
+	}
+	if err := it.next(t); err != nil {
+		return err
+	}
+	if tag != "" {
+		t.URL += tag
+	}
+	return nil
+}
+
+// mixTags are the URL fragments naming each item of a mix: none when the
+// mix has one item, whose results need no telling apart.
+func mixTags(n int) []string {
+	tags := make([]string, n)
+	if n > 1 {
+		for i := range tags {
+			tags[i] = "#" + strconv.Itoa(i)
+		}
+	}
+	return tags
 }
 
 // clockOverhead is the cost of reading the thread's CPU clock (a system

@@ -120,10 +120,18 @@ func (m *prefixMAC) restoreSecond(st *midState, value, more []byte) {
 		return
 	}
 	m.start(st)
-	st.in.Write(value)
-	st.in.Write(more)
+	// Written from st's own copies: a Write through the hash interface
+	// would make the caller's buffers escape (a nonce on its stack).
 	st.second = append(st.second[:0], value...)
+	st.in.Write(st.second)
+	st.in.Write(more)
 	st.saved, _ = st.in.AppendBinary(st.saved[:0])
+}
+
+// write absorbs p through st's buffer, so that p does not escape.
+func (st *midState) write(p []byte) {
+	st.buf = append(st.buf[:0], p...)
+	st.in.Write(st.buf)
 }
 
 // finish completes the HMAC of what the inner state has absorbed and

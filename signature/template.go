@@ -90,7 +90,7 @@ func (t *ROATemplate) AppendStringToSign(dst, date, nonce []byte) []byte {
 func (t *ROATemplate) AppendSignature(dst, date, nonce []byte) []byte {
 	st := t.states.get()
 	t.mac.restoreSecond(st, date, t.sts[1])
-	st.in.Write(nonce)
+	st.write(nonce)
 	st.in.Write(t.sts[2])
 	st.mac = t.mac.finish(st, st.mac[:0])
 	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
@@ -160,7 +160,7 @@ func (t *V3Template) AppendCanonicalRequest(dst, date, nonce []byte) []byte {
 func (t *V3Template) AppendSignature(dst, date, nonce []byte) []byte {
 	h := t.hashes.get()
 	t.hash.restoreSecond(h, date, t.canonical[1])
-	h.in.Write(nonce)
+	h.write(nonce)
 	h.in.Write(t.canonical[2])
 	h.sum = h.in.Sum(h.sum[:0])
 	m := t.macs.get()

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"time"
 
 	"github.com/acsharness/acsharness/gateway"
@@ -15,11 +17,14 @@ import (
 func benchUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: acsharness bench signer  [--duration 1s] [--count 5] [--json]")
 	fmt.Fprintln(w, "       acsharness bench gateway [--duration 5s] [--workers 32] [--rounds 5] [--json]")
+	fmt.Fprintln(w, "       acsharness bench load    [--duration 5s] [--workers 32] [--rounds 7] [--json]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "signer:  signatures per second of each style on one core: acsharness's template signer,")
 	fmt.Fprintln(w, "         the bare HMAC floor and the official openapi-util signer, on the same request")
 	fmt.Fprintln(w, "gateway: loopback throughput of the reference gateway serving valid signed requests,")
 	fmt.Fprintln(w, "         against a bare net/http handler answering the same bytes, with the same client")
+	fmt.Fprintln(w, "load:    the signed attack against vegeta's static attack, same workers and connections, both")
+	fmt.Fprintln(w, "         writing results to a file, on a minimal server in a child process, interleaved")
 }
 
 func runBench(e *env, args []string) int {
@@ -32,11 +37,15 @@ func runBench(e *env, args []string) int {
 		return runBenchSigner(e, args[1:])
 	case "gateway":
 		return runBenchGateway(e, args[1:])
+	case "load":
+		return runBenchLoad(e, args[1:])
+	case loadServerVerb:
+		return runBenchLoadServer(e)
 	case "-h", "--help", "help":
 		benchUsage(e.stdout)
 		return exitOK
 	}
-	return usageError(e, "bench", "unknown benchmark %q%s: use signer or gateway", args[0], didYouMean(args[0], []string{"signer", "gateway"}, ""))
+	return usageError(e, "bench", "unknown benchmark %q%s: use signer, gateway or load", args[0], didYouMean(args[0], []string{"signer", "gateway", "load"}, ""))
 }
 
 func runBenchSigner(e *env, args []string) int {
@@ -88,6 +97,65 @@ func runBenchGateway(e *env, args []string) int {
 		return exitInternal
 	}
 	return printBench(e, "bench gateway", asJSON, res, res.WriteText)
+}
+
+// loadServerVerb runs the minimal server of `bench load` in its child
+// process; it is not listed in the usage.
+const loadServerVerb = "load-server"
+
+// loadServerArgs are the arguments, and loadServerEnv the additions to
+// the environment, of the server process of `bench load`: this program
+// again (the tests make their binary run acsharness with them).
+var (
+	loadServerArgs = []string{"bench", loadServerVerb}
+	loadServerEnv  []string
+)
+
+func runBenchLoad(e *env, args []string) int {
+	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
+	var o load.GeneratorBenchOptions
+	var asJSON bool
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "attack time of each side in each round")
+	fs.Uint64Var(&o.Workers, "workers", 32, "fixed workers of both sides at max rate")
+	fs.IntVar(&o.Rounds, "rounds", 7, "interleaved pairs; medians and spread are over them")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
+	if code := parseFlags(e, fs, args); code >= 0 {
+		return code
+	}
+	if o.Duration <= 0 || o.Workers < 1 || o.Rounds < 1 {
+		return usageError(e, "bench load", "--duration must be positive, --workers and --rounds at least 1")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench load: cannot find this program to start the server process: %v\n", err)
+		return exitInternal
+	}
+	o.Server = func() *exec.Cmd {
+		cmd := exec.Command(exe, loadServerArgs...)
+		cmd.Env = append(os.Environ(), loadServerEnv...)
+		cmd.Stderr = e.stderr
+		return cmd
+	}
+	res, err := load.BenchGenerator(e.ctx, o)
+	if err != nil && e.ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "acsharness bench load: interrupted")
+		return exitInterrupted
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench load: %v\n", err)
+		return exitInternal
+	}
+	return printBench(e, "bench load", asJSON, res, res.WriteText)
+}
+
+// runBenchLoadServer is the server process of `bench load`: it serves
+// until its stdin closes.
+func runBenchLoadServer(e *env) int {
+	if err := load.ServeMinimal(e.ctx, os.Stdin, e.stdout); err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench %s: %v\n", loadServerVerb, err)
+		return exitInternal
+	}
+	return exitOK
 }
 
 // printBench writes res as one JSON object or as text.

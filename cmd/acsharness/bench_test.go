@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,6 +30,11 @@ func TestBenchUsage(t *testing.T) {
 		{"gateway: zero workers", []string{"bench", "gateway", "--workers", "0"}, exitUsage},
 		{"gateway: zero rounds", []string{"bench", "gateway", "--rounds", "0"}, exitUsage},
 		{"gateway: zero duration", []string{"bench", "gateway", "--duration", "0s"}, exitUsage},
+		{"load: zero workers", []string{"bench", "load", "--workers", "0"}, exitUsage},
+		{"load: zero rounds", []string{"bench", "load", "--rounds", "0"}, exitUsage},
+		{"load: zero duration", []string{"bench", "load", "--duration", "0s"}, exitUsage},
+		{"load: unknown flag", []string{"bench", "load", "--rate", "100/s"}, exitUsage},
+		{"load: help", []string{"bench", "load", "-h"}, exitOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -106,4 +114,81 @@ func TestBenchGateway(t *testing.T) {
 			assert.Contains(t, out, s)
 		}
 	})
+}
+
+func init() {
+	// The server process of bench load is this test binary, which runs
+	// acsharness when told so (TestMain).
+	loadServerEnv = []string{envTestMain + "=1"}
+}
+
+func TestBenchLoad(t *testing.T) {
+	t.Parallel()
+	args := []string{"bench", "load", "--duration", "150ms", "--workers", "2", "--rounds", "2"}
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := runCLI(t, map[string]string{}, append(args, "--json")...)
+		require.Equal(t, exitOK, code, errOut)
+		type spread struct {
+			Median, Min, Max float64
+			Runs             []float64
+		}
+		var res struct {
+			Workers         uint64         `json:"workers"`
+			Rounds          int            `json:"rounds"`
+			Signed          map[string]any `json:"signed"`
+			Static          map[string]any `json:"static"`
+			ThroughputRatio spread         `json:"throughput_ratio"`
+			CPURatio        spread         `json:"cpu_ratio"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &res), "--json prints one object: %s", out)
+		assert.Equal(t, uint64(2), res.Workers)
+		assert.Equal(t, 2, res.Rounds)
+		for name, side := range map[string]map[string]any{"signed": res.Signed, "static": res.Static} {
+			assert.Positive(t, side["throughput"], "%s throughput", name)
+			assert.Positive(t, side["cpu_per_request"], "%s CPU per request", name)
+			assert.Len(t, side["runs"], 2, "%s: one run per round", name)
+		}
+		assert.Len(t, res.ThroughputRatio.Runs, 2, "one ratio per round")
+		assert.Positive(t, res.ThroughputRatio.Median)
+		assert.LessOrEqual(t, res.ThroughputRatio.Min, res.ThroughputRatio.Median)
+		assert.GreaterOrEqual(t, res.ThroughputRatio.Max, res.ThroughputRatio.Median)
+		assert.Len(t, res.CPURatio.Runs, 2)
+	})
+	t.Run("text", func(t *testing.T) {
+		t.Parallel()
+		code, out, errOut := runCLI(t, map[string]string{}, args...)
+		require.Equal(t, exitOK, code, errOut)
+		for _, s := range []string{"GENERATOR", "REQ/S", "CPU/REQ", "acsharness signed", "vegeta static",
+			"signed/static throughput", "signed/static CPU/request"} {
+			assert.Contains(t, out, s)
+		}
+	})
+}
+
+// Stopped midway, bench load exits 105 and stops its server process.
+func TestBenchLoadInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background()) // as SIGINT does
+	defer cancel()
+	time.AfterFunc(400*time.Millisecond, cancel)
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := run(&env{ctx: ctx, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }},
+		[]string{"bench", "load", "--duration", "20s", "--workers", "2"})
+	assert.Equal(t, exitInterrupted, code, errb.String())
+	assert.Less(t, time.Since(start), 15*time.Second, "the attack stops when interrupted, not at its end")
+	assert.Contains(t, errb.String(), "interrupted")
+	assert.Empty(t, out.String(), "no figures from an interrupted benchmark")
+}
+
+// A server process that does not come up is acsharness's failure (5),
+// named. Not parallel: it changes the server's arguments.
+func TestBenchLoadServerFails(t *testing.T) {
+	saved := loadServerArgs
+	loadServerArgs = []string{"bench", "no-such-benchmark"}
+	defer func() { loadServerArgs = saved }()
+	code, _, errOut := runCLI(t, map[string]string{}, "bench", "load", "--duration", "100ms", "--rounds", "1")
+	assert.Equal(t, exitInternal, code, errOut)
+	assert.Contains(t, errOut, "did not print its URL")
 }

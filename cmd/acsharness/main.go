@@ -42,7 +42,7 @@ func commands() []command {
 		{"selftest", "prove the suite catches every fault of the reference gateway's catalogue", runSelftest},
 		{"load", "send signed load at a rate, with latency reports, SLO gates and metrics", runLoad},
 		{"report", "merge a distributed load run's shards, compare two runs, judge a recorded client: report merge|diff|client", runReport},
-		{"bench", "measure signing against the SDK and the HMAC floor, and the gateway against bare net/http", runBench},
+		{"bench", "measure signing against the SDK and the HMAC floor, the gateway against bare net/http, and the load generator against vegeta", runBench},
 		{"vectors", "export the signing vectors (golden and random hard cases) as files any language reads", runVectors},
 		{"signer", "check any signer over a JSON-lines pipe, step by step, and measure its throughput", runSigner},
 		{"version", "print the version", runVersion},

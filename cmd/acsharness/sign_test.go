@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +26,11 @@ const testSecret = "testsecret"
 func runCLI(t *testing.T, environ map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
+	// A copy: parallel subtests share their table's map.
+	environ = maps.Clone(environ)
+	if environ == nil {
+		environ = map[string]string{}
+	}
 	if _, ok := environ["HOME"]; !ok {
 		environ["HOME"] = t.TempDir() // never read the developer's own aliyun config
 	}
