@@ -28,11 +28,13 @@ test: lint
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/acsharness
 
-## bench: the benchmarks behind the README's performance tables (medians of 6 runs via benchstat)
-bench:
+## bench: the benchmarks behind the README's performance tables (medians of 6 runs via benchstat),
+## then the gateway against a bare net/http handler (throughput and server CPU per request, 7 rounds)
+bench: build
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./signature/ ./gateway/ ./load/ | tee $(OUT)/bench.txt
 	$(GO) tool benchstat $(OUT)/bench.txt
+	./$(BIN) bench gateway | tee $(OUT)/bench-gateway.txt
 
 ## lint: gofmt and staticcheck
 lint:

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,6 +29,8 @@ func TestBenchUsage(t *testing.T) {
 		{"gateway: zero workers", []string{"bench", "gateway", "--workers", "0"}, exitUsage},
 		{"gateway: zero rounds", []string{"bench", "gateway", "--rounds", "0"}, exitUsage},
 		{"gateway: zero duration", []string{"bench", "gateway", "--duration", "0s"}, exitUsage},
+		{"gateway: zero profile time", []string{"bench", "gateway", "--profile-time", "0s"}, exitUsage},
+		{"gateway: unwritable profile", []string{"bench", "gateway", "--duration", "10ms", "--cpuprofile", "/nonexistent/dir/cpu.pprof"}, exitUsage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -88,22 +92,36 @@ func TestBenchGateway(t *testing.T) {
 		require.Equal(t, exitOK, code, errOut)
 		var res map[string]any
 		require.NoError(t, json.Unmarshal([]byte(out), &res), "--json prints one object: %s", out)
-		for _, k := range []string{"workload", "workers", "gateway", "bare", "gateway_over_bare"} {
+		for _, k := range []string{"workload", "server", "workers", "gateway", "bare", "gateway_over_bare", "throughput_ratio", "cpu_per_request_ratio", "per_round"} {
 			assert.Contains(t, res, k)
 		}
 		assert.Positive(t, res["gateway_over_bare"])
+		assert.Contains(t, res["server"], "access log", "the gateway serves with serve's default access log")
 		for _, side := range []string{"gateway", "bare"} {
 			s := res[side].(map[string]any)
 			assert.Positive(t, s["rate"], "%s rate", side)
+			assert.Positive(t, s["server_cpu_us_per_request"], "%s server CPU per request", side)
 			assert.Equal(t, s["requests"], s["successes"], "%s: every request succeeds", side)
 		}
+		assert.Positive(t, res["cpu_per_request_ratio"].(map[string]any)["median"], "the CPU ratio is measured")
 	})
 	t.Run("text", func(t *testing.T) {
 		t.Parallel()
 		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--duration", "100ms", "--workers", "2", "--rounds", "1")
 		require.Equal(t, exitOK, code, errOut)
-		for _, s := range []string{"REQ/S", "reference gateway", "bare net/http", "GATEWAY/BARE"} {
+		for _, s := range []string{"REQ/S", "reference gateway", "bare net/http", "GATEWAY/BARE", "SERVER CPU/REQ", "server CPU per request", "MEDIAN"} {
 			assert.Contains(t, out, s)
 		}
+	})
+	t.Run("no access log, profile", func(t *testing.T) {
+		t.Parallel()
+		profile := filepath.Join(t.TempDir(), "cpu.pprof")
+		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--duration", "100ms", "--workers", "2", "--rounds", "1",
+			"--no-access-log", "--cpuprofile", profile, "--profile-time", "100ms")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "server: reference gateway, no access log")
+		info, err := os.Stat(profile)
+		require.NoError(t, err, "--cpuprofile writes the profile")
+		assert.Positive(t, info.Size(), "the profile is not empty")
 	})
 }
