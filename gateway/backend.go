@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sort"
@@ -27,7 +26,7 @@ type action struct {
 	// anyVersion serves the route whatever the API version (the seed's
 	// generic ROA example).
 	anyVersion bool
-	handle     func(b *backend, p signature.Params) (any, *apiError)
+	handle     func(b *backend, p signature.Params) (response, *apiError)
 }
 
 // maxObjects bounds the groups and virtual hosts a backend keeps, so a
@@ -115,7 +114,7 @@ func (b *backend) route(method, escapedPath string) (a *action, bound signature.
 }
 
 // call checks the action's business parameters and runs it.
-func (b *backend) call(a *action, p signature.Params, style MissingStyle) (any, *apiError) {
+func (b *backend) call(a *action, p signature.Params, style MissingStyle) (response, *apiError) {
 	for _, name := range a.required {
 		if v, _ := p.Get(name); v == "" {
 			return nil, errMissingParameter(style, name)
@@ -192,13 +191,24 @@ type appEnvData struct {
 	Tag     string `json:"Tag" xml:"Tag"`
 }
 
+func (r *appEnvResponse) fields(w *wire) {
+	r.base.fields(w)
+	object(w, "Data", &r.Data, (*appEnvData).fields)
+}
+
+func (d *appEnvData) fields(w *wire) {
+	w.str("AppName", d.AppName)
+	w.str("Env", d.Env)
+	w.str("Tag", d.Tag)
+}
+
 // AppEnvAction is the action name of the generic ROA route
 // GET /pop/v1/wam/appEnv.
 const AppEnvAction = "GetAppEnv"
 
 func appEnvAction() *action {
 	return &action{name: AppEnvAction, method: http.MethodGet, path: "/pop/v1/wam/appEnv", anyVersion: true,
-		handle: func(_ *backend, p signature.Params) (any, *apiError) {
+		handle: func(_ *backend, p signature.Params) (response, *apiError) {
 			app, _ := p.Get("appName")
 			env, _ := p.Get("env")
 			tag, _ := p.Get("tag")
@@ -206,8 +216,17 @@ func appEnvAction() *action {
 		}}
 }
 
+// randomHex returns n random bytes in uppercase hex, from math/rand/v2's
+// generator (see appendRequestID).
 func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return strings.ToUpper(hex.EncodeToString(b))
+	const hexUpper = "0123456789ABCDEF"
+	b := make([]byte, 2*n)
+	for i := 0; i < n; i += 8 {
+		v := rand.Uint64()
+		for j := i; j < min(i+8, n); j++ {
+			b[2*j], b[2*j+1] = hexUpper[v>>4&15], hexUpper[v&15]
+			v >>= 8
+		}
+	}
+	return string(b)
 }

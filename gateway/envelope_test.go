@@ -27,7 +27,7 @@ const tricky = "a\"b'c&d<e>f\ng\th\ri]]>j&#34;k\x01\x08\x0c\x1f\x7fl\u2028m\u202
 // and once with tricky strings, with fixed request IDs.
 func goldenBodies() []struct {
 	name, action string
-	body         any
+	body         response
 } {
 	inst := demoInstances()
 	odd := inst[0]
@@ -43,7 +43,7 @@ func goldenBodies() []struct {
 	liNil := &listInstancesResponse{}
 	return []struct {
 		name, action string
-		body         any
+		body         response
 	}{
 		{"ListGroupId", "ListGroupId", &listGroupIDResponse{Data: []mqttGroupIDDo{
 			{CreateTime: 1580000000000, GroupId: "GID_demo", IndependentNaming: true, InstanceId: "mqtt-cn-1", UpdateTime: 1580000000001},

@@ -124,7 +124,8 @@ func (g *Gateway) Handler() http.Handler {
 // ServeHTTP answers one POP API request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{r: r, rp: reply{requestID: newRequestID(), hostID: hostOnly(r.Host), format: FormatJSON}}
+	id, trace := newIDs()
+	c := &call{r: r, rp: reply{requestID: id, traceID: trace, hostID: hostOnly(r.Host), format: FormatJSON}}
 	g.applyEnvelopeFaults(c)
 	defer func() {
 		if p := recover(); p != nil {
