@@ -766,7 +766,12 @@ func (g *Gateway) observe(c *call, d time.Duration) {
 	}
 	g.metrics.requests.WithLabelValues(prod, actionName, style, boundedCode(c.result)).Inc()
 	g.metrics.duration.WithLabelValues(style).Observe(d.Seconds())
-	if g.cfg.Logger != nil {
+	if al := g.cfg.AccessLog; al != nil {
+		// Never a secret, a signature, a nonce or the query string.
+		al.add(&accessRecord{time: time.Now(), requestID: c.rp.requestID, remote: c.r.RemoteAddr, method: c.r.Method,
+			path: c.r.URL.Path, host: c.rp.hostID, style: style, product: prod, action: actionName, accessKey: c.akID,
+			result: c.result, duration: d})
+	} else if g.cfg.Logger != nil {
 		// Never a secret, a signature, a nonce or the query string.
 		g.cfg.Logger.LogAttrs(c.r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", c.rp.requestID),

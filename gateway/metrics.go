@@ -40,7 +40,14 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 		Namespace: "acsharness", Subsystem: "gateway", Name: "nonce_store_entries",
 		Help: "Nonces held by the replay store.",
 	}, func() float64 { return float64(g.nonces.Len()) })
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.verify, m.refused, nonces} {
+	collectors := []prometheus.Collector{m.requests, m.duration, m.verify, m.refused, nonces}
+	if al := g.cfg.AccessLog; al != nil {
+		collectors = append(collectors, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "acsharness", Subsystem: "gateway", Name: "access_log_dropped_total",
+			Help: "Access-log records dropped: the buffer was full (the log's writer fell behind), a write failed, or the log was closed.",
+		}, func() float64 { return float64(al.Dropped()) }))
+	}
+	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -167,7 +167,11 @@ const hexLower = "0123456789abcdef"
 // escapes it without HTML escaping: quote, backslash and control bytes
 // (\b \f \n \r \t by name, the others as \u00XX), U+2028 and U+2029, and
 // each byte of invalid UTF-8 as \ufffd.
-func appendJSONString(dst []byte, s string) []byte {
+func appendJSONString(dst []byte, s string) []byte { return appendJSONQuoted(dst, s, true) }
+
+// appendJSONQuoted is appendJSONString, with \b and \f written as \u0008
+// and \u000c unless namedBF, as log/slog's JSON handler writes them.
+func appendJSONQuoted(dst []byte, s string, namedBF bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -180,10 +184,14 @@ func appendJSONString(dst []byte, s string) []byte {
 			switch c {
 			case '"', '\\':
 				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
+			case '\b', '\f':
+				if !namedBF {
+					dst = append(dst, '\\', 'u', '0', '0', '0', hexLower[c])
+				} else if c == '\b' {
+					dst = append(dst, '\\', 'b')
+				} else {
+					dst = append(dst, '\\', 'f')
+				}
 			case '\n':
 				dst = append(dst, '\\', 'n')
 			case '\r':

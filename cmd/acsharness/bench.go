@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -105,8 +104,14 @@ func runBenchGateway(e *env, args []string) int {
 			return exitInternal
 		}
 		defer null.Close()
-		cfg.Logger = slog.New(slog.NewJSONHandler(null, nil))
-		o.Server = "reference gateway, serve's default access log (JSON) to " + os.DevNull
+		al, err := gateway.NewAccessLog(null, gateway.AccessLogOptions{Format: gateway.AccessLogJSON})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "acsharness bench gateway: %v\n", err)
+			return exitInternal
+		}
+		defer al.Close() // after the gateway's Close: deferred first
+		cfg.AccessLog = al
+		o.Server = "reference gateway, serve's default access log (JSON, written off the request path) to " + os.DevNull
 	}
 	if profile != "" {
 		f, err := os.Create(profile)
