@@ -37,7 +37,8 @@ type Gateway struct {
 	faults   faultSet
 	metrics  *metrics
 	registry *prometheus.Registry
-	verifier sync.Pool // *signature.Verifier
+	verifier sync.Pool                       // *signature.Verifier
+	hosts    cache[string, *product.Profile] // Host headers resolved (issue 13: 2.5% of a request)
 
 	faultMu      sync.Mutex
 	perKeyNonces map[string]bool // the per-key-nonces fault's store
@@ -105,6 +106,56 @@ type call struct {
 	akID     string
 	result   string   // the error code answered, or "OK"
 	throttle throttle // Throttling.User: what the client is told to wait
+	nonceKey nonceKey // the nonce's key in the store, once hashed
+	hashed   bool
+	pooled   *signature.Params // the query's list, from paramsPool
+}
+
+// paramsPool holds the lists requests parse their queries into, so that a
+// request allocates none (issue 13).
+var paramsPool = sync.Pool{New: func() any { return new(signature.Params) }}
+
+// maxPooledParams bounds the lists given back: a hostile query's long one
+// is left to the collector.
+const maxPooledParams = 256
+
+// parseRequestQuery parses the URL query into a list from the pool, given
+// back by release when the request ends.
+func (g *Gateway) parseRequestQuery(c *call) (signature.Params, *apiError) {
+	if c.pooled == nil {
+		c.pooled = paramsPool.Get().(*signature.Params)
+	}
+	p, err := g.parseQuery((*c.pooled)[:0], c.r.URL.RawQuery)
+	if p != nil {
+		*c.pooled = p // keep what it grew to
+	}
+	return p, err
+}
+
+// release gives the request's pooled list back, emptied, once nothing
+// reads it: the answer is written, the request observed.
+func (c *call) release() {
+	if c.pooled == nil {
+		return
+	}
+	ptr := c.pooled
+	c.pooled, c.params = nil, nil
+	p := *ptr
+	if cap(p) > maxPooledParams {
+		return
+	}
+	clear(p[:cap(p)]) // no string of this request stays reachable
+	*ptr = p[:0]
+	paramsPool.Put(ptr)
+}
+
+// nonce returns the store's key of the request's nonce, hashing it once
+// for both the check and the record.
+func (g *Gateway) nonce(c *call, nonce string) nonceKey {
+	if !c.hashed {
+		c.nonceKey, c.hashed = g.nonces.key(nonce), true
+	}
+	return c.nonceKey
 }
 
 // Handler returns the gateway with its operational routes: /healthz
@@ -139,6 +190,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.writeError(w, c, errInternal)
 		}
 		g.observe(c, time.Since(start))
+		c.release()
 	}()
 	if err := g.serve(w, c); err != nil {
 		c.result = err.Code
@@ -275,8 +327,14 @@ func (g *Gateway) resolveHost(c *call) *apiError {
 		g.setProduct(c, g.pinned)
 		return nil
 	}
+	if p, ok := g.hosts.load(c.r.Host); ok {
+		g.setProduct(c, p)
+		return nil
+	}
 	if p, ok := product.ForHost(g.cfg.Products, c.r.Host, g.cfg.EndpointSuffixes...); ok {
-		g.setProduct(c, g.profile(p.Code))
+		prof := g.profile(p.Code)
+		g.hosts.store(c.r.Host, prof, maxCachedHosts)
+		g.setProduct(c, prof)
 		return nil
 	}
 	if isLocalHost(c.r.Host) {
@@ -284,6 +342,10 @@ func (g *Gateway) resolveHost(c *call) *apiError {
 	}
 	return errInvalidProduct
 }
+
+// maxCachedHosts bounds the Host headers remembered: an endpoint's few
+// spellings, not every case variant a hostile client can send.
+const maxCachedHosts = 64
 
 // profile points at the configured profile of a product code, so that a
 // request does not copy one to the heap (&p of a lookup's copy did).
@@ -472,7 +534,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 	}
 	start := time.Now()
 	ok, sts := verify(key.Secret)
-	g.metrics.verify.WithLabelValues(string(c.style)).Observe(time.Since(start).Seconds())
+	g.metrics.verifyBy.get(string(c.style)).Observe(time.Since(start).Seconds())
 	if g.faults.has(FaultSkipSignature) {
 		ok = true
 	}
@@ -614,9 +676,9 @@ func (g *Gateway) checkNonce(c *call, nonce string) *apiError {
 		return nil
 	}
 	if g.cfg.NonceRecord == RecordOnArrival {
-		return g.addNonce(nonce)
+		return g.addNonce(c, nonce)
 	}
-	if g.nonces.Seen(nonce) {
+	if g.nonces.seen(g.nonce(c, nonce)) {
 		return errNonceUsed
 	}
 	return nil
@@ -646,11 +708,11 @@ func (g *Gateway) recordNonce(c *call, nonce string) *apiError {
 		_, _ = g.nonces.Add(nonce)
 		return nil
 	}
-	return g.addNonce(nonce)
+	return g.addNonce(c, nonce)
 }
 
-func (g *Gateway) addNonce(nonce string) *apiError {
-	added, err := g.nonces.Add(nonce)
+func (g *Gateway) addNonce(c *call, nonce string) *apiError {
+	added, err := g.nonces.addKey(g.nonce(c, nonce))
 	if err != nil {
 		return errUnavailable
 	}
@@ -741,10 +803,24 @@ func (g *Gateway) acceptFormat(c *call) string {
 	return g.cfg.ROADefaultFormat
 }
 
+// canonicalKeys remembers the canonical form of the header names the
+// gateway looks up, all constants: http.CanonicalHeaderKey allocates a new
+// string for each lowercase one, per request.
+var canonicalKeys cache[string, string]
+
+func canonicalKey(name string) string {
+	if k, ok := canonicalKeys.load(name); ok {
+		return k
+	}
+	k := http.CanonicalHeaderKey(name)
+	canonicalKeys.store(name, k, 64)
+	return k
+}
+
 // headerPresent returns a header's trimmed first value and whether it was
 // sent at all (an empty value counts as sent).
 func headerPresent(h http.Header, name string) (string, bool) {
-	vs, ok := h[http.CanonicalHeaderKey(name)]
+	vs, ok := h[canonicalKey(name)]
 	if !ok || len(vs) == 0 {
 		return "", false
 	}
@@ -764,8 +840,8 @@ func (g *Gateway) observe(c *call, d time.Duration) {
 	if style == "" {
 		style = "unknown"
 	}
-	g.metrics.requests.WithLabelValues(prod, actionName, style, boundedCode(c.result)).Inc()
-	g.metrics.duration.WithLabelValues(style).Observe(d.Seconds())
+	g.metrics.requestsBy.get(requestLabels{prod, actionName, style, boundedCode(c.result)}).Inc()
+	g.metrics.durationBy.get(style).Observe(d.Seconds())
 	if al := g.cfg.AccessLog; al != nil {
 		// Never a secret, a signature, a nonce or the query string.
 		al.add(&accessRecord{time: time.Now(), requestID: c.rp.requestID, remote: c.r.RemoteAddr, method: c.r.Method,

@@ -91,8 +91,10 @@ func (s *NonceStore) live(e, ns int64) bool {
 }
 
 // Seen reports whether nonce was added and has not expired.
-func (s *NonceStore) Seen(nonce string) bool {
-	k := s.key(nonce)
+func (s *NonceStore) Seen(nonce string) bool { return s.seen(s.key(nonce)) }
+
+// seen is Seen of a nonce's key, computed once by a caller that also adds it.
+func (s *NonceStore) seen(k nonceKey) bool {
 	sh := &s.shards[k[0]%nonceShards]
 	ns, _ := s.clock()
 	sh.mu.Lock()
@@ -109,8 +111,10 @@ func (s *NonceStore) Seen(nonce string) bool {
 // request is refused, so that no expired nonce holds a place that a live
 // one needs (issue 9: a full store used to stay full until each shard was
 // next written or a sweeper ran, and the in-process gateway had none).
-func (s *NonceStore) Add(nonce string) (bool, error) {
-	k := s.key(nonce)
+func (s *NonceStore) Add(nonce string) (bool, error) { return s.addKey(s.key(nonce)) }
+
+// addKey is Add of a nonce's key.
+func (s *NonceStore) addKey(k nonceKey) (bool, error) {
 	sh := &s.shards[k[0]%nonceShards]
 	for swept := false; ; swept = true {
 		added, full := s.add(sh, k)

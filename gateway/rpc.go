@@ -33,7 +33,7 @@ func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 	if c.prod != nil {
 		c.rp.format = g.cfg.defaultFormat(c.prod)
 	}
-	params, err := g.parseQuery(nil, r.URL.RawQuery)
+	params, err := g.parseRequestQuery(c)
 	if err != nil {
 		return err
 	}
@@ -41,6 +41,7 @@ func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 		if params, err = g.parseQuery(params, string(c.body)); err != nil {
 			return err
 		}
+		*c.pooled = params
 	}
 	c.params = dedupe(params)
 	// The response format is known as early as possible, so that even the
