@@ -72,6 +72,10 @@ type GatewayBenchOptions struct {
 	// longer).
 	CPUProfile      io.Writer
 	ProfileDuration time.Duration
+	// BareCPUProfile, when set, receives a CPU profile of the bare handler
+	// serving a run as long, after the gateway's: the base of a
+	// `go tool pprof -diff_base` that shows what the gateway adds.
+	BareCPUProfile io.Writer
 }
 
 // GatewayBenchSide is one side of BenchGateway over all its rounds.
@@ -259,15 +263,21 @@ func BenchGateway(ctx context.Context, o GatewayBenchOptions) (*GatewayBench, er
 	out.Throughput, out.CPUPerRequest = spreadOf(rates), spreadOf(cpus)
 	out.Ratio = out.Throughput.Median
 
-	if o.CPUProfile != nil {
-		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+	d := o.ProfileDuration
+	if d <= 0 {
+		d = max(per, 5*time.Second)
+	}
+	for _, p := range []struct {
+		w      io.Writer
+		target string
+	}{{o.CPUProfile, o.Target}, {o.BareCPUProfile, bareURL}} {
+		if p.w == nil {
+			continue
+		}
+		if err := pprof.StartCPUProfile(p.w); err != nil {
 			return nil, fmt.Errorf("cpu profile: %w", err)
 		}
-		d := o.ProfileDuration
-		if d <= 0 {
-			d = max(per, 5*time.Second)
-		}
-		_, err := run(o.Target, d)
+		_, err := run(p.target, d)
 		pprof.StopCPUProfile()
 		if err != nil {
 			return nil, err

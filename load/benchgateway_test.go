@@ -33,10 +33,10 @@ func TestBenchGateway(t *testing.T) {
 	l := startGateway(t)
 	demo := signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret}
 
-	var profile bytes.Buffer
+	var profile, bareProfile bytes.Buffer
 	res, err := BenchGateway(context.Background(), GatewayBenchOptions{
 		Target: l.URL, Credentials: demo, Server: "test gateway", Duration: 200 * time.Millisecond, Workers: 4, Rounds: 2,
-		Client: benchClientArgs, CPUProfile: &profile, ProfileDuration: 100 * time.Millisecond})
+		Client: benchClientArgs, CPUProfile: &profile, BareCPUProfile: &bareProfile, ProfileDuration: 100 * time.Millisecond})
 	require.NoError(t, err)
 	for name, s := range map[string]GatewayBenchSide{"gateway": res.Gateway, "bare": res.Bare} {
 		assert.Positive(t, s.Requests, "%s: requests were sent", name)
@@ -63,6 +63,7 @@ func TestBenchGateway(t *testing.T) {
 	assert.Equal(t, res.Throughput.Median, res.Ratio, "gateway_over_bare is the median throughput ratio")
 	assert.Equal(t, "rpc ListGroupId", res.Workload, "the default workload is the first profile's probe")
 	assert.NotEmpty(t, profile.Bytes(), "the CPU profile was written")
+	assert.NotEmpty(t, bareProfile.Bytes(), "the bare handler's CPU profile was written")
 
 	b, err := json.Marshal(res)
 	require.NoError(t, err)

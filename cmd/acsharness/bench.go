@@ -16,7 +16,7 @@ import (
 func benchUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: acsharness bench signer  [--duration 1s] [--count 5] [--json]")
 	fmt.Fprintln(w, "       acsharness bench gateway [--duration 7s] [--workers 32] [--rounds 7] [--no-access-log]")
-	fmt.Fprintln(w, "                                 [--cpuprofile FILE [--profile-time 5s]] [--json]")
+	fmt.Fprintln(w, "                                 [--cpuprofile FILE] [--bare-cpuprofile FILE] [--profile-time 5s] [--json]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "signer:  signatures per second of each style on one core: acsharness's template signer,")
 	fmt.Fprintln(w, "         the bare HMAC floor and the official openapi-util signer, on the same request")
@@ -73,13 +73,14 @@ func runBenchGateway(e *env, args []string) int {
 	fs := flag.NewFlagSet("bench gateway", flag.ContinueOnError)
 	var o load.GatewayBenchOptions
 	var asJSON, noAccessLog bool
-	var profile string
+	var profile, bareProfile string
 	fs.DurationVar(&o.Duration, "duration", 7*time.Second, "attack time of each side, split into the rounds")
 	fs.Uint64Var(&o.Workers, "workers", 32, "concurrent requests (fixed workers at max rate, one keep-alive connection each)")
 	fs.IntVar(&o.Rounds, "rounds", 7, "alternating rounds; the ratios are the medians of the rounds'")
 	fs.BoolVar(&noAccessLog, "no-access-log", false, "serve without the access log (serve's default writes one, JSON; here to "+os.DevNull+")")
 	fs.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the gateway serving one more run, after the rounds")
-	fs.DurationVar(&o.ProfileDuration, "profile-time", 5*time.Second, "with --cpuprofile: the length of the profiled run")
+	fs.StringVar(&bareProfile, "bare-cpuprofile", "", "write a CPU profile of the bare handler serving a run as long, the base of go tool pprof -diff_base")
+	fs.DurationVar(&o.ProfileDuration, "profile-time", 5*time.Second, "with --cpuprofile or --bare-cpuprofile: the length of each profiled run")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
 	if code := parseFlags(e, fs, args); code >= 0 {
 		return code
@@ -113,13 +114,19 @@ func runBenchGateway(e *env, args []string) int {
 		cfg.AccessLog = al
 		o.Server = "reference gateway, serve's default access log (JSON, written off the request path) to " + os.DevNull
 	}
-	if profile != "" {
-		f, err := os.Create(profile)
+	for _, p := range []struct {
+		flag, path string
+		w          *io.Writer
+	}{{"--cpuprofile", profile, &o.CPUProfile}, {"--bare-cpuprofile", bareProfile, &o.BareCPUProfile}} {
+		if p.path == "" {
+			continue
+		}
+		f, err := os.Create(p.path)
 		if err != nil {
-			return usageError(e, "bench gateway", "--cpuprofile: %v", err)
+			return usageError(e, "bench gateway", "%s: %v", p.flag, err)
 		}
 		defer f.Close()
-		o.CPUProfile = f
+		*p.w = f
 	}
 	l, err := gateway.StartLocal(cfg)
 	if err != nil {

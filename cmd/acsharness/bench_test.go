@@ -31,6 +31,7 @@ func TestBenchUsage(t *testing.T) {
 		{"gateway: zero duration", []string{"bench", "gateway", "--duration", "0s"}, exitUsage},
 		{"gateway: zero profile time", []string{"bench", "gateway", "--profile-time", "0s"}, exitUsage},
 		{"gateway: unwritable profile", []string{"bench", "gateway", "--duration", "10ms", "--cpuprofile", "/nonexistent/dir/cpu.pprof"}, exitUsage},
+		{"gateway: unwritable bare profile", []string{"bench", "gateway", "--duration", "10ms", "--bare-cpuprofile", "/nonexistent/dir/cpu.pprof"}, exitUsage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -117,11 +118,13 @@ func TestBenchGateway(t *testing.T) {
 		t.Parallel()
 		profile := filepath.Join(t.TempDir(), "cpu.pprof")
 		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--duration", "100ms", "--workers", "2", "--rounds", "1",
-			"--no-access-log", "--cpuprofile", profile, "--profile-time", "100ms")
+			"--no-access-log", "--cpuprofile", profile, "--bare-cpuprofile", profile+".bare", "--profile-time", "100ms")
 		require.Equal(t, exitOK, code, errOut)
 		assert.Contains(t, out, "server: reference gateway, no access log")
-		info, err := os.Stat(profile)
-		require.NoError(t, err, "--cpuprofile writes the profile")
-		assert.Positive(t, info.Size(), "the profile is not empty")
+		for _, p := range []string{profile, profile + ".bare"} {
+			info, err := os.Stat(p)
+			require.NoError(t, err, "the profile %s is written", p)
+			assert.Positive(t, info.Size(), "the profile %s is not empty", p)
+		}
 	})
 }
