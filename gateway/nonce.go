@@ -73,13 +73,10 @@ func (s *NonceStore) key(nonce string) nonceKey {
 	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}
 }
 
-// clock returns the time in nanoseconds and its bucket.
-func (s *NonceStore) clock() (ns, epoch int64) {
-	ns = s.now().UnixNano()
-	return ns, ns / int64(s.bucket)
-}
+// unixNano is the store's clock in nanoseconds.
+func (s *NonceStore) unixNano() int64 { return s.now().UnixNano() }
 
-func (s *NonceStore) epoch() int64 { _, e := s.clock(); return e }
+func (s *NonceStore) epoch() int64 { return s.unixNano() / int64(s.bucket) }
 
 // live reports whether an entry of bucket e is live at time ns. The entry
 // was added no earlier than the bucket's start, so it stays live until its
@@ -91,12 +88,13 @@ func (s *NonceStore) live(e, ns int64) bool {
 }
 
 // Seen reports whether nonce was added and has not expired.
-func (s *NonceStore) Seen(nonce string) bool { return s.seen(s.key(nonce)) }
+func (s *NonceStore) Seen(nonce string) bool { return s.seen(s.key(nonce), s.unixNano()) }
 
-// seen is Seen of a nonce's key, computed once by a caller that also adds it.
-func (s *NonceStore) seen(k nonceKey) bool {
+// seen is Seen of a nonce's key at ns (on the store's clock): the gateway
+// hashes a nonce once for its check and its record, and reads the clock
+// once per request.
+func (s *NonceStore) seen(k nonceKey, ns int64) bool {
 	sh := &s.shards[k[0]%nonceShards]
-	ns, _ := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, ok := sh.entries[k]
@@ -111,13 +109,13 @@ func (s *NonceStore) seen(k nonceKey) bool {
 // request is refused, so that no expired nonce holds a place that a live
 // one needs (issue 9: a full store used to stay full until each shard was
 // next written or a sweeper ran, and the in-process gateway had none).
-func (s *NonceStore) Add(nonce string) (bool, error) { return s.addKey(s.key(nonce)) }
+func (s *NonceStore) Add(nonce string) (bool, error) { return s.addKey(s.key(nonce), s.unixNano()) }
 
-// addKey is Add of a nonce's key.
-func (s *NonceStore) addKey(k nonceKey) (bool, error) {
+// addKey is Add of a nonce's key at ns (see seen).
+func (s *NonceStore) addKey(k nonceKey, ns int64) (bool, error) {
 	sh := &s.shards[k[0]%nonceShards]
 	for swept := false; ; swept = true {
-		added, full := s.add(sh, k)
+		added, full := s.add(sh, k, ns)
 		if !full {
 			return added, nil
 		}
@@ -133,8 +131,8 @@ func (s *NonceStore) addKey(k nonceKey) (bool, error) {
 
 // add is one attempt of Add under sh's lock; full reports that the store
 // had no room.
-func (s *NonceStore) add(sh *nonceShard, k nonceKey) (added, full bool) {
-	ns, now := s.clock()
+func (s *NonceStore) add(sh *nonceShard, k nonceKey, ns int64) (added, full bool) {
+	now := ns / int64(s.bucket)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.evict(sh, now)
