@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode"
 
@@ -75,4 +76,17 @@ func TestHostCache(t *testing.T) {
 	}
 	_, cached := g.hosts.load("onsmqtt.example.com")
 	assert.False(t, cached, "a refused host is not cached")
+}
+
+// TestRPCIndex: the one-pass lookup of the common RPC parameters knows
+// each by its exact name and position, and nothing else.
+func TestRPCIndex(t *testing.T) {
+	t.Parallel()
+	for i, name := range rpcRequired {
+		assert.Equal(t, i, rpcIndex(name), "%s is at position %d", name, i)
+		assert.Equal(t, -1, rpcIndex(strings.ToLower(name)), "%s in another case is no common parameter", name)
+	}
+	for _, name := range []string{"", "Format", "RegionId", "TimeStamp", "SecurityToken"} {
+		assert.Equal(t, -1, rpcIndex(name), "%q is not looked up in the pass", name)
+	}
 }
