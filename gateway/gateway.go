@@ -108,7 +108,7 @@ type call struct {
 	throttle throttle // Throttling.User: what the client is told to wait
 	nonceKey nonceKey // the nonce's key in the store, once hashed
 	hashed   bool
-	now      int64 // the request's time on the gateway's clock, in ns (authenticate)
+	now      int64             // the request's time on the gateway's clock, in ns (authenticate)
 	pooled   *signature.Params // the query's list, from paramsPool
 }
 
