@@ -39,10 +39,14 @@ type NonceStore struct {
 
 type nonceShard struct {
 	mu      sync.Mutex
-	entries map[nonceKey]int64   // nonce -> bucket it was added in
-	buckets map[int64][]nonceKey // bucket -> nonces added in it, for eviction
-	oldest  int64                // no bucket older than this holds entries
-	peak    int                  // most entries held since entries was made
+	entries map[nonceKey]int64    // nonce -> bucket it was added in
+	buckets map[int64]*[]nonceKey // bucket -> nonces added in it, for eviction
+	oldest  int64                 // no bucket older than this holds entries
+	peak    int                   // most entries held since entries was made
+	// The bucket adds go to, and its list: an add skips two lookups of
+	// buckets (issue 13).
+	cur     int64
+	curKeys *[]nonceKey
 }
 
 // NewNonceStore returns a store that keeps each nonce for at least
@@ -64,7 +68,7 @@ func NewNonceStore(retention time.Duration, capacity int, now func() time.Time) 
 	s.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	for i := range s.shards {
 		s.shards[i].entries = make(map[nonceKey]int64)
-		s.shards[i].buckets = make(map[int64][]nonceKey)
+		s.shards[i].buckets = make(map[int64]*[]nonceKey)
 	}
 	return s
 }
@@ -147,7 +151,15 @@ func (s *NonceStore) add(sh *nonceShard, k nonceKey, ns int64) (added, full bool
 		return false, true
 	}
 	sh.entries[k] = now
-	sh.buckets[now] = append(sh.buckets[now], k)
+	if sh.curKeys == nil || sh.cur != now {
+		keys := sh.buckets[now]
+		if keys == nil {
+			keys = new([]nonceKey)
+			sh.buckets[now] = keys
+		}
+		sh.cur, sh.curKeys = now, keys
+	}
+	*sh.curKeys = append(*sh.curKeys, k)
 	sh.peak = max(sh.peak, len(sh.entries))
 	return true, false
 }
@@ -182,13 +194,13 @@ func (s *NonceStore) evict(sh *nonceShard, now int64) {
 		// A long idle gap: walk the buckets present, not every epoch.
 		for b, keys := range sh.buckets {
 			if b < cutoff {
-				s.drop(sh, b, keys)
+				s.drop(sh, b, *keys)
 			}
 		}
 	} else {
 		for b := sh.oldest; b < cutoff; b++ {
 			if keys, ok := sh.buckets[b]; ok {
-				s.drop(sh, b, keys)
+				s.drop(sh, b, *keys)
 			}
 		}
 	}
@@ -217,6 +229,9 @@ func (s *NonceStore) drop(sh *nonceShard, b int64, keys []nonceKey) {
 		}
 	}
 	delete(sh.buckets, b)
+	if b == sh.cur {
+		sh.curKeys = nil
+	}
 	s.size.Add(int64(-n))
 }
 
