@@ -23,7 +23,7 @@ run: build
 # allocation budgets, which the race detector's own allocations break, and
 # CPU-heavy tests of pure logic, which it only slows. make test runs them in a
 # second pass without -race; internal/race's test keeps this list in step.
-NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations)$$
+NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations)$$
 
 ## test: every test: format check, vet, staticcheck, go test -race (fuzz seed
 ## corpora included), then the NORACE_TESTS without -race
@@ -37,12 +37,14 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/acsharness
 
 ## bench: the benchmarks behind the README's performance tables (medians of 6 runs via benchstat),
-## then the load generator against vegeta's static attack (medians of 7 interleaved rounds)
-bench:
+## then the gateway against a bare net/http handler (throughput and server CPU per request, 7 rounds)
+## and the load generator against vegeta's static attack (medians of 7 interleaved rounds)
+bench: build
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./signature/ ./gateway/ ./load/ | tee $(OUT)/bench.txt
 	$(GO) tool benchstat $(OUT)/bench.txt
-	$(GO) run ./cmd/acsharness bench load | tee $(OUT)/bench-load.txt
+	./$(BIN) bench gateway | tee $(OUT)/bench-gateway.txt
+	./$(BIN) bench load | tee $(OUT)/bench-load.txt
 
 ## lint: gofmt and staticcheck
 lint:

@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sort"
@@ -24,10 +23,12 @@ type action struct {
 	// method and path are the action's ROA route; a {Name} segment binds
 	// the parameter Name.
 	method, path string
+	// segments are path's, split once.
+	segments []string
 	// anyVersion serves the route whatever the API version (the seed's
 	// generic ROA example).
 	anyVersion bool
-	handle     func(b *backend, p signature.Params) (any, *apiError)
+	handle     func(b *backend, p signature.Params) (response, *apiError)
 }
 
 // maxObjects bounds the groups and virtual hosts a backend keeps, so a
@@ -63,6 +64,7 @@ func newBackend(p product.Profile, now func() time.Time) *backend {
 	for _, a := range defs {
 		b.actions[a.name] = a
 		if a.path != "" {
+			a.segments = strings.Split(strings.Trim(a.path, "/"), "/")
 			b.routes = append(b.routes, a)
 		}
 	}
@@ -74,48 +76,54 @@ func newBackend(p product.Profile, now func() time.Time) *backend {
 // the path as received, escaped, and decodes each segment after: a path
 // parameter holding "/" travels as %2F and stays one segment, so that
 // DELETE /instances/i-1/vhosts/a%2Fb binds VirtualHost "a/b" (pop-spec
-// §3.2, §9 F9). A segment that does not decode matches no route.
+// §3.2, §9 F9). A segment that does not decode matches no route. The
+// segments are walked in place, without splitting the path.
 func (b *backend) route(method, escapedPath string) (a *action, bound signature.Params, ok bool) {
-	raw := strings.Split(strings.Trim(escapedPath, "/"), "/")
-	segs := make([]string, len(raw))
-	for i, s := range raw {
-		d, err := url.PathUnescape(s)
-		if err != nil {
-			return nil, nil, false
-		}
-		segs[i] = d
-	}
+	path := strings.Trim(escapedPath, "/")
 	for _, r := range b.routes {
 		if r.method != method {
 			continue
 		}
-		pat := strings.Split(strings.Trim(r.path, "/"), "/")
-		if len(pat) != len(segs) {
-			continue
-		}
-		var params signature.Params
-		match := true
-		for i, p := range pat {
-			if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-				if segs[i] == "" {
-					match = false
-					break
-				}
-				params = append(params, signature.Param{Key: p[1 : len(p)-1], Value: segs[i]})
-			} else if p != segs[i] {
-				match = false
-				break
-			}
-		}
-		if match {
-			return r, params, true
+		if bound, ok := matchRoute(r.segments, path); ok {
+			return r, bound, true
 		}
 	}
 	return nil, nil, false
 }
 
+// matchRoute matches the segments of path against a route's pattern
+// segments; a {Name} segment binds the parameter Name to the decoded
+// segment, which must not be empty.
+func matchRoute(pattern []string, path string) (signature.Params, bool) {
+	var bound signature.Params
+	rest := path
+	for i, p := range pattern {
+		seg, tail, more := strings.Cut(rest, "/")
+		if more == (i == len(pattern)-1) { // the path has more segments, or fewer
+			return nil, false
+		}
+		if strings.IndexByte(seg, '%') >= 0 {
+			d, err := url.PathUnescape(seg)
+			if err != nil {
+				return nil, false
+			}
+			seg = d
+		}
+		if name, isParam := strings.CutPrefix(p, "{"); isParam && strings.HasSuffix(name, "}") {
+			if seg == "" {
+				return nil, false
+			}
+			bound = append(bound, signature.Param{Key: name[:len(name)-1], Value: seg})
+		} else if p != seg {
+			return nil, false
+		}
+		rest = tail
+	}
+	return bound, true
+}
+
 // call checks the action's business parameters and runs it.
-func (b *backend) call(a *action, p signature.Params, style MissingStyle) (any, *apiError) {
+func (b *backend) call(a *action, p signature.Params, style MissingStyle) (response, *apiError) {
 	for _, name := range a.required {
 		if v, _ := p.Get(name); v == "" {
 			return nil, errMissingParameter(style, name)
@@ -192,13 +200,24 @@ type appEnvData struct {
 	Tag     string `json:"Tag" xml:"Tag"`
 }
 
+func (r *appEnvResponse) fields(w *wire) {
+	r.base.fields(w)
+	object(w, "Data", &r.Data, (*appEnvData).fields)
+}
+
+func (d *appEnvData) fields(w *wire) {
+	w.str("AppName", d.AppName)
+	w.str("Env", d.Env)
+	w.str("Tag", d.Tag)
+}
+
 // AppEnvAction is the action name of the generic ROA route
 // GET /pop/v1/wam/appEnv.
 const AppEnvAction = "GetAppEnv"
 
 func appEnvAction() *action {
 	return &action{name: AppEnvAction, method: http.MethodGet, path: "/pop/v1/wam/appEnv", anyVersion: true,
-		handle: func(_ *backend, p signature.Params) (any, *apiError) {
+		handle: func(_ *backend, p signature.Params) (response, *apiError) {
 			app, _ := p.Get("appName")
 			env, _ := p.Get("env")
 			tag, _ := p.Get("tag")
@@ -206,8 +225,17 @@ func appEnvAction() *action {
 		}}
 }
 
+// randomHex returns n random bytes in uppercase hex, from math/rand/v2's
+// generator (see appendRequestID).
 func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return strings.ToUpper(hex.EncodeToString(b))
+	const hexUpper = "0123456789ABCDEF"
+	b := make([]byte, 2*n)
+	for i := 0; i < n; i += 8 {
+		v := rand.Uint64()
+		for j := i; j < min(i+8, n); j++ {
+			b[2*j], b[2*j+1] = hexUpper[v>>4&15], hexUpper[v&15]
+			v >>= 8
+		}
+	}
+	return string(b)
 }

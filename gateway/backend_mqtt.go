@@ -38,6 +38,29 @@ type sendMessageResponse struct {
 	MsgId string `json:"MsgId" xml:"MsgId"` //nolint:revive
 }
 
+func (d *mqttGroupIDDo) fields(w *wire) {
+	w.int("CreateTime", d.CreateTime)
+	w.str("GroupId", d.GroupId)
+	w.bool("IndependentNaming", d.IndependentNaming)
+	w.str("InstanceId", d.InstanceId)
+	w.int("UpdateTime", d.UpdateTime)
+}
+
+func (r *listGroupIDResponse) fields(w *wire) {
+	r.base.fields(w)
+	list(w, "Data", r.Data, (*mqttGroupIDDo).fields)
+}
+
+func (r *helpURLResponse) fields(w *wire) {
+	r.base.fields(w)
+	w.str("HelpUrl", r.HelpUrl)
+}
+
+func (r *sendMessageResponse) fields(w *wire) {
+	r.base.fields(w)
+	w.str("MsgId", r.MsgId)
+}
+
 // groupIDPattern is the MQTT Group ID rule: GID_ followed by letters,
 // digits, underscores or hyphens, 7 to 64 characters in all.
 var groupIDPattern = regexp.MustCompile(`^GID_[A-Za-z0-9_-]{3,60}$`)
@@ -47,7 +70,7 @@ const mqttHelpURL = "https://help.aliyun.com/document_detail/174527.html"
 func mqttActions() []*action {
 	return []*action{
 		{name: "ListGroupId", required: []string{"InstanceId"}, method: http.MethodGet, path: "/groups",
-			handle: func(b *backend, p signature.Params) (any, *apiError) {
+			handle: func(b *backend, p signature.Params) (response, *apiError) {
 				inst, _ := p.Get("InstanceId")
 				out := &listGroupIDResponse{Data: []mqttGroupIDDo{}}
 				for _, id := range sortedKeys(b.groups[inst]) {
@@ -56,7 +79,7 @@ func mqttActions() []*action {
 				return out, nil
 			}},
 		{name: "CreateGroupId", required: []string{"InstanceId", "GroupId"}, method: http.MethodPost, path: "/groups",
-			handle: func(b *backend, p signature.Params) (any, *apiError) {
+			handle: func(b *backend, p signature.Params) (response, *apiError) {
 				inst, _ := p.Get("InstanceId")
 				id, _ := p.Get("GroupId")
 				if !groupIDPattern.MatchString(id) {
@@ -77,7 +100,7 @@ func mqttActions() []*action {
 				return &helpURLResponse{HelpUrl: mqttHelpURL}, nil
 			}},
 		{name: "DeleteGroupId", required: []string{"InstanceId", "GroupId"}, method: http.MethodDelete, path: "/groups/{GroupId}",
-			handle: func(b *backend, p signature.Params) (any, *apiError) {
+			handle: func(b *backend, p signature.Params) (response, *apiError) {
 				inst, _ := p.Get("InstanceId")
 				id, _ := p.Get("GroupId")
 				if _, ok := b.groups[inst][id]; !ok {
@@ -88,7 +111,7 @@ func mqttActions() []*action {
 				return &helpURLResponse{HelpUrl: mqttHelpURL}, nil
 			}},
 		{name: "SendMessage", required: []string{"InstanceId", "MqttTopic", "Payload"}, method: http.MethodPost, path: "/messages",
-			handle: func(_ *backend, _ signature.Params) (any, *apiError) {
+			handle: func(_ *backend, _ signature.Params) (response, *apiError) {
 				return &sendMessageResponse{MsgId: randomHex(16)}, nil
 			}},
 	}

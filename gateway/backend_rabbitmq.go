@@ -46,25 +46,77 @@ type vhostVO struct {
 
 type listInstancesResponse struct {
 	base
-	Data struct {
-		Instances  []instanceVO `json:"Instances" xml:"Instances"`
-		NextToken  string       `json:"NextToken" xml:"NextToken"`
-		MaxResults int          `json:"MaxResults" xml:"MaxResults"`
-	} `json:"Data" xml:"Data"`
+	Data instancesPage `json:"Data" xml:"Data"`
+}
+
+type instancesPage struct {
+	Instances  []instanceVO `json:"Instances" xml:"Instances"`
+	NextToken  string       `json:"NextToken" xml:"NextToken"`
+	MaxResults int          `json:"MaxResults" xml:"MaxResults"`
 }
 
 type listVirtualHostsResponse struct {
 	base
-	Data struct {
-		VirtualHosts []vhostVO `json:"VirtualHosts" xml:"VirtualHosts"`
-		NextToken    string    `json:"NextToken" xml:"NextToken"`
-		MaxResults   int       `json:"MaxResults" xml:"MaxResults"`
-	} `json:"Data" xml:"Data"`
+	Data vhostsPage `json:"Data" xml:"Data"`
+}
+
+type vhostsPage struct {
+	VirtualHosts []vhostVO `json:"VirtualHosts" xml:"VirtualHosts"`
+	NextToken    string    `json:"NextToken" xml:"NextToken"`
+	MaxResults   int       `json:"MaxResults" xml:"MaxResults"`
 }
 
 type emptyResponse struct {
 	base
 }
+
+func (t *tagsItem) fields(w *wire) {
+	w.str("Key", t.Key)
+	w.str("Value", t.Value)
+}
+
+func (v *instanceVO) fields(w *wire) {
+	w.str("Status", v.Status)
+	w.bool("SupportEIP", v.SupportEIP)
+	w.int("ExpireTime", v.ExpireTime)
+	w.int("OrderCreateTime", v.OrderCreateTime)
+	w.str("PrivateEndpoint", v.PrivateEndpoint)
+	w.int("StorageSize", int64(v.StorageSize))
+	w.int("MaxEipTps", int64(v.MaxEipTps))
+	w.str("InstanceId", v.InstanceId)
+	w.str("InstanceType", v.InstanceType)
+	w.str("PublicEndpoint", v.PublicEndpoint)
+	w.str("ClassicEndpoint", v.ClassicEndpoint)
+	w.int("MaxVhost", int64(v.MaxVhost))
+	w.int("MaxTps", int64(v.MaxTps))
+	w.bool("AutoRenewInstance", v.AutoRenewInstance)
+	w.str("InstanceName", v.InstanceName)
+	w.int("MaxQueue", int64(v.MaxQueue))
+	w.str("OrderType", v.OrderType)
+	list(w, "Tags", v.Tags, (*tagsItem).fields)
+}
+
+func (v *vhostVO) fields(w *wire) { w.str("Name", v.Name) }
+
+func (r *listInstancesResponse) fields(w *wire) {
+	r.base.fields(w)
+	object(w, "Data", &r.Data, func(d *instancesPage, w *wire) {
+		list(w, "Instances", d.Instances, (*instanceVO).fields)
+		w.str("NextToken", d.NextToken)
+		w.int("MaxResults", int64(d.MaxResults))
+	})
+}
+
+func (r *listVirtualHostsResponse) fields(w *wire) {
+	r.base.fields(w)
+	object(w, "Data", &r.Data, func(d *vhostsPage, w *wire) {
+		list(w, "VirtualHosts", d.VirtualHosts, (*vhostVO).fields)
+		w.str("NextToken", d.NextToken)
+		w.int("MaxResults", int64(d.MaxResults))
+	})
+}
+
+func (r *emptyResponse) fields(w *wire) { r.base.fields(w) }
 
 // demoInstanceList is built once: ListInstances answered a fresh copy per
 // request, nine allocations for constant data. Responses share it and only
@@ -91,7 +143,7 @@ func demoInstances() []instanceVO {
 func rabbitActions() []*action {
 	return []*action{
 		{name: "ListInstances", method: http.MethodGet, path: "/instances",
-			handle: func(_ *backend, p signature.Params) (any, *apiError) {
+			handle: func(_ *backend, p signature.Params) (response, *apiError) {
 				off, lim, err := pageParams(p)
 				if err != nil {
 					return nil, err
@@ -102,7 +154,7 @@ func rabbitActions() []*action {
 				return out, nil
 			}},
 		{name: "ListVirtualHosts", required: []string{"InstanceId"}, method: http.MethodGet, path: "/instances/{InstanceId}/vhosts",
-			handle: func(b *backend, p signature.Params) (any, *apiError) {
+			handle: func(b *backend, p signature.Params) (response, *apiError) {
 				off, lim, err := pageParams(p)
 				if err != nil {
 					return nil, err
@@ -118,7 +170,7 @@ func rabbitActions() []*action {
 				return out, nil
 			}},
 		{name: "CreateVirtualHost", required: []string{"InstanceId", "VirtualHost"}, method: http.MethodPost, path: "/instances/{InstanceId}/vhosts",
-			handle: func(b *backend, p signature.Params) (any, *apiError) {
+			handle: func(b *backend, p signature.Params) (response, *apiError) {
 				inst, _ := p.Get("InstanceId")
 				name, _ := p.Get("VirtualHost")
 				if name == "/" || b.vhosts[inst][name] {
@@ -135,7 +187,7 @@ func rabbitActions() []*action {
 				return &emptyResponse{}, nil
 			}},
 		{name: "DeleteVirtualHost", required: []string{"InstanceId", "VirtualHost"}, method: http.MethodDelete, path: "/instances/{InstanceId}/vhosts/{VirtualHost}",
-			handle: func(b *backend, p signature.Params) (any, *apiError) {
+			handle: func(b *backend, p signature.Params) (response, *apiError) {
 				inst, _ := p.Get("InstanceId")
 				name, _ := p.Get("VirtualHost")
 				if !b.vhosts[inst][name] {

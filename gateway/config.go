@@ -130,7 +130,12 @@ type Config struct {
 	Keys []Key
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Logger receives one access-log record per request; nil logs nothing.
+	// AccessLog, when set, receives one line per request, written off the
+	// request path in batches (see AccessLog); `acsharness serve` uses it.
+	AccessLog *AccessLog
+	// Logger receives the gateway's own errors (a recovered panic) and,
+	// when AccessLog is nil, one access-log record per request, formatted
+	// and written on the request path; nil logs nothing.
 	Logger *slog.Logger
 	// Registerer receives the gateway's metrics; nil keeps them in the
 	// gateway's own registry (see Gateway.Registry).

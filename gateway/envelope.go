@@ -1,15 +1,14 @@
 package gateway
 
 import (
-	"bytes"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/xml"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Response formats.
@@ -34,28 +33,43 @@ const (
 // newRequestID returns an uppercase 8-4-4-4-12 UUID (version 4), the shape
 // of every RequestId (pop-spec §5).
 func newRequestID() string {
+	var b [36]byte
+	return string(appendRequestID(b[:0]))
+}
+
+// appendRequestID appends a fresh RequestId. Its 122 random bits come from
+// math/rand/v2's generator, ChaCha8 seeded from the system's entropy per
+// thread: unpredictable and unique without a system call or a lock per
+// request, which crypto/rand cost twice per request (issue 13).
+func appendRequestID(dst []byte) []byte {
 	var u [16]byte
-	_, _ = rand.Read(u[:])
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	const hexUpper = "0123456789ABCDEF"
-	var b [36]byte
-	j := 0
 	for i, c := range u {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b[j] = '-'
-			j++
+			dst = append(dst, '-')
 		}
-		b[j], b[j+1] = hexUpper[c>>4], hexUpper[c&15]
-		j += 2
+		dst = append(dst, hexUpper[c>>4], hexUpper[c&15])
 	}
-	return string(b[:])
+	return dst
 }
 
-func newTraceID() string {
+// appendTraceID appends a fresh trace ID: 32 lowercase hex digits.
+func appendTraceID(dst []byte) []byte {
 	var u [16]byte
-	_, _ = rand.Read(u[:])
-	return hex.EncodeToString(u[:])
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
+	return hex.AppendEncode(dst, u[:])
+}
+
+// newIDs returns a fresh RequestId and trace ID, both in one allocation.
+func newIDs() (requestID, traceID string) {
+	var b [36 + 32]byte
+	ids := string(appendTraceID(appendRequestID(b[:0])))
+	return ids[:36], ids[36:]
 }
 
 // base is embedded first in every success body: the RequestId field.
@@ -65,53 +79,31 @@ type base struct {
 
 func (b *base) setRequestID(id string) { b.RequestId = id }
 
-type requestIDSetter interface{ setRequestID(string) }
+func (b *base) fields(w *wire) { w.str("RequestId", b.RequestId) }
 
-// errorJSON is the JSON error envelope of the gateway's own checks, in the
-// current field order (pop-spec §5); clients must ignore the order.
-type errorJSON struct {
-	RequestId string `json:"RequestId"` //nolint:revive // the wire name
-	Message   string `json:"Message"`
-	Recommend string `json:"Recommend"`
-	HostId    string `json:"HostId"` //nolint:revive
-	Code      string `json:"Code"`
+// wirePool holds the buffers bodies are written into.
+var wirePool = sync.Pool{New: func() any { return new(wire) }}
+
+// maxPooledBody bounds the buffer a pooled writer keeps: one huge answer
+// does not pin its memory.
+const maxPooledBody = 64 << 10
+
+func getWire(format string) *wire {
+	w := wirePool.Get().(*wire)
+	w.b, w.xml = w.b[:0], format == FormatXML
+	return w
 }
 
-// businessErrorJSON is the JSON error envelope of a backend (business)
-// error, in its own field order (pop-spec §9 F10).
-type businessErrorJSON struct {
-	RequestId string `json:"RequestId"` //nolint:revive // the wire name
-	HostId    string `json:"HostId"`    //nolint:revive
-	Code      string `json:"Code"`
-	Message   string `json:"Message"`
-	Recommend string `json:"Recommend"`
+func putWire(w *wire) {
+	if cap(w.b) <= maxPooledBody {
+		wirePool.Put(w)
+	}
 }
-
-// errorXML is the XML error envelope, rooted at <Error> (pop-spec §5).
-type errorXML struct {
-	XMLName   xml.Name `xml:"Error"`
-	RequestId string   `xml:"RequestId"` //nolint:revive // the wire name
-	HostId    string   `xml:"HostId"`    //nolint:revive
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Recommend cdata    `xml:"Recommend"`
-}
-
-// cdata writes its text as a CDATA section in XML, as the real gateway
-// writes Recommend, and as a plain string in JSON.
-type cdata string
-
-func (c cdata) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return e.EncodeElement(struct {
-		S string `xml:",cdata"`
-	}{string(c)}, start)
-}
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // reply is what the gateway needs to answer one request.
 type reply struct {
 	requestID string
+	traceID   string
 	hostID    string
 	format    string // FormatJSON or FormatXML
 	product   string // the product in Recommend links ("OnsMqtt")
@@ -135,7 +127,11 @@ func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
 	// The values share one backing array (one allocation, not one per
 	// Header.Set), each capped at its length so that an append copies. The
 	// keys are already canonical.
-	v := []string{contentType, id, newTraceID(), "*", strconv.Itoa(n), "Accept-Encoding"}
+	trace := rp.traceID
+	if trace == "" {
+		_, trace = newIDs()
+	}
+	v := []string{contentType, id, trace, "*", contentLength(n), "Accept-Encoding"}
 	h["Content-Type"] = v[0:1:1]
 	h[HeaderRequestID] = v[1:2:2]
 	h[HeaderTraceID] = v[2:3:3]
@@ -160,29 +156,14 @@ func (rp *reply) recommend(code string) string {
 
 // writeError answers e in the request's format.
 func (rp *reply) writeError(w http.ResponseWriter, e *apiError) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
+	ww := getWire(rp.format)
+	defer putWire(ww)
+	ww.failure(rp, e)
 	ct := ContentTypeJSON
-	if rp.format == FormatXML {
+	if ww.xml {
 		ct = ContentTypeXML
-		buf.WriteString(xmlProlog)
-		_ = xml.NewEncoder(buf).Encode(errorXML{RequestId: rp.requestID, HostId: rp.hostID, Code: e.Code,
-			Message: e.Message, Recommend: cdata(rp.recommend(e.Code))})
-		unescapeXMLText(buf)
-	} else {
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if rp.business {
-			_ = enc.Encode(businessErrorJSON{RequestId: rp.requestID, HostId: rp.hostID, Code: e.Code, Message: e.Message,
-				Recommend: rp.recommend(e.Code)})
-		} else {
-			_ = enc.Encode(errorJSON{RequestId: rp.requestID, Message: e.Message, Recommend: rp.recommend(e.Code),
-				HostId: rp.hostID, Code: e.Code})
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
 	}
-	out := buf.Bytes()
+	out := ww.b
 	if rp.fault != nil {
 		ct, out = rp.fault.contentType(ct, true), rp.fault.errorBody(out, rp, e)
 	}
@@ -191,39 +172,23 @@ func (rp *reply) writeError(w http.ResponseWriter, e *apiError) {
 	_, _ = w.Write(out)
 }
 
-// writeSuccess answers a 200 with body, an action's response struct whose
+// writeSuccess answers a 200 with body, an action's response whose
 // RequestId is filled here. XML is rooted at <{Action}Response>.
-func (rp *reply) writeSuccess(w http.ResponseWriter, action string, body any) {
-	if s, ok := body.(requestIDSetter); ok {
-		s.setRequestID(rp.requestID)
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
+func (rp *reply) writeSuccess(w http.ResponseWriter, action string, body response) {
+	body.setRequestID(rp.requestID)
+	ww := getWire(rp.format)
+	defer putWire(ww)
+	ww.success(action, body)
 	ct := ContentTypeJSON
-	if rp.format == FormatXML {
+	if ww.xml {
 		ct = ContentTypeXML
-		buf.WriteString(xmlProlog)
-		if err := xml.NewEncoder(buf).EncodeElement(body, xml.StartElement{Name: xml.Name{Local: action + "Response"}}); err != nil {
-			rp.writeError(w, errInternal)
-			return
-		}
-		unescapeXMLText(buf)
-	} else {
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(body); err != nil {
-			rp.writeError(w, errInternal)
-			return
-		}
-		buf.Truncate(buf.Len() - 1)
 	}
 	if rp.fault != nil {
 		ct = rp.fault.contentType(ct, false)
 	}
-	rp.headers(w, ct, buf.Len())
+	rp.headers(w, ct, len(ww.b))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(ww.b)
 }
 
 // PreflightMethods are the methods a CORS preflight is told the gateway
@@ -252,42 +217,19 @@ func (rp *reply) writePreflight(w http.ResponseWriter, requested string) {
 // single quotes of the real gateway (pop-spec §7.11, §9 F6).
 const xmlProlog = "<?xml version='1.0' encoding='UTF-8'?>"
 
-// xmlOverEscapes are what encoding/xml writes in text beyond what XML
-// requires, and the bytes they stand for. The real gateway writes a quote
-// and a newline as they are; only '&', '<' and '>' are escaped (pop-spec §9
-// F7). A carriage return stays &#xD;: a parser would turn a raw one into a
-// newline.
-var xmlOverEscapes = [...]struct {
-	esc string
-	raw byte
-}{{"&#34;", '"'}, {"&#39;", '\''}, {"&#xA;", '\n'}, {"&#x9;", '\t'}}
+// contentLengths caches the Content-Length values of bodies under 8 KiB,
+// each made on first use: strconv.Itoa allocates for every number over 99.
+var contentLengths [8 << 10]atomic.Pointer[string]
 
-// unescapeXMLText undoes, in place, the escapes of xmlOverEscapes in an
-// encoding/xml document without attributes. A literal "&#34;" in the data
-// was written "&amp;#34;", so every "&#" here is one of the encoder's
-// escapes; CDATA sections (Recommend) carry URLs only.
-func unescapeXMLText(buf *bytes.Buffer) {
-	b := buf.Bytes()
-	if !bytes.Contains(b, []byte("&#")) {
-		return
+// contentLength returns n in decimal.
+func contentLength(n int) string {
+	if n < 0 || n >= len(contentLengths) {
+		return strconv.Itoa(n)
 	}
-	out := b[:0]
-	for i := 0; i < len(b); i++ {
-		if b[i] == '&' && i+1 < len(b) && b[i+1] == '#' {
-			matched := false
-			for _, e := range xmlOverEscapes {
-				if bytes.HasPrefix(b[i:], []byte(e.esc)) {
-					out = append(out, e.raw)
-					i += len(e.esc) - 1
-					matched = true
-					break
-				}
-			}
-			if matched {
-				continue
-			}
-		}
-		out = append(out, b[i])
+	if p := contentLengths[n].Load(); p != nil {
+		return *p
 	}
-	buf.Truncate(len(out))
+	s := strconv.Itoa(n)
+	contentLengths[n].Store(&s)
+	return s
 }

@@ -37,7 +37,8 @@ type Gateway struct {
 	faults   faultSet
 	metrics  *metrics
 	registry *prometheus.Registry
-	verifier sync.Pool // *signature.Verifier
+	verifier sync.Pool                       // *signature.Verifier
+	hosts    cache[string, *product.Profile] // Host headers resolved (issue 13: 2.5% of a request)
 
 	faultMu      sync.Mutex
 	perKeyNonces map[string]bool // the per-key-nonces fault's store
@@ -107,6 +108,57 @@ type call struct {
 	akID     string
 	result   string   // the error code answered, or "OK"
 	throttle throttle // Throttling.User: what the client is told to wait
+	nonceKey nonceKey // the nonce's key in the store, once hashed
+	hashed   bool
+	now      int64             // the request's time on the gateway's clock, in ns (authenticate)
+	pooled   *signature.Params // the query's list, from paramsPool
+}
+
+// paramsPool holds the lists requests parse their queries into, so that a
+// request allocates none (issue 13).
+var paramsPool = sync.Pool{New: func() any { return new(signature.Params) }}
+
+// maxPooledParams bounds the lists given back: a hostile query's long one
+// is left to the collector.
+const maxPooledParams = 256
+
+// parseRequestQuery parses the URL query into a list from the pool, given
+// back by release when the request ends.
+func (g *Gateway) parseRequestQuery(c *call) (signature.Params, *apiError) {
+	if c.pooled == nil {
+		c.pooled = paramsPool.Get().(*signature.Params)
+	}
+	p, err := g.parseQuery((*c.pooled)[:0], c.r.URL.RawQuery)
+	if p != nil {
+		*c.pooled = p // keep what it grew to
+	}
+	return p, err
+}
+
+// release gives the request's pooled list back, emptied, once nothing
+// reads it: the answer is written, the request observed.
+func (c *call) release() {
+	if c.pooled == nil {
+		return
+	}
+	ptr := c.pooled
+	c.pooled, c.params = nil, nil
+	p := *ptr
+	if cap(p) > maxPooledParams {
+		return
+	}
+	clear(p[:cap(p)]) // no string of this request stays reachable
+	*ptr = p[:0]
+	paramsPool.Put(ptr)
+}
+
+// nonce returns the store's key of the request's nonce, hashing it once
+// for both the check and the record.
+func (g *Gateway) nonce(c *call, nonce string) nonceKey {
+	if !c.hashed {
+		c.nonceKey, c.hashed = g.nonces.key(nonce), true
+	}
+	return c.nonceKey
 }
 
 // Handler returns the gateway with its operational routes: /healthz
@@ -126,7 +178,8 @@ func (g *Gateway) Handler() http.Handler {
 // ServeHTTP answers one POP API request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{r: r, rp: reply{requestID: newRequestID(), hostID: hostOnly(r.Host), format: FormatJSON}}
+	id, trace := newIDs()
+	c := &call{r: r, rp: reply{requestID: id, traceID: trace, hostID: hostOnly(r.Host), format: FormatJSON}}
 	g.applyEnvelopeFaults(c)
 	defer func() {
 		if p := recover(); p != nil {
@@ -139,7 +192,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			g.writeError(w, c, errInternal)
 		}
-		g.observe(c, time.Since(start))
+		g.observe(c, start, time.Since(start))
+		c.release()
 	}()
 	if err := g.serve(w, c); err != nil {
 		c.result = err.Code
@@ -241,8 +295,14 @@ func (g *Gateway) resolveHost(c *call) *apiError {
 		g.setProduct(c, g.pinned)
 		return nil
 	}
+	if p, ok := g.hosts.load(c.r.Host); ok {
+		g.setProduct(c, p)
+		return nil
+	}
 	if p, ok := product.ForHost(g.cfg.Products, c.r.Host, g.cfg.EndpointSuffixes...); ok {
-		g.setProduct(c, g.profile(p.Code))
+		prof := g.profile(p.Code)
+		g.hosts.store(c.r.Host, prof, maxCachedHosts)
+		g.setProduct(c, prof)
 		return nil
 	}
 	if isLocalHost(c.r.Host) || g.faults.has(FaultAnyHost) {
@@ -250,6 +310,10 @@ func (g *Gateway) resolveHost(c *call) *apiError {
 	}
 	return errInvalidProduct
 }
+
+// maxCachedHosts bounds the Host headers remembered: an endpoint's few
+// spellings, not every case variant a hostile client can send.
+const maxCachedHosts = 64
 
 // profile points at the configured profile of a product code, so that a
 // request does not copy one to the heap (&p of a lookup's copy did).
@@ -412,7 +476,9 @@ func (g *Gateway) compare(want, got string) bool {
 // does not match.
 func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, hasNonce bool, akID string,
 	verify func(signature.Secret) (bool, string)) *apiError {
-	if err := g.checkTime(ts, httpDate); err != nil {
+	now := g.cfg.Now() // once per request: time.Now costs ~100 ns here (issue 13)
+	c.now = now.UnixNano()
+	if err := g.checkTime(now, ts, httpDate); err != nil {
 		return err
 	}
 	c.akID = akID
@@ -441,7 +507,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 	}
 	start := time.Now()
 	ok, sts := verify(key.Secret)
-	g.metrics.verify.WithLabelValues(string(c.style)).Observe(time.Since(start).Seconds())
+	g.metrics.verifyBy.get(string(c.style)).Observe(time.Since(start).Seconds())
 	if g.faults.has(FaultSkipSignature) {
 		ok = true
 	}
@@ -450,7 +516,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 	}
 	// The STS token, once the signature (which covers it) has passed: only
 	// the key's holder learns whether a token is another key's.
-	if err := g.keys.checkToken(key, c.securityToken(), g.cfg.Now()); err != nil && !g.faults.has(FaultSTSTokenUnchecked) {
+	if err := g.keys.checkToken(key, c.securityToken(), now); err != nil && !g.faults.has(FaultSTSTokenUnchecked) {
 		return err
 	}
 	if hasNonce && g.cfg.NonceRecord == RecordAfterSignature {
@@ -505,8 +571,7 @@ const (
 // checkTime parses a Timestamp / x-acs-date (ISO 8601 UTC) or a ROA Date
 // (RFC 1123 GMT) and checks the skew window in both directions
 // (pop-spec §4.1).
-func (g *Gateway) checkTime(ts string, httpDate bool) *apiError {
-	now := g.cfg.Now()
+func (g *Gateway) checkTime(now time.Time, ts string, httpDate bool) *apiError {
 	t, ok := g.parseTime(ts, httpDate)
 	if !ok {
 		if !g.faults.has(FaultLenientTimestamp) {
@@ -589,9 +654,9 @@ func (g *Gateway) checkNonce(c *call, nonce string) *apiError {
 		return nil
 	}
 	if g.cfg.NonceRecord == RecordOnArrival {
-		return g.addNonce(nonce)
+		return g.addNonce(c, nonce)
 	}
-	if g.nonces.Seen(nonce) {
+	if g.nonces.seen(g.nonce(c, nonce), c.now) {
 		return errNonceUsed
 	}
 	return nil
@@ -623,11 +688,11 @@ func (g *Gateway) recordNonce(c *call, nonce string) *apiError {
 		_, _ = g.nonces.Add(nonce)
 		return nil
 	}
-	return g.addNonce(nonce)
+	return g.addNonce(c, nonce)
 }
 
-func (g *Gateway) addNonce(nonce string) *apiError {
-	added, err := g.nonces.Add(nonce)
+func (g *Gateway) addNonce(c *call, nonce string) *apiError {
+	added, err := g.nonces.addKey(g.nonce(c, nonce), c.now)
 	if err != nil {
 		return errUnavailable
 	}
@@ -720,18 +785,33 @@ func (g *Gateway) acceptFormat(c *call) string {
 	return g.cfg.ROADefaultFormat
 }
 
+// canonicalKeys remembers the canonical form of the header names the
+// gateway looks up, all constants: http.CanonicalHeaderKey allocates a new
+// string for each lowercase one, per request.
+var canonicalKeys cache[string, string]
+
+func canonicalKey(name string) string {
+	if k, ok := canonicalKeys.load(name); ok {
+		return k
+	}
+	k := http.CanonicalHeaderKey(name)
+	canonicalKeys.store(name, k, 64)
+	return k
+}
+
 // headerPresent returns a header's trimmed first value and whether it was
 // sent at all (an empty value counts as sent).
 func headerPresent(h http.Header, name string) (string, bool) {
-	vs, ok := h[http.CanonicalHeaderKey(name)]
+	vs, ok := h[canonicalKey(name)]
 	if !ok || len(vs) == 0 {
 		return "", false
 	}
 	return strings.TrimSpace(vs[0]), true
 }
 
-// observe records metrics and the access log of a finished request.
-func (g *Gateway) observe(c *call, d time.Duration) {
+// observe records metrics and the access log of a request that started at
+// start and took d.
+func (g *Gateway) observe(c *call, start time.Time, d time.Duration) {
 	prod, actionName := "unknown", "unknown"
 	if c.prod != nil {
 		prod = c.prod.Code
@@ -743,9 +823,14 @@ func (g *Gateway) observe(c *call, d time.Duration) {
 	if style == "" {
 		style = "unknown"
 	}
-	g.metrics.requests.WithLabelValues(prod, actionName, style, boundedCode(c.result)).Inc()
-	g.metrics.duration.WithLabelValues(style).Observe(d.Seconds())
-	if g.cfg.Logger != nil {
+	g.metrics.requestsBy.get(requestLabels{prod, actionName, style, boundedCode(c.result)}).Inc()
+	g.metrics.durationBy.get(style).Observe(d.Seconds())
+	if al := g.cfg.AccessLog; al != nil {
+		// Never a secret, a signature, a nonce or the query string.
+		al.add(&accessRecord{time: start.Add(d), requestID: c.rp.requestID, remote: c.r.RemoteAddr, method: c.r.Method,
+			path: c.r.URL.Path, host: c.rp.hostID, style: style, product: prod, action: actionName, accessKey: c.akID,
+			result: c.result, duration: d})
+	} else if g.cfg.Logger != nil {
 		// Never a secret, a signature, a nonce or the query string.
 		g.cfg.Logger.LogAttrs(c.r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", c.rp.requestID),

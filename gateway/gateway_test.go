@@ -469,17 +469,35 @@ func TestRequestIDsAreUnique(t *testing.T) {
 
 func TestAccessLogHoldsNoSecrets(t *testing.T) {
 	t.Parallel()
-	var logs bytes.Buffer
-	_, srv := testGateway(t, Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
-	a, s := send(t, srv, demo, rabbit("ListInstances"), nil)
-	require.Equal(t, 200, a.status)
-	bad, _ := send(t, srv, signature.Credentials{AccessKeyID: DemoKeyID, AccessKeySecret: "wrong"}, rabbit("ListInstances"), nil)
-	require.Equal(t, 400, bad.status)
-	out := logs.String()
-	assert.Contains(t, out, a.env["RequestId"])
-	assert.Contains(t, out, `"result":"SignatureDoesNotMatch"`)
-	for _, secret := range []string{DemoKeySecret, s.Artifacts.Signature, s.Nonce, "Signature="} {
-		assert.NotContains(t, out, secret, "the access log must not carry %q", secret)
+	for _, format := range []string{"slog", AccessLogJSON, AccessLogText} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			cfg := Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
+			if format != "slog" {
+				al, err := NewAccessLog(&logs, AccessLogOptions{Format: format})
+				require.NoError(t, err)
+				cfg = Config{AccessLog: al}
+			}
+			_, srv := testGateway(t, cfg)
+			a, s := send(t, srv, demo, rabbit("ListInstances"), nil)
+			require.Equal(t, 200, a.status)
+			bad, _ := send(t, srv, signature.Credentials{AccessKeyID: DemoKeyID, AccessKeySecret: "wrong"}, rabbit("ListInstances"), nil)
+			require.Equal(t, 400, bad.status)
+			if cfg.AccessLog != nil {
+				require.NoError(t, cfg.AccessLog.Close(), "the access log writes what it holds on Close")
+			}
+			out := logs.String()
+			assert.Contains(t, out, a.env["RequestId"])
+			result := `"result":"SignatureDoesNotMatch"`
+			if format == AccessLogText {
+				result = "result=SignatureDoesNotMatch"
+			}
+			assert.Contains(t, out, result)
+			for _, secret := range []string{DemoKeySecret, s.Artifacts.Signature, s.Nonce, "Signature="} {
+				assert.NotContains(t, out, secret, "the access log must not carry %q", secret)
+			}
+		})
 	}
 }
 

@@ -13,6 +13,35 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	verify   *prometheus.HistogramVec
 	refused  prometheus.Counter
+
+	// The children of the vectors by label values, so that a request finds
+	// its counter and histograms without WithLabelValues' validation,
+	// hashing and lock (issue 13).
+	requestsBy children[requestLabels, prometheus.Counter]
+	durationBy children[string, prometheus.Observer]
+	verifyBy   children[string, prometheus.Observer]
+}
+
+// requestLabels are the label values of requests_total.
+type requestLabels struct{ product, action, style, code string }
+
+// children caches a vector's children by label values (at most
+// maxCachedChildren; hostile traffic can spread the bounded labels wide,
+// and past that a child is looked up in the vector itself).
+type children[K comparable, M any] struct {
+	cache[K, M]
+	make func(K) M
+}
+
+const maxCachedChildren = 512
+
+func (c *children[K, M]) get(k K) M {
+	if v, ok := c.load(k); ok {
+		return v
+	}
+	v := c.make(k)
+	c.store(k, v, maxCachedChildren)
+	return v
 }
 
 func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
@@ -32,6 +61,11 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(1e-6, 2, 16),
 		}, []string{"style"}),
 	}
+	m.requestsBy.make = func(l requestLabels) prometheus.Counter {
+		return m.requests.WithLabelValues(l.product, l.action, l.style, l.code)
+	}
+	m.durationBy.make = func(style string) prometheus.Observer { return m.duration.WithLabelValues(style) }
+	m.verifyBy.make = func(style string) prometheus.Observer { return m.verify.WithLabelValues(style) }
 	m.refused = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: "acsharness", Subsystem: "gateway", Name: "connections_refused_total",
 		Help: "Connections closed at once because the server held its --max-conns.",
@@ -40,7 +74,14 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 		Namespace: "acsharness", Subsystem: "gateway", Name: "nonce_store_entries",
 		Help: "Nonces held by the replay store.",
 	}, func() float64 { return float64(g.nonces.Len()) })
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.verify, m.refused, nonces} {
+	collectors := []prometheus.Collector{m.requests, m.duration, m.verify, m.refused, nonces}
+	if al := g.cfg.AccessLog; al != nil {
+		collectors = append(collectors, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "acsharness", Subsystem: "gateway", Name: "access_log_dropped_total",
+			Help: "Access-log records dropped: the buffer was full (the log's writer fell behind), a write failed, or the log was closed.",
+		}, func() float64 { return float64(al.Dropped()) }))
+	}
+	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -39,10 +39,14 @@ type NonceStore struct {
 
 type nonceShard struct {
 	mu      sync.Mutex
-	entries map[nonceKey]int64   // nonce -> bucket it was added in
-	buckets map[int64][]nonceKey // bucket -> nonces added in it, for eviction
-	oldest  int64                // no bucket older than this holds entries
-	peak    int                  // most entries held since entries was made
+	entries map[nonceKey]int64    // nonce -> bucket it was added in
+	buckets map[int64]*[]nonceKey // bucket -> nonces added in it, for eviction
+	oldest  int64                 // no bucket older than this holds entries
+	peak    int                   // most entries held since entries was made
+	// The bucket adds go to, and its list: an add skips two lookups of
+	// buckets (issue 13).
+	cur     int64
+	curKeys *[]nonceKey
 }
 
 // NewNonceStore returns a store that keeps each nonce for at least
@@ -64,7 +68,7 @@ func NewNonceStore(retention time.Duration, capacity int, now func() time.Time) 
 	s.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	for i := range s.shards {
 		s.shards[i].entries = make(map[nonceKey]int64)
-		s.shards[i].buckets = make(map[int64][]nonceKey)
+		s.shards[i].buckets = make(map[int64]*[]nonceKey)
 	}
 	return s
 }
@@ -73,13 +77,10 @@ func (s *NonceStore) key(nonce string) nonceKey {
 	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}
 }
 
-// clock returns the time in nanoseconds and its bucket.
-func (s *NonceStore) clock() (ns, epoch int64) {
-	ns = s.now().UnixNano()
-	return ns, ns / int64(s.bucket)
-}
+// unixNano is the store's clock in nanoseconds.
+func (s *NonceStore) unixNano() int64 { return s.now().UnixNano() }
 
-func (s *NonceStore) epoch() int64 { _, e := s.clock(); return e }
+func (s *NonceStore) epoch() int64 { return s.unixNano() / int64(s.bucket) }
 
 // live reports whether an entry of bucket e is live at time ns. The entry
 // was added no earlier than the bucket's start, so it stays live until its
@@ -91,10 +92,13 @@ func (s *NonceStore) live(e, ns int64) bool {
 }
 
 // Seen reports whether nonce was added and has not expired.
-func (s *NonceStore) Seen(nonce string) bool {
-	k := s.key(nonce)
+func (s *NonceStore) Seen(nonce string) bool { return s.seen(s.key(nonce), s.unixNano()) }
+
+// seen is Seen of a nonce's key at ns (on the store's clock): the gateway
+// hashes a nonce once for its check and its record, and reads the clock
+// once per request.
+func (s *NonceStore) seen(k nonceKey, ns int64) bool {
 	sh := &s.shards[k[0]%nonceShards]
-	ns, _ := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, ok := sh.entries[k]
@@ -109,11 +113,13 @@ func (s *NonceStore) Seen(nonce string) bool {
 // request is refused, so that no expired nonce holds a place that a live
 // one needs (issue 9: a full store used to stay full until each shard was
 // next written or a sweeper ran, and the in-process gateway had none).
-func (s *NonceStore) Add(nonce string) (bool, error) {
-	k := s.key(nonce)
+func (s *NonceStore) Add(nonce string) (bool, error) { return s.addKey(s.key(nonce), s.unixNano()) }
+
+// addKey is Add of a nonce's key at ns (see seen).
+func (s *NonceStore) addKey(k nonceKey, ns int64) (bool, error) {
 	sh := &s.shards[k[0]%nonceShards]
 	for swept := false; ; swept = true {
-		added, full := s.add(sh, k)
+		added, full := s.add(sh, k, ns)
 		if !full {
 			return added, nil
 		}
@@ -129,8 +135,8 @@ func (s *NonceStore) Add(nonce string) (bool, error) {
 
 // add is one attempt of Add under sh's lock; full reports that the store
 // had no room.
-func (s *NonceStore) add(sh *nonceShard, k nonceKey) (added, full bool) {
-	ns, now := s.clock()
+func (s *NonceStore) add(sh *nonceShard, k nonceKey, ns int64) (added, full bool) {
+	now := ns / int64(s.bucket)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.evict(sh, now)
@@ -145,7 +151,15 @@ func (s *NonceStore) add(sh *nonceShard, k nonceKey) (added, full bool) {
 		return false, true
 	}
 	sh.entries[k] = now
-	sh.buckets[now] = append(sh.buckets[now], k)
+	if sh.curKeys == nil || sh.cur != now {
+		keys := sh.buckets[now]
+		if keys == nil {
+			keys = new([]nonceKey)
+			sh.buckets[now] = keys
+		}
+		sh.cur, sh.curKeys = now, keys
+	}
+	*sh.curKeys = append(*sh.curKeys, k)
 	sh.peak = max(sh.peak, len(sh.entries))
 	return true, false
 }
@@ -180,13 +194,13 @@ func (s *NonceStore) evict(sh *nonceShard, now int64) {
 		// A long idle gap: walk the buckets present, not every epoch.
 		for b, keys := range sh.buckets {
 			if b < cutoff {
-				s.drop(sh, b, keys)
+				s.drop(sh, b, *keys)
 			}
 		}
 	} else {
 		for b := sh.oldest; b < cutoff; b++ {
 			if keys, ok := sh.buckets[b]; ok {
-				s.drop(sh, b, keys)
+				s.drop(sh, b, *keys)
 			}
 		}
 	}
@@ -215,6 +229,9 @@ func (s *NonceStore) drop(sh *nonceShard, b int64, keys []nonceKey) {
 		}
 	}
 	delete(sh.buckets, b)
+	if b == sh.cur {
+		sh.curKeys = nil
+	}
 	s.size.Add(int64(-n))
 }
 

@@ -18,7 +18,7 @@ func (g *Gateway) serveROA(w http.ResponseWriter, c *call, auth string) *apiErro
 	r := c.r
 	c.rp.format = g.acceptFormat(c)
 	akID, sig, perr := signature.ParseROAAuthorization(auth)
-	query, err := g.parseQuery(nil, r.URL.RawQuery)
+	query, err := g.parseRequestQuery(c)
 	if err != nil {
 		return err
 	}

@@ -28,12 +28,36 @@ const (
 	rpcTimestamp
 )
 
+// rpcIndex returns the position in rpcRequired of a common parameter's
+// exact name, or -1.
+func rpcIndex(name string) int {
+	switch name {
+	case signature.ParamAction:
+		return rpcAction
+	case signature.ParamVersion:
+		return rpcVersion
+	case signature.ParamAccessKeyID:
+		return rpcAccessKeyID
+	case signature.ParamSignature:
+		return rpcSignature
+	case signature.ParamSignatureMethod:
+		return rpcSignatureMethod
+	case signature.ParamSignatureVersion:
+		return rpcSignatureVersion
+	case signature.ParamSignatureNonce:
+		return rpcSignatureNonce
+	case signature.ParamTimestamp:
+		return rpcTimestamp
+	}
+	return -1
+}
+
 func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 	r := c.r
 	if c.prod != nil {
 		c.rp.format = g.cfg.defaultFormat(c.prod)
 	}
-	params, err := g.parseQuery(nil, r.URL.RawQuery)
+	params, err := g.parseRequestQuery(c)
 	if err != nil {
 		return err
 	}
@@ -41,6 +65,7 @@ func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 		if params, err = g.parseQuery(params, string(c.body)); err != nil {
 			return err
 		}
+		*c.pooled = params
 	}
 	c.params = dedupe(params)
 	// The response format is known as early as possible, so that even the
@@ -61,8 +86,19 @@ func (g *Gateway) serveRPC(w http.ResponseWriter, c *call) *apiError {
 		}
 	}
 	// Step 3: the common parameters.
+	// One pass over the parameters finds the common ones by name; a name
+	// still missing is looked up as the faults spell it.
 	var vals [len(rpcRequired)]string // by position in rpcRequired: no map per request
+	var found [len(rpcRequired)]bool
+	for _, p := range c.params {
+		if i := rpcIndex(p.Key); i >= 0 && !found[i] {
+			vals[i], found[i] = p.Value, true
+		}
+	}
 	for i, name := range rpcRequired {
+		if found[i] {
+			continue
+		}
 		v, ok := g.getParam(c.params, name)
 		if !ok {
 			if name == signature.ParamVersion && g.faults.has(FaultMissingVersionOK) && c.prod != nil {

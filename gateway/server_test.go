@@ -89,7 +89,7 @@ func TestServeGracefulShutdownFinishesInFlight(t *testing.T) {
 	g, err := New(Config{})
 	require.NoError(t, err)
 	// A slow backend action stands in for a request in flight.
-	g.backends["amqp-open"].actions["ListInstances"].handle = func(*backend, signature.Params) (any, *apiError) {
+	g.backends["amqp-open"].actions["ListInstances"].handle = func(*backend, signature.Params) (response, *apiError) {
 		close(started)
 		<-release
 		return &emptyResponse{}, nil

@@ -29,7 +29,7 @@ var v3MustSign = []string{"host", signature.HeaderACSAction, signature.HeaderACS
 func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *apiError {
 	r := c.r
 	c.rp.format = g.acceptFormat(c)
-	query, err := g.parseQuery(nil, r.URL.RawQuery)
+	query, err := g.parseRequestQuery(c)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *ap
 			if req.name == "Version" && g.faults.has(FaultMissingVersionOK) && c.prod != nil {
 				v = c.prod.Version
 			} else if req.name == "SignatureNonce" && g.faults.has(FaultV3NonceOptional) {
-				v = newTraceID()
+				v = newRequestID()
 			} else {
 				return &apiError{http.StatusBadRequest, "Missing" + req.name, req.header + " is mandatory for this action."}
 			}
@@ -160,7 +160,9 @@ func containsString(list []string, s string) bool {
 func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secret) (bool, string) {
 	if !g.faults.has(FaultV3SkipBodyHash) {
 		sum := sha256.Sum256(c.body)
-		if !strings.EqualFold(signature.HeaderValue(c.r.Header, signature.HeaderACSContentSHA256), hex.EncodeToString(sum[:])) {
+		var hexSum [2 * sha256.Size]byte
+		hex.Encode(hexSum[:], sum[:])
+		if !strings.EqualFold(signature.HeaderValue(c.r.Header, signature.HeaderACSContentSHA256), string(hexSum[:])) {
 			return false, bodyHashMismatch
 		}
 	}

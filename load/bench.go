@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -20,14 +19,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/sys/cpu"
 
 	"github.com/alibabacloud-go/openapi-util/service"
 	"github.com/alibabacloud-go/tea/tea"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/acsharness/acsharness/conformance"
 	"github.com/acsharness/acsharness/signature"
 )
 
@@ -562,204 +558,6 @@ func humanCount(n float64) string {
 		return fmt.Sprintf("%.1fk", n/1e3)
 	}
 	return fmt.Sprintf("%.0f", n)
-}
-
-// GatewayBenchOptions configure BenchGateway.
-type GatewayBenchOptions struct {
-	// Target is the base URL of the gateway under test, already running
-	// (the command starts the reference gateway with gateway.StartLocal).
-	Target      string
-	Credentials signature.Credentials
-	// Spec is the action sent; the zero value sends the probe action of
-	// the first built-in profile, in the RPC style.
-	Spec ActionSpec
-	// Duration is the attack time of each side; 0 means 5 s.
-	Duration time.Duration
-	// Workers is the fixed number of concurrent requests; 0 means 32.
-	Workers uint64
-	// Rounds splits each side's duration into alternating rounds; 0 means 5.
-	Rounds int
-}
-
-// GatewayBenchSide is the throughput of one side of BenchGateway.
-type GatewayBenchSide struct {
-	Requests  uint64  `json:"requests"`
-	Successes uint64  `json:"successes"`
-	Seconds   float64 `json:"seconds"`
-	// Rate is requests per second over the attack time.
-	Rate float64 `json:"rate"`
-	// P50 and P99 are latencies in seconds.
-	P50 float64 `json:"p50"`
-	P99 float64 `json:"p99"`
-
-	hist *hdr.Histogram
-}
-
-// GatewayBench is the outcome of BenchGateway.
-type GatewayBench struct {
-	Workload   string           `json:"workload"`
-	Workers    uint64           `json:"workers"`
-	Duration   float64          `json:"duration_seconds"`
-	Rounds     int              `json:"rounds"`
-	GOMAXPROCS int              `json:"gomaxprocs"`
-	Gateway    GatewayBenchSide `json:"gateway"`
-	Bare       GatewayBenchSide `json:"bare"`
-	// Ratio is the gateway's rate over the bare handler's.
-	Ratio float64 `json:"gateway_over_bare"`
-}
-
-// BenchGateway measures the loopback throughput of the gateway at
-// o.Target serving valid signed requests (a fresh nonce each) against a
-// bare net/http handler on 127.0.0.1 answering the same status, headers
-// and body, with the same client: a max-rate attack of o.Workers fixed
-// workers. The sides alternate over o.Rounds rounds, so that a slow patch
-// of a shared machine weighs on both alike.
-func BenchGateway(ctx context.Context, o GatewayBenchOptions) (*GatewayBench, error) {
-	if o.Duration == 0 {
-		o.Duration = 5 * time.Second
-	}
-	if o.Workers == 0 {
-		o.Workers = 32
-	}
-	if o.Rounds == 0 {
-		o.Rounds = 5
-	}
-	if o.Duration < 0 || o.Rounds < 0 {
-		return nil, errors.New("duration and rounds must be positive")
-	}
-	if o.Spec.Action == "" && o.Spec.Path == "" {
-		p := conformance.BuiltinProfiles()[0]
-		o.Spec = ActionSpec{Style: signature.RPC, Method: p.Probe.Method, Action: p.Probe.Action, Version: p.Version, Host: p.Host}
-		for _, kv := range p.Probe.Params {
-			o.Spec.Params = append(o.Spec.Params, signature.Param{Key: kv.Key, Value: kv.Value})
-		}
-	}
-	workload := string(o.Spec.Style) + " " + o.Spec.Action
-	nonces := signature.NewNonceSource()
-	gwItem, err := NewActionItem(o.Spec.Action, 1, o.Target, o.Spec, o.Credentials, nonces)
-	if err != nil {
-		return nil, err
-	}
-	status, header, body, err := probeItem(ctx, gwItem)
-	if err != nil {
-		return nil, fmt.Errorf("probe %s: %w", o.Target, err)
-	}
-	if ok, code := gwItem.judge(status, header, body); !ok {
-		return nil, fmt.Errorf("the gateway refused the benchmark's signed request: status %d, code %q", status, code)
-	}
-
-	// The bare server answers what the gateway answered, from an
-	// http.Server with the reference gateway's timeouts (each costs a
-	// deadline per request).
-	header.Del("Date") // net/http writes its own
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	bare := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			h := w.Header()
-			for k, v := range header {
-				h[k] = v
-			}
-			w.WriteHeader(status)
-			_, _ = w.Write(body)
-		}),
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-	}
-	go func() { _ = bare.Serve(ln) }()
-	defer bare.Close()
-	bareItem, err := NewActionItem(o.Spec.Action, 1, "http://"+ln.Addr().String(), o.Spec, o.Credentials, nonces)
-	if err != nil {
-		return nil, err
-	}
-
-	out := &GatewayBench{Workload: workload, Workers: o.Workers, Duration: o.Duration.Seconds(), Rounds: o.Rounds,
-		GOMAXPROCS: runtime.GOMAXPROCS(0)}
-	type side struct {
-		target string
-		item   *Item
-		res    *GatewayBenchSide
-	}
-	sides := []side{{o.Target, gwItem, &out.Gateway}, {"http://" + ln.Addr().String(), bareItem, &out.Bare}}
-	per := o.Duration / time.Duration(o.Rounds)
-	for r := range o.Rounds {
-		for k := range sides {
-			s := sides[(k+r)%2] // alternate which side goes first
-			sum, err := Run(ctx, Options{Target: s.target, Items: []*Item{s.item}, Style: string(o.Spec.Style), Workload: workload,
-				Schedule: Constant{0}, Duration: per, Workers: o.Workers, MaxWorkers: o.Workers, Timeout: 10 * time.Second})
-			if err != nil {
-				return nil, err
-			}
-			if sum.Interrupted {
-				return nil, ctx.Err()
-			}
-			s.res.Requests += sum.Requests
-			s.res.Successes += sum.Successes
-			s.res.Seconds += sum.AttackDuration
-			if s.res.hist == nil {
-				s.res.hist = newLatencyHist()
-			}
-			s.res.hist.Merge(sum.LatencyHistogram())
-		}
-	}
-	for _, s := range sides {
-		if s.res.Seconds > 0 {
-			s.res.Rate = float64(s.res.Requests) / s.res.Seconds
-		}
-		p := percentiles(s.res.hist, time.Microsecond)
-		s.res.P50, s.res.P99 = p.P50, p.P99
-	}
-	if out.Bare.Rate > 0 {
-		out.Ratio = out.Gateway.Rate / out.Bare.Rate
-	}
-	return out, nil
-}
-
-// probeItem sends one request of it and returns the answer.
-func probeItem(ctx context.Context, it *Item) (int, http.Header, []byte, error) {
-	var t vegeta.Target
-	if err := it.next(&t); err != nil {
-		return 0, nil, nil, err
-	}
-	req, err := t.Request()
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req.WithContext(ctx))
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, body, err
-}
-
-// WriteText writes both rates and their ratio.
-func (b *GatewayBench) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "loopback throughput of valid signed requests (%s, a fresh nonce each): %d workers at max rate, %s per side in %d alternating rounds, GOMAXPROCS %d\n\n",
-		b.Workload, b.Workers, time.Duration(b.Duration*float64(time.Second)), b.Rounds, b.GOMAXPROCS)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVER\tREQ/S\tREQUESTS\tSUCCESS\tP50\tP99\t")
-	for _, r := range []struct {
-		name string
-		s    GatewayBenchSide
-	}{{"reference gateway", b.Gateway}, {"bare net/http", b.Bare}} {
-		success := 0.0
-		if r.s.Requests > 0 {
-			success = float64(r.s.Successes) / float64(r.s.Requests) * 100
-		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%.2f%%\t%s\t%s\t\n", r.name, r.s.Rate, r.s.Requests, success,
-			secondsDuration(r.s.P50), secondsDuration(r.s.P99))
-	}
-	fmt.Fprintf(tw, "GATEWAY/BARE\t%.2f\t\t\t\t\t\n", b.Ratio)
-	return tw.Flush()
-}
-
-func secondsDuration(s float64) time.Duration {
-	return time.Duration(s * float64(time.Second)).Round(time.Microsecond)
 }
 
 // hmacSHA1Floor is the floor of the RPC and ROA signers: a reused HMAC-SHA1

@@ -10,9 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/load"
-	"github.com/acsharness/acsharness/signature"
 )
 
 // These tests check the shape and sanity of the benchmark figures on very
@@ -80,54 +78,4 @@ func TestBenchSignersOptions(t *testing.T) {
 	cancel()
 	_, err = load.BenchSigners(ctx, load.SignerBenchOptions{Duration: time.Millisecond, Count: 1})
 	assert.ErrorIs(t, err, context.Canceled, "a cancelled context stops the measurements")
-}
-
-func TestBenchGateway(t *testing.T) {
-	t.Parallel()
-	l, err := gateway.StartLocal(gateway.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = l.Close() })
-	demo := signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: gateway.DemoKeySecret}
-
-	res, err := load.BenchGateway(context.Background(), load.GatewayBenchOptions{
-		Target: l.URL, Credentials: demo, Duration: 200 * time.Millisecond, Workers: 4, Rounds: 2})
-	require.NoError(t, err)
-	for name, s := range map[string]load.GatewayBenchSide{"gateway": res.Gateway, "bare": res.Bare} {
-		assert.Positive(t, s.Requests, "%s: requests were sent", name)
-		assert.Equal(t, s.Requests, s.Successes, "%s: every signed request is accepted (fresh nonces)", name)
-		assert.Positive(t, s.Rate, "%s: rate", name)
-		assert.Positive(t, s.P50, "%s: p50", name)
-		assert.GreaterOrEqual(t, s.P99, s.P50, "%s: p99 ≥ p50", name)
-		assert.InDelta(t, 0.2, s.Seconds, 0.1, "%s: attacked for its share of the duration", name)
-	}
-	assert.InDelta(t, res.Gateway.Rate/res.Bare.Rate, res.Ratio, 1e-9)
-	assert.Equal(t, "rpc ListGroupId", res.Workload, "the default workload is the first profile's probe")
-
-	b, err := json.Marshal(res)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m))
-	for _, k := range []string{"workload", "workers", "duration_seconds", "rounds", "gomaxprocs", "gateway", "bare", "gateway_over_bare"} {
-		assert.Contains(t, m, k, "the JSON object carries %q", k)
-	}
-	for _, k := range []string{"requests", "successes", "seconds", "rate", "p50", "p99"} {
-		assert.Contains(t, m["gateway"], k, "a side carries %q", k)
-	}
-
-	var text bytes.Buffer
-	require.NoError(t, res.WriteText(&text))
-	assert.Contains(t, text.String(), "GATEWAY/BARE")
-	assert.Contains(t, text.String(), "bare net/http")
-}
-
-func TestBenchGatewayRefused(t *testing.T) {
-	t.Parallel()
-	l, err := gateway.StartLocal(gateway.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = l.Close() })
-	_, err = load.BenchGateway(context.Background(), load.GatewayBenchOptions{Target: l.URL, Duration: 50 * time.Millisecond,
-		Credentials: signature.Credentials{AccessKeyID: gateway.DemoKeyID, AccessKeySecret: "wrong"}})
-	require.Error(t, err, "a gateway that refuses the signed request is no benchmark")
-	assert.Contains(t, err.Error(), "refused")
-	assert.NotContains(t, err.Error(), "wrong", "the secret never appears in an error")
 }

@@ -77,19 +77,20 @@ type GeneratorBenchSide struct {
 	Runs          []GeneratorBenchRun `json:"runs"`
 }
 
-// Spread is a figure's median and range over the rounds.
+// Spread is a ratio over the rounds: the median and the range of the
+// per-round ratios, and each.
 type Spread struct {
 	Median float64   `json:"median"`
 	Min    float64   `json:"min"`
 	Max    float64   `json:"max"`
-	Runs   []float64 `json:"runs"`
+	Rounds []float64 `json:"rounds"`
 }
 
 func spreadOf(v []float64) Spread {
 	if len(v) == 0 {
 		return Spread{}
 	}
-	return Spread{Median: median(v), Min: slices.Min(v), Max: slices.Max(v), Runs: v}
+	return Spread{Median: median(v), Min: slices.Min(v), Max: slices.Max(v), Rounds: v}
 }
 
 // GeneratorBench is the outcome of BenchGenerator.
@@ -444,8 +445,8 @@ func (b *GeneratorBench) WriteText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "\nsigned/static throughput  %.3f  (range %.3f–%.3f over %d rounds; goal ≥ 0.95)\n",
-		b.ThroughputRatio.Median, b.ThroughputRatio.Min, b.ThroughputRatio.Max, len(b.ThroughputRatio.Runs))
+		b.ThroughputRatio.Median, b.ThroughputRatio.Min, b.ThroughputRatio.Max, len(b.ThroughputRatio.Rounds))
 	_, err := fmt.Fprintf(w, "signed/static CPU/request %.3f  (range %.3f–%.3f over %d rounds; goal ≤ 1.10)\n",
-		b.CPURatio.Median, b.CPURatio.Min, b.CPURatio.Max, len(b.CPURatio.Runs))
+		b.CPURatio.Median, b.CPURatio.Min, b.CPURatio.Max, len(b.CPURatio.Rounds))
 	return err
 }

@@ -119,11 +119,11 @@ func TestBenchGenerator(t *testing.T) {
 	assert.Greater(t, res.Static.Runs[0].ResultsBytes/int64(res.Static.Runs[0].Requests),
 		res.Signed.Runs[0].ResultsBytes/int64(res.Signed.Runs[0].Requests),
 		"vegeta's results carry bodies and headers; ours are redacted and without them")
-	require.Len(t, res.ThroughputRatio.Runs, 3)
+	require.Len(t, res.ThroughputRatio.Rounds, 3)
 	for i := range 3 {
-		assert.InDelta(t, res.Signed.Runs[i].Throughput/res.Static.Runs[i].Throughput, res.ThroughputRatio.Runs[i], 1e-9,
+		assert.InDelta(t, res.Signed.Runs[i].Throughput/res.Static.Runs[i].Throughput, res.ThroughputRatio.Rounds[i], 1e-9,
 			"round %d: the ratio of its own two sides", i)
-		assert.InDelta(t, res.Signed.Runs[i].CPUPerRequest/res.Static.Runs[i].CPUPerRequest, res.CPURatio.Runs[i], 1e-9)
+		assert.InDelta(t, res.Signed.Runs[i].CPUPerRequest/res.Static.Runs[i].CPUPerRequest, res.CPURatio.Rounds[i], 1e-9)
 	}
 	assert.LessOrEqual(t, res.ThroughputRatio.Min, res.ThroughputRatio.Median)
 	assert.GreaterOrEqual(t, res.ThroughputRatio.Max, res.ThroughputRatio.Median)

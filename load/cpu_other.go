@@ -16,3 +16,6 @@ func threadCPU() time.Duration { return time.Since(wallStart) }
 
 // processCPU is not measured on this platform.
 func processCPU() time.Duration { return 0 }
+
+// selfCPU cannot tell the CPU time on this platform.
+func selfCPU() (time.Duration, bool) { return 0, false }

@@ -16,13 +16,15 @@ import (
 
 func benchUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: acsharness bench signer  [--duration 1s] [--count 5] [--json]")
-	fmt.Fprintln(w, "       acsharness bench gateway [--duration 5s] [--workers 32] [--rounds 5] [--json]")
+	fmt.Fprintln(w, "       acsharness bench gateway [--duration 7s] [--workers 32] [--rounds 7] [--no-access-log]")
+	fmt.Fprintln(w, "                                 [--cpuprofile FILE] [--bare-cpuprofile FILE] [--profile-time 5s] [--json]")
 	fmt.Fprintln(w, "       acsharness bench load    [--duration 5s] [--workers 32] [--rounds 7] [--json]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "signer:  signatures per second of each style on one core: acsharness's template signer,")
 	fmt.Fprintln(w, "         the bare HMAC floor and the official openapi-util signer, on the same request")
-	fmt.Fprintln(w, "gateway: loopback throughput of the reference gateway serving valid signed requests,")
-	fmt.Fprintln(w, "         against a bare net/http handler answering the same bytes, with the same client")
+	fmt.Fprintln(w, "gateway: the reference gateway serving valid signed requests over loopback, against a bare")
+	fmt.Fprintln(w, "         net/http handler answering the same bytes, the client in a separate process:")
+	fmt.Fprintln(w, "         throughput and server CPU per request, as per-round ratios (medians and spread)")
 	fmt.Fprintln(w, "load:    the signed attack against vegeta's static attack, same workers and connections, both")
 	fmt.Fprintln(w, "         writing results to a file, on a minimal server in a child process, interleaved")
 }
@@ -41,6 +43,8 @@ func runBench(e *env, args []string) int {
 		return runBenchLoad(e, args[1:])
 	case loadServerVerb:
 		return runBenchLoadServer(e)
+	case benchClientCommand: // the client process of bench gateway, not for users
+		return load.BenchClientMain(e.ctx, os.Stdin, e.stdout, e.stderr)
 	case "-h", "--help", "help":
 		benchUsage(e.stdout)
 		return exitOK
@@ -69,21 +73,70 @@ func runBenchSigner(e *env, args []string) int {
 	return printBench(e, "bench signer", asJSON, res, res.WriteText)
 }
 
+// benchClientCommand is the hidden subcommand of bench that runs as bench
+// gateway's client process.
+const benchClientCommand = "gateway-client"
+
 func runBenchGateway(e *env, args []string) int {
 	fs := flag.NewFlagSet("bench gateway", flag.ContinueOnError)
 	var o load.GatewayBenchOptions
-	var asJSON bool
-	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "attack time of each side")
-	fs.Uint64Var(&o.Workers, "workers", 32, "concurrent requests (fixed workers at max rate)")
-	fs.IntVar(&o.Rounds, "rounds", 5, "alternating rounds the duration is split into")
+	var asJSON, noAccessLog bool
+	var profile, bareProfile string
+	fs.DurationVar(&o.Duration, "duration", 7*time.Second, "attack time of each side, split into the rounds")
+	fs.Uint64Var(&o.Workers, "workers", 32, "concurrent requests (fixed workers at max rate, one keep-alive connection each)")
+	fs.IntVar(&o.Rounds, "rounds", 7, "alternating rounds; the ratios are the medians of the rounds'")
+	fs.BoolVar(&noAccessLog, "no-access-log", false, "serve without the access log (serve's default writes one, JSON; here to "+os.DevNull+")")
+	fs.StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the gateway serving one more run, after the rounds")
+	fs.StringVar(&bareProfile, "bare-cpuprofile", "", "write a CPU profile of the bare handler serving a run as long, the base of go tool pprof -diff_base")
+	fs.DurationVar(&o.ProfileDuration, "profile-time", 5*time.Second, "with --cpuprofile or --bare-cpuprofile: the length of each profiled run")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
 	if code := parseFlags(e, fs, args); code >= 0 {
 		return code
 	}
-	if o.Duration <= 0 || o.Workers < 1 || o.Rounds < 1 {
-		return usageError(e, "bench gateway", "--duration must be positive, --workers and --rounds at least 1")
+	if o.Duration <= 0 || o.Workers < 1 || o.Rounds < 1 || o.ProfileDuration <= 0 {
+		return usageError(e, "bench gateway", "--duration and --profile-time must be positive, --workers and --rounds at least 1")
 	}
-	l, err := gateway.StartLocal(gateway.Config{})
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsharness bench gateway: the client process: %v\n", err)
+		return exitInternal
+	}
+	o.Client = []string{exe, "bench", benchClientCommand}
+	cfg := gateway.Config{}
+	o.Server = "reference gateway, no access log"
+	if !noAccessLog {
+		// The access log as serve writes it by default, to a sink that
+		// costs only the write.
+		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "acsharness bench gateway: %v\n", err)
+			return exitInternal
+		}
+		defer null.Close()
+		al, err := gateway.NewAccessLog(null, gateway.AccessLogOptions{Format: gateway.AccessLogJSON})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "acsharness bench gateway: %v\n", err)
+			return exitInternal
+		}
+		defer al.Close() // after the gateway's Close: deferred first
+		cfg.AccessLog = al
+		o.Server = "reference gateway, serve's default access log (JSON, written off the request path) to " + os.DevNull
+	}
+	for _, p := range []struct {
+		flag, path string
+		w          *io.Writer
+	}{{"--cpuprofile", profile, &o.CPUProfile}, {"--bare-cpuprofile", bareProfile, &o.BareCPUProfile}} {
+		if p.path == "" {
+			continue
+		}
+		f, err := os.Create(p.path)
+		if err != nil {
+			return usageError(e, "bench gateway", "%s: %v", p.flag, err)
+		}
+		defer f.Close()
+		*p.w = f
+	}
+	l, err := gateway.StartLocal(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness bench gateway: %v\n", err)
 		return exitInternal

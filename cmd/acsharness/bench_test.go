@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -35,6 +37,9 @@ func TestBenchUsage(t *testing.T) {
 		{"load: zero duration", []string{"bench", "load", "--duration", "0s"}, exitUsage},
 		{"load: unknown flag", []string{"bench", "load", "--rate", "100/s"}, exitUsage},
 		{"load: help", []string{"bench", "load", "-h"}, exitOK},
+		{"gateway: zero profile time", []string{"bench", "gateway", "--profile-time", "0s"}, exitUsage},
+		{"gateway: unwritable profile", []string{"bench", "gateway", "--duration", "10ms", "--cpuprofile", "/nonexistent/dir/cpu.pprof"}, exitUsage},
+		{"gateway: unwritable bare profile", []string{"bench", "gateway", "--duration", "10ms", "--bare-cpuprofile", "/nonexistent/dir/cpu.pprof"}, exitUsage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -96,22 +101,38 @@ func TestBenchGateway(t *testing.T) {
 		require.Equal(t, exitOK, code, errOut)
 		var res map[string]any
 		require.NoError(t, json.Unmarshal([]byte(out), &res), "--json prints one object: %s", out)
-		for _, k := range []string{"workload", "workers", "gateway", "bare", "gateway_over_bare"} {
+		for _, k := range []string{"workload", "server", "workers", "gateway", "bare", "gateway_over_bare", "throughput_ratio", "cpu_per_request_ratio", "per_round"} {
 			assert.Contains(t, res, k)
 		}
 		assert.Positive(t, res["gateway_over_bare"])
+		assert.Contains(t, res["server"], "access log", "the gateway serves with serve's default access log")
 		for _, side := range []string{"gateway", "bare"} {
 			s := res[side].(map[string]any)
 			assert.Positive(t, s["rate"], "%s rate", side)
+			assert.Positive(t, s["server_cpu_us_per_request"], "%s server CPU per request", side)
 			assert.Equal(t, s["requests"], s["successes"], "%s: every request succeeds", side)
 		}
+		assert.Positive(t, res["cpu_per_request_ratio"].(map[string]any)["median"], "the CPU ratio is measured")
 	})
 	t.Run("text", func(t *testing.T) {
 		t.Parallel()
 		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--duration", "100ms", "--workers", "2", "--rounds", "1")
 		require.Equal(t, exitOK, code, errOut)
-		for _, s := range []string{"REQ/S", "reference gateway", "bare net/http", "GATEWAY/BARE"} {
+		for _, s := range []string{"REQ/S", "reference gateway", "bare net/http", "GATEWAY/BARE", "SERVER CPU/REQ", "server CPU per request", "MEDIAN"} {
 			assert.Contains(t, out, s)
+		}
+	})
+	t.Run("no access log, profile", func(t *testing.T) {
+		t.Parallel()
+		profile := filepath.Join(t.TempDir(), "cpu.pprof")
+		code, out, errOut := runCLI(t, map[string]string{}, "bench", "gateway", "--duration", "100ms", "--workers", "2", "--rounds", "1",
+			"--no-access-log", "--cpuprofile", profile, "--bare-cpuprofile", profile+".bare", "--profile-time", "100ms")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, "server: reference gateway, no access log")
+		for _, p := range []string{profile, profile + ".bare"} {
+			info, err := os.Stat(p)
+			require.NoError(t, err, "the profile %s is written", p)
+			assert.Positive(t, info.Size(), "the profile %s is not empty", p)
 		}
 	})
 }
@@ -131,7 +152,7 @@ func TestBenchLoad(t *testing.T) {
 		require.Equal(t, exitOK, code, errOut)
 		type spread struct {
 			Median, Min, Max float64
-			Runs             []float64
+			Rounds           []float64
 		}
 		var res struct {
 			Workers         uint64         `json:"workers"`
@@ -149,11 +170,11 @@ func TestBenchLoad(t *testing.T) {
 			assert.Positive(t, side["cpu_per_request"], "%s CPU per request", name)
 			assert.Len(t, side["runs"], 2, "%s: one run per round", name)
 		}
-		assert.Len(t, res.ThroughputRatio.Runs, 2, "one ratio per round")
+		assert.Len(t, res.ThroughputRatio.Rounds, 2, "one ratio per round")
 		assert.Positive(t, res.ThroughputRatio.Median)
 		assert.LessOrEqual(t, res.ThroughputRatio.Min, res.ThroughputRatio.Median)
 		assert.GreaterOrEqual(t, res.ThroughputRatio.Max, res.ThroughputRatio.Median)
-		assert.Len(t, res.CPURatio.Runs, 2)
+		assert.Len(t, res.CPURatio.Rounds, 2)
 	})
 	t.Run("text", func(t *testing.T) {
 		t.Parallel()

@@ -33,7 +33,9 @@ import (
 const envTestMain = "ACSHARNESS_TEST_MAIN"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envTestMain) == "1" {
+	// A client process of bench gateway is this binary too, started with
+	// load.BenchClientEnv and the arguments bench gateway-client.
+	if os.Getenv(envTestMain) == "1" || load.IsBenchClient() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := run(&env{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 		stop()

@@ -24,22 +24,29 @@ import (
 // send makes to it, and stops it.
 func serveRecording(t *testing.T, dir string, send func(url string)) {
 	t.Helper()
+	serveInProcess(t, []string{"--record", dir, "--log-format", "text"}, send)
+}
+
+// serveInProcess runs `serve --addr 127.0.0.1:0` with args in-process,
+// sends the requests send makes to it, stops it, and returns its stderr.
+func serveInProcess(t *testing.T, args []string, send func(url string)) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr syncBuffer
 	e := &env{ctx: ctx, stdout: &bytes.Buffer{}, stderr: &stderr, getenv: func(string) string { return "" }}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(e, []string{"serve", "--addr", "127.0.0.1:0", "--record", dir, "--log-format", "text"})
+		done <- run(e, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
 	}()
-	listening := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	listening := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)|"url":"(http://127\.0\.0\.1:\d+)"`)
 	deadline := time.Now().Add(10 * time.Second)
 	for !listening.MatchString(stderr.String()) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	m := listening.FindStringSubmatch(stderr.String())
 	require.NotNil(t, m, "serve must start: %s", stderr.String())
-	send(m[1])
+	send(m[1] + m[2])
 	cancel()
 	select {
 	case code := <-done:
@@ -47,6 +54,7 @@ func serveRecording(t *testing.T, dir string, send func(url string)) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+	return stderr.String()
 }
 
 func signedGet(t *testing.T, url string, style signature.Style, edit func(*signature.Signed)) int {

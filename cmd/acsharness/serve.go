@@ -100,17 +100,31 @@ func runServe(e *env, args []string) int {
 	if s.quiet {
 		level = slog.LevelError
 	}
+	// The server's messages and the access log share stderr (an os.File:
+	// each write is whole).
+	stderr := e.stderr
 	switch s.logFormat {
-	case "json":
-		handler = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level})
-	case "text":
-		handler = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})
+	case gateway.AccessLogJSON:
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	case gateway.AccessLogText:
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
 	default:
 		return usageError(e, "serve", "--log-format %q: use json or text", s.logFormat)
 	}
 	logger := slog.New(handler)
 	if !s.noAccessLog {
-		s.cfg.Logger = logger
+		s.cfg.Logger = logger // a recovered panic; with --quiet, the only lines
+	}
+	if !s.noAccessLog && !s.quiet {
+		// The access log is written off the request path, in batches
+		// (gateway.AccessLog); Close, after the last request, writes
+		// what it holds.
+		al, err := gateway.NewAccessLog(stderr, gateway.AccessLogOptions{Format: s.logFormat})
+		if err != nil {
+			return usageError(e, "serve", "%v", err)
+		}
+		defer al.Close()
+		s.cfg.AccessLog = al
 	}
 	s.opts.Logger = logger
 	if s.opts.KeysFile != "" {
