@@ -111,7 +111,7 @@ func TestReportDiff(t *testing.T) {
 		{"one directory", []string{a}, "give two report directories"},
 		{"neither kind", []string{a, empty}, "is neither a load report"},
 		{"two kinds", []string{a, conf}, "reports of different kinds"},
-		{"conformance", []string{conf, conf}, "are conformance reports"},
+		{"conformance", []string{conf, conf}, "is not a conformance report.json"},
 		{"bad format", []string{"--format", "html", a, a}, `--format "html"`},
 		{"bad regression", []string{"--regression", "p99<+10", a, a}, "give a unit"},
 	} {
