@@ -274,3 +274,42 @@ func FuzzParseConformance(f *testing.F) {
 		require.False(t, d.Regressed(), "a report against itself never regresses")
 	})
 }
+
+// BenchmarkReadAndCompare reads two report.json files of a full run's size
+// (the fixture's cases repeated to about 740, steps and all) and compares
+// them: what `report diff` and `conform --baseline` add to a CI job.
+func BenchmarkReadAndCompare(b *testing.B) {
+	big := fixture()
+	var results []conformance.Result
+	for i := 0; len(results) < 740; i++ {
+		for _, r := range fixture().Results {
+			r.ScenarioID += "-" + strconv.Itoa(i)
+			r.ID = conformance.CaseKey(&r)
+			results = append(results, r)
+		}
+	}
+	big.Results = results
+	var old, run bytes.Buffer
+	if err := ConformanceJSON(&old, big); err != nil {
+		b.Fatal(err)
+	}
+	big.Results[0].Status = conformance.Fail
+	if err := ConformanceJSON(&run, big); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(old.Len() + run.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		o, err := ParseConformance(old.Bytes(), "old")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := ParseConformance(run.Bytes(), "new")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d := CompareConformance(o, n, "old", "new"); !d.Regressed() {
+			b.Fatal("the changed case is a regression")
+		}
+	}
+}
