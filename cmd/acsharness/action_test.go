@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -316,13 +317,9 @@ func runAction(t *testing.T, a *action, workspace string, inputs, jobEnv map[str
 		// never the network.
 		"GOPROXY=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly",
 	}
-	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"} {
-		if v := os.Getenv(k); v != "" {
-			base = append(base, k+"="+v)
-		} else if v := goEnv(t, k); v != "" {
-			base = append(base, k+"="+v)
-		}
-	}
+	goVars, err := goEnv()
+	require.NoError(t, err, "go env")
+	base = append(base, goVars...)
 	for k, v := range jobEnv {
 		base = append(base, k+"="+v)
 	}
@@ -394,12 +391,22 @@ func readOutputs(t *testing.T, path string) map[string]string {
 	return out
 }
 
-func goEnv(t *testing.T, key string) string {
-	t.Helper()
-	b, err := exec.Command("go", "env", key).Output()
-	require.NoError(t, err, "go env %s", key)
-	return strings.TrimSpace(string(b))
-}
+// goEnv is where this test's Go keeps its caches and toolchain, for the
+// action's go build: GOCACHE, GOMODCACHE, GOPATH and GOROOT as VAR=value.
+var goEnv = sync.OnceValues(func() ([]string, error) {
+	keys := []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"}
+	b, err := exec.Command("go", append([]string{"env"}, keys...)...).Output()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, v := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if i < len(keys) && v != "" {
+			out = append(out, keys[i]+"="+v)
+		}
+	}
+	return out, nil
+})
 
 // startServe starts `acsharness serve` over TLS on a free loopback port and
 // returns its URL and the certificate file.
@@ -445,6 +452,7 @@ func startServe(t *testing.T, bin string) (string, string) {
 // same failures against their own baseline are not (exit 0); an SLO
 // breach exits 3, a wrong input 2; the secret never shows.
 func TestActionRuns(t *testing.T) {
+	t.Parallel()
 	a := readAction(t)
 	workspace := t.TempDir()
 
