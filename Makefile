@@ -19,10 +19,18 @@ run: build
 	echo "load report:        $(OUT)/load/load.html"; \
 	if [ $$c -ne 0 ]; then exit $$c; fi; exit $$l
 
-## test: every test: format check, vet, staticcheck, and go test -race (fuzz seed corpora included)
+# NORACE_TESTS are the tests that skip themselves under -race (race.Skip):
+# allocation budgets, which the race detector's own allocations break, and
+# CPU-heavy tests of pure logic, which it only slows. make test runs them in a
+# second pass without -race; internal/race's test keeps this list in step.
+NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory)$$
+
+## test: every test: format check, vet, staticcheck, go test -race (fuzz seed
+## corpora included), then the NORACE_TESTS without -race
 test: lint
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 -run '$(NORACE_TESTS)' $(PKGS)
 
 ## build: the one binary, into bin/
 build:

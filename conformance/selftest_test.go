@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acsharness/acsharness/internal/race"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -65,6 +67,7 @@ func gatewayFaults() []Fault {
 // rule shows every must and should rule caught by each fault that breaks
 // it.
 func TestSelfTest(t *testing.T) {
+	race.Skip(t, "the suite once per fault: the baseline run's concurrency is checked under -race by the conform tests")
 	t.Parallel()
 	sc := builtinScenarios(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -109,6 +112,7 @@ func TestCaughtNeedsABaselinePassAndTheRule(t *testing.T) {
 // TestOneLineBreaks: each one-line break of issue 8 fails the suite (a
 // `must` rule) or warns and fails it only under --strict (a `should` rule).
 func TestOneLineBreaks(t *testing.T) {
+	race.Skip(t, "the suite once per break, as TestSelfTest")
 	t.Parallel()
 	sc := builtinScenarios(t)
 	for _, tc := range []struct {

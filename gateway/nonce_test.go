@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acsharness/acsharness/internal/race"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -258,6 +260,7 @@ func TestNonceStoreMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("inserts a million nonces")
 	}
+	race.Skip(t, "a memory figure, which the race detector's shadow memory distorts")
 	const n = 1_000_000
 	var before, after runtime.MemStats
 	runtime.GC()

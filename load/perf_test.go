@@ -201,7 +201,7 @@ func perfVegeta(tb testing.TB, tr vegeta.Targeter, n uint64) time.Duration {
 	defer transport.CloseIdleConnections()
 	start := time.Now()
 	var bad *vegeta.Result
-	for res := range atk.Attack(tr, bounded{Schedule: Constant{0}, n: n}, 0, "") {
+	for res := range atk.Attack(tr, &bounded{Schedule: Constant{0}, n: n}, 0, "") {
 		if res.Code != http.StatusOK && bad == nil {
 			bad = res
 		}

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -66,6 +67,10 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 	Metrics       *Metrics
+
+	// beforeAttack, in tests, stalls the run between its own clock
+	// reading and the attacker's start, as a busy machine may.
+	beforeAttack func()
 }
 
 // Progress is the run so far, for a live status line.
@@ -89,6 +94,10 @@ type Progress struct {
 // at once and records how late; beyond it, shards that think they started
 // together would not have.
 const StartAtGrace = 2 * time.Second
+
+// EndGrace is how long after the end of a paced run the requests due
+// before the end may still be sent (late): beyond it they are dropped.
+const EndGrace = time.Second
 
 // StartAtPastError is a start time already gone by more than StartAtGrace.
 type StartAtPastError struct {
@@ -182,9 +191,17 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	)
 	m := newMix(o.Items)
 	signs := newSignRecorder()
-	pacer := bounded{Schedule: o.Schedule, n: o.Requests}
+	pacer := &bounded{Schedule: o.Schedule, n: o.Requests}
+	// vegeta stops pacing once the duration has elapsed, even with hits due
+	// before the end still unsent: on a busy machine the last few were
+	// dropped. The schedule ends the attack instead, and the attacker's own
+	// stop comes EndGrace later, for a generator that fell that far behind.
+	atkDuration := o.Duration
 	if !maxRate {
 		pacer.d = o.Duration
+		if o.Duration > 0 {
+			atkDuration = o.Duration + EndGrace
+		}
 	}
 	total := o.Requests
 	if !maxRate && o.Duration > 0 {
@@ -204,7 +221,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	start := time.Now()
 	cpu0 := processCPU()
 	col := newCollector(start, o.Schedule, o.LateAfter, signs)
-	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, o.Duration, o.Workload)
+	if o.beforeAttack != nil {
+		o.beforeAttack()
+	}
+	results := atk.Attack(m.targeter(signs, o.Metrics, sampleEvery(peakRate(o.Schedule, o.Duration))), pacer, atkDuration, o.Workload)
 	stopped := make(chan struct{})
 	go func() {
 		select {
@@ -226,12 +246,22 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	var lastSent time.Time
 	var encErr error
 	var received, peakInFlight uint64
+	rebased := false
 	for results != nil {
 		select {
 		case res, ok := <-results:
 			if !ok {
 				results = nil
 				continue
+			}
+			// The due times count from the instant the attacker paces
+			// from, not from ours before it started: a stall between the
+			// two (a busy machine) made every request look late by it.
+			if !rebased {
+				if at := pacer.origin.Load(); at != nil {
+					start, rebased = *at, true
+					col.rebase(start)
+				}
 			}
 			// The request answered was in flight too.
 			if n := m.sent() - received; n > peakInFlight {
@@ -344,9 +374,16 @@ type bounded struct {
 	Schedule
 	n uint64
 	d time.Duration
+	// origin is the attacker's start, from which it measures the elapsed
+	// time it paces by: the due times are counted from the same instant.
+	origin atomic.Pointer[time.Time]
 }
 
-func (b bounded) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+func (b *bounded) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if hits == 0 && b.origin.Load() == nil {
+		o := time.Now().Add(-elapsed)
+		b.origin.CompareAndSwap(nil, &o)
+	}
 	if b.n > 0 && hits >= b.n {
 		return 0, true
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -173,6 +175,45 @@ func TestRunAllStylesAgainstGateway(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A generator that falls behind near the end still sends what was due
+// before the end, late, rather than dropping it: here the one worker is held
+// 400 ms by the 15th of 20 requests, past the end of the 1 s run.
+func TestRunSendsWhatWasDueAfterFallingBehind(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if n.Add(1) == 15 {
+			time.Sleep(400 * time.Millisecond)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"RequestId":"x"}`)
+	}))
+	t.Cleanup(srv.Close)
+	spec := probeSpec(signature.RPC)
+	it, err := NewActionItem(spec.Action, 1, srv.URL, spec, demoCreds, signature.NewNonceSource())
+	require.NoError(t, err)
+	sum, err := Run(context.Background(), Options{Target: srv.URL, Items: []*Item{it}, Schedule: Constant{20}, Duration: time.Second,
+		Workers: 1, MaxWorkers: 1})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20), sum.Requests, "the requests due before the end are sent")
+	assert.Zero(t, sum.Dropped)
+	assert.NotZero(t, sum.Late, "those held up are late")
+}
+
+// The due times count from the instant the attacker paces from: a stall
+// of the machine before it started used to make every request of the run
+// late by the stall, in the response time and the late count.
+func TestRunDueTimesShareTheAttackersClock(t *testing.T) {
+	t.Parallel()
+	l := startGateway(t)
+	sum, err := Run(context.Background(), Options{Target: l.URL, Items: []*Item{testItem(t, l, signature.RPC)}, Schedule: Constant{50},
+		Requests: 20, LateAfter: time.Second, beforeAttack: func() { time.Sleep(1500 * time.Millisecond) }})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(20), sum.Requests)
+	assert.Zero(t, sum.Late, "no request is late by the stall before the attack")
+	assert.Less(t, sum.Latency.Min, 1.0, "the response time does not hold the stall: %+v", sum.Latency)
 }
 
 // A constant rate sends rate × duration requests, not one more: the last

@@ -3,7 +3,6 @@ package load
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -107,28 +106,6 @@ type Manifest struct {
 // ManifestFile is the manifest's name in a shard's directory.
 const ManifestFile = "manifest.json"
 
-func encodeHist(h *hdr.Histogram) (string, error) {
-	if h == nil {
-		return "", nil
-	}
-	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(b), nil
-}
-
-func decodeHist(s string) (*hdr.Histogram, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	return hdr.Decode(b)
-}
-
 // NewManifest describes sum as shard s of a run.
 func NewManifest(sum *Summary, s Shard, configHash string, start time.Time, clockOffset time.Duration, slos []SLO, resultsFile string) (*Manifest, error) {
 	m := &Manifest{Version: 2, ConfigHash: configHash, Shard: s.Index, Shards: s.Of, Share: s.Share(), Start: start,
@@ -172,17 +149,17 @@ func (s *Summary) decodeHistograms() error {
 		return nil
 	}
 	var err error
-	if s.latency, err = decodeHist(s.Histograms.Latency); err != nil {
+	if s.latency, err = decodeHist(s.Histograms.Latency, newLatencyHist); err != nil {
 		return fmt.Errorf("latency histogram: %w", err)
 	}
-	if s.service, err = decodeHist(s.Histograms.Service); err != nil {
+	if s.service, err = decodeHist(s.Histograms.Service, newLatencyHist); err != nil {
 		return fmt.Errorf("service-time histogram: %w", err)
 	}
-	if s.sign, err = decodeHist(s.Histograms.Sign); err != nil {
+	if s.sign, err = decodeHist(s.Histograms.Sign, newSignHist); err != nil {
 		return fmt.Errorf("signing histogram: %w", err)
 	}
 	for i := range s.ByItem {
-		if s.ByItem[i].hist, err = decodeHist(s.ByItem[i].Histogram); err != nil {
+		if s.ByItem[i].hist, err = decodeHist(s.ByItem[i].Histogram, newItemHist); err != nil {
 			return fmt.Errorf("item %s: latency histogram: %w", s.ByItem[i].Name, err)
 		}
 	}
@@ -202,6 +179,11 @@ func ReadSummary(path string) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (give a load report directory, written by --report-dir, or its %s)", err, SummaryFile)
 	}
+	return parseSummary(path, b)
+}
+
+// parseSummary decodes the summary.json read from path.
+func parseSummary(path string, b []byte) (*Summary, error) {
 	var s Summary
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%s is not a load summary: %v", path, err)
@@ -212,7 +194,44 @@ func ReadSummary(path string) (*Summary, error) {
 	if err := s.decodeHistograms(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := s.consistent(); err != nil {
+		return nil, fmt.Errorf("%s is not a load summary acsharness wrote: %w", path, err)
+	}
 	return &s, nil
+}
+
+// maxRequests bounds the request counts a summary read from a file may
+// claim: beyond 2⁵³ they are no longer exact as the float64s the
+// comparison computes with.
+const maxRequests = 1 << 53
+
+// consistent checks the counts a summary read from a file claims against
+// each other and its histograms: a comparison draws from them, and counts
+// that overflow would send it astray.
+func (s *Summary) consistent() error {
+	check := func(what string, requests, successes, noAnswer uint64, hists ...*hdr.Histogram) error {
+		if requests > maxRequests || successes > requests || noAnswer > requests {
+			return fmt.Errorf("%s: %d requests, %d successes and %d without an answer do not add up", what, requests, successes, noAnswer)
+		}
+		for _, h := range hists {
+			if h != nil && (h.TotalCount() < 0 || uint64(h.TotalCount()) > requests-noAnswer) {
+				return fmt.Errorf("%s: a histogram of %d values for %d answered requests", what, h.TotalCount(), requests-noAnswer)
+			}
+		}
+		return nil
+	}
+	if err := check("the run", s.Requests, s.Successes, s.NoAnswer, s.latency, s.service); err != nil {
+		return err
+	}
+	if s.sign != nil && s.sign.TotalCount() < 0 {
+		return errors.New("the signing histogram's counts overflow")
+	}
+	for _, it := range s.ByItem {
+		if err := check("item "+it.Name, it.Requests, it.Successes, it.NoAnswer, it.hist); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WriteManifest writes m into dir.
@@ -265,6 +284,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	if err := m.Summary.decodeHistograms(); err != nil {
 		return nil, fmt.Errorf("shard %s: %w", dir, err)
+	}
+	if err := m.Summary.consistent(); err != nil {
+		return nil, fmt.Errorf("shard %s: %s: %w", dir, ManifestFile, err)
 	}
 	return &m, nil
 }

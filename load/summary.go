@@ -496,6 +496,9 @@ func (c *collector) add(o observation) {
 	c.series.add(at.Sub(c.start), o.latency, answered, o.ok, o.code)
 }
 
+// rebase moves the run's start to at, before the first observation.
+func (c *collector) rebase(at time.Time) { c.start, c.windowFrom = at, at }
+
 // summary builds the summary so far.
 func (c *collector) summary(attack time.Duration, interrupted bool) *Summary {
 	s := &Summary{

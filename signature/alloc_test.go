@@ -2,9 +2,10 @@ package signature
 
 import (
 	"net/http"
-	"runtime/debug"
 	"testing"
 	"time"
+
+	"github.com/acsharness/acsharness/internal/race"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,29 +16,11 @@ import (
 // parallel, since testing.AllocsPerRun counts every allocation of the
 // process.
 
-// raceEnabled reports whether the test binary was built with -race, under
-// which sync.Pool drops items at random and the templates' pooled states
-// are rebuilt.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}
-
 // TestTemplatesDoNotAllocate holds the load generator's promise: a warm
 // template signs a request, with a fresh nonce and a freshly formatted
 // timestamp, without allocating.
 func TestTemplatesDoNotAllocate(t *testing.T) {
-	if raceEnabled() {
-		t.Skip("sync.Pool drops pooled states at random under -race")
-	}
+	race.Skip(t, "sync.Pool drops pooled states at random under -race")
 	rpc, err := NewRPCTemplate(http.MethodPost, benchRPCParams(), benchSecret)
 	require.NoError(t, err)
 	roaMsg, v3Msg := benchROAMessage(), benchV3Message()
@@ -81,6 +64,7 @@ func TestTemplatesDoNotAllocate(t *testing.T) {
 //   - ROA with its Authorization header parsed: 0;
 //   - V3 with its Authorization header parsed: 1, the SignedHeaders slice.
 func TestVerifierAllocations(t *testing.T) {
+	race.Skip(t, "an allocation budget: the race detector allocates")
 	_, raw := benchRPCWire(t)
 	rpcParams, err := ParseQuery(nil, raw)
 	require.NoError(t, err)

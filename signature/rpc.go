@@ -102,9 +102,10 @@ func VerifyRPC(method string, params Params, secret Secret) (Artifacts, bool) {
 // nonce and a timestamp, and the HMAC. A template is safe for concurrent use.
 type RPCTemplate struct {
 	method string
-	sts    segments // string to sign: [0] nonce [1] timestamp [2]
-	wire   segments // query string: [0] signature [1] nonce [2] timestamp [3]
-	macs   macPool
+	sts    segments  // string to sign: [0] nonce [1] timestamp [2]
+	wire   segments  // query string: [0] signature [1] nonce [2] timestamp [3]
+	mac    prefixMAC // over sts[0], the part before the nonce
+	states midPool
 }
 
 // NewRPCTemplate prepares the signing of requests sent with method and
@@ -125,7 +126,7 @@ func NewRPCTemplate(method string, params Params, secret Secret) (*RPCTemplate, 
 	fixed = append(fixed, Param{Key: ParamSignature}, Param{Key: ParamSignatureNonce}, Param{Key: ParamTimestamp})
 	sortParams(fixed)
 
-	t := &RPCTemplate{method: method, macs: macPool{kind: macRPC, secret: secret}}
+	t := &RPCTemplate{method: method, states: midPool{newHash: sha1New}}
 	sts := append([]byte(method), "&%2F&"...)
 	var wire []byte
 	first, firstWire := true, true
@@ -161,6 +162,7 @@ func NewRPCTemplate(method string, params Params, secret Secret) (*RPCTemplate, 
 	}
 	t.sts = append(t.sts, sts)
 	t.wire = append(t.wire, wire)
+	t.mac = newPrefixMAC(sha1New, []byte(secret+"&"), t.sts[0])
 	return t, nil
 }
 
@@ -178,16 +180,21 @@ func (t *RPCTemplate) AppendStringToSign(dst, nonce, timestamp []byte) []byte {
 }
 
 // AppendSignature appends the base64 signature of the request with this
-// nonce and timestamp. It allocates nothing once its pooled HMAC state is
-// warm.
+// nonce and timestamp. The HMAC resumes from its state after the string to
+// sign's unchanging prefix (everything before the nonce), so a signature
+// costs the hashing of the nonce, the timestamp and what follows them. It
+// allocates nothing once its pooled state is warm.
 func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
-	st := t.macs.get()
-	st.buf = t.AppendStringToSign(st.buf[:0], nonce, timestamp)
-	st.mac.Reset()
-	st.mac.Write(st.buf)
-	st.sum = st.mac.Sum(st.sum[:0])
-	dst = base64.StdEncoding.AppendEncode(dst, st.sum)
-	t.macs.put(st)
+	st := t.states.get()
+	t.mac.start(st)
+	st.buf = appendDoubleEncodeBytes(st.buf[:0], nonce)
+	st.buf = append(st.buf, t.sts[1]...)
+	st.buf = appendDoubleEncodeBytes(st.buf, timestamp)
+	st.buf = append(st.buf, t.sts[2]...)
+	st.in.Write(st.buf)
+	st.mac = t.mac.finish(st, st.mac[:0])
+	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
+	t.states.put(st)
 	return dst
 }
 

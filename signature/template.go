@@ -2,7 +2,6 @@ package signature
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -57,8 +56,9 @@ func templateMessage(m *Message, timeHeader string) Message {
 // route sent with one key: everything in the string to sign but the Date
 // and x-acs-signature-nonce values. It is safe for concurrent use.
 type ROATemplate struct {
-	sts  segments // [0] date [1] nonce [2]
-	macs macPool
+	sts    segments  // [0] date [1] nonce [2]
+	mac    prefixMAC // over sts[0], the part before the Date
+	states midPool
 }
 
 // NewROATemplate prepares the signing of requests like m (any Date or
@@ -69,7 +69,7 @@ func NewROATemplate(m *Message, secret Secret) (*ROATemplate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ROATemplate{sts: seg, macs: macPool{kind: macROA, secret: secret}}, nil
+	return &ROATemplate{sts: seg, mac: newPrefixMAC(sha1New, []byte(secret), seg[0]), states: midPool{newHash: sha1New}}, nil
 }
 
 // AppendStringToSign appends the string to sign of the request with this
@@ -83,15 +83,18 @@ func (t *ROATemplate) AppendStringToSign(dst, date, nonce []byte) []byte {
 }
 
 // AppendSignature appends the base64 signature of the request with this
-// Date and nonce, allocating nothing once warm.
+// Date and nonce, allocating nothing once warm. The HMAC resumes from its
+// state after the Date and the headers up to the nonce, saved while the Date
+// (which changes once a second) stays the same, so a signature costs the
+// nonce and what follows it.
 func (t *ROATemplate) AppendSignature(dst, date, nonce []byte) []byte {
-	st := t.macs.get()
-	st.buf = t.AppendStringToSign(st.buf[:0], date, nonce)
-	st.mac.Reset()
-	st.mac.Write(st.buf)
-	st.sum = st.mac.Sum(st.sum[:0])
-	dst = base64.StdEncoding.AppendEncode(dst, st.sum)
-	t.macs.put(st)
+	st := t.states.get()
+	t.mac.restoreSecond(st, date, t.sts[1])
+	st.in.Write(nonce)
+	st.in.Write(t.sts[2])
+	st.mac = t.mac.finish(st, st.mac[:0])
+	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
+	t.states.put(st)
 	return dst
 }
 
@@ -102,7 +105,10 @@ func (t *ROATemplate) AppendSignature(dst, date, nonce []byte) []byte {
 type V3Template struct {
 	canonical segments // [0] date [1] nonce [2]
 	signed    string
-	macs      macPool
+	hash      prefixMAC // SHA-256 of the canonical request, over canonical[0]
+	mac       prefixMAC // HMAC-SHA256 over "ACS3-HMAC-SHA256\n"
+	hashes    midPool
+	macs      midPool
 }
 
 // NewV3Template prepares the signing of requests like m (any x-acs-date or
@@ -116,7 +122,9 @@ func NewV3Template(m *Message, secret Secret) (*V3Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &V3Template{canonical: seg, signed: joinSemicolon(signed), macs: macPool{kind: macV3, secret: secret}}, nil
+	return &V3Template{canonical: seg, signed: joinSemicolon(signed),
+		hash: newPrefixHash(sha256New, seg[0]), mac: newPrefixMAC(sha256New, []byte(secret), []byte(V3Algorithm+"\n")),
+		hashes: midPool{newHash: sha256New}, macs: midPool{newHash: sha256New}}, nil
 }
 
 func joinSemicolon(s []string) string {
@@ -145,27 +153,24 @@ func (t *V3Template) AppendCanonicalRequest(dst, date, nonce []byte) []byte {
 
 // AppendSignature appends the hex signature of the request with this
 // x-acs-date and nonce. The canonical request is hashed as it streams, never
-// assembled; nothing is allocated once warm.
+// assembled, resuming from the hash's state after the x-acs-date and the
+// headers up to the nonce (saved while the date, which changes once a
+// second, stays the same); the HMAC resumes from its state after
+// "ACS3-HMAC-SHA256\n". Nothing is allocated once warm.
 func (t *V3Template) AppendSignature(dst, date, nonce []byte) []byte {
-	st := t.macs.get()
-	if st.hash == nil {
-		st.hash = sha256.New()
-	}
-	h := st.hash
-	h.Reset()
-	h.Write(t.canonical[0])
-	h.Write(date)
-	h.Write(t.canonical[1])
-	h.Write(nonce)
-	h.Write(t.canonical[2])
-	st.sum = h.Sum(st.sum[:0])
-	st.buf = append(append(st.buf[:0], V3Algorithm...), '\n')
-	st.buf = hex.AppendEncode(st.buf, st.sum)
-	st.mac.Reset()
-	st.mac.Write(st.buf)
-	st.sum = st.mac.Sum(st.sum[:0])
-	dst = hex.AppendEncode(dst, st.sum)
-	t.macs.put(st)
+	h := t.hashes.get()
+	t.hash.restoreSecond(h, date, t.canonical[1])
+	h.in.Write(nonce)
+	h.in.Write(t.canonical[2])
+	h.sum = h.in.Sum(h.sum[:0])
+	m := t.macs.get()
+	t.mac.start(m)
+	m.buf = hex.AppendEncode(m.buf[:0], h.sum)
+	m.in.Write(m.buf)
+	m.mac = t.mac.finish(m, m.mac[:0])
+	dst = hex.AppendEncode(dst, m.mac)
+	t.macs.put(m)
+	t.hashes.put(h)
 	return dst
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
-	"sync"
 )
 
 // Verifier checks signatures on the server side. It keeps its buffers and
@@ -125,28 +124,3 @@ func rpcCanonicalFromSTS(sts []byte, method string) string {
 // segments are the fixed parts of a templated string, between the slots
 // that change with every request.
 type segments [][]byte
-
-// macState is the per-goroutine state of a template: an HMAC keyed once and
-// the buffers it writes into.
-type macState struct {
-	mac  hash.Hash
-	hash hash.Hash // V3: the SHA-256 of the canonical request
-	buf  []byte
-	sum  []byte
-}
-
-// macPool hands out keyed HMAC states to concurrent signers.
-type macPool struct {
-	kind   macKind
-	secret Secret
-	pool   sync.Pool
-}
-
-func (p *macPool) get() *macState {
-	if s, ok := p.pool.Get().(*macState); ok {
-		return s
-	}
-	return &macState{mac: newMAC(p.kind, p.secret), buf: make([]byte, 0, 1024), sum: make([]byte, 0, 64)}
-}
-
-func (p *macPool) put(s *macState) { p.pool.Put(s) }

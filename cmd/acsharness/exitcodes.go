@@ -7,14 +7,17 @@ const (
 	exitOK = 0
 	// exitFailed: at least one conformance scenario failed (against a
 	// baseline: a case regressed; the baseline's own failures do not
-	// count), or a self-test fault went uncaught.
+	// count), or a self-test fault went uncaught; or a load run (or merge)
+	// in which no request met its expectation: it found the gateway wrong
+	// rather than measured it.
 	exitFailed = 1
 	// exitUsage: an invalid invocation (unknown flag, malformed value,
 	// missing credentials) or an invalid profile, scenario or SLO file or
 	// conformance baseline.
 	// Nothing was sent.
 	exitUsage = 2
-	// exitSLO: a load run finished but breached at least one SLO.
+	// exitSLO: a load run finished but breached at least one SLO or
+	// --regression threshold (report merge and report diff too).
 	exitSLO = 3
 	// exitUnreachable: the target never answered (connection refused, DNS,
 	// TLS).

@@ -103,6 +103,8 @@ func TestReportDiff(t *testing.T) {
 	conf := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(conf, "report.json"), []byte(`{}`), 0o600))
 	empty := t.TempDir()
+	bad := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bad, "summary.json"), []byte(`{"schedule":"constant 1/s","status":{},"requests":1,"no_answer":2}`), 0o600))
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -111,6 +113,7 @@ func TestReportDiff(t *testing.T) {
 		{"one directory", []string{a}, "give two report directories"},
 		{"neither kind", []string{a, empty}, "is neither a load report"},
 		{"two kinds", []string{a, conf}, "reports of different kinds"},
+		{"a corrupted summary", []string{a, bad}, "summary.json is not a load summary acsharness wrote: the run: 1 requests, 0 successes and 2 without an answer do not add up"},
 		{"conformance", []string{conf, conf}, "is not a conformance report.json"},
 		{"bad format", []string{"--format", "html", a, a}, `--format "html"`},
 		{"bad regression", []string{"--regression", "p99<+10", a, a}, "give a unit"},
