@@ -24,7 +24,7 @@ type renderer struct {
 }
 
 func renderers() []renderer {
-	return []renderer{
+	return append([]renderer{
 		{"conformance.txt", func(w io.Writer) error { return ConformanceText(w, fixture(), false) }},
 		{"conformance.color.txt", func(w io.Writer) error { return ConformanceText(w, fixture(), true) }},
 		{"report.json", func(w io.Writer) error { return ConformanceJSON(w, fixture()) }},
@@ -34,7 +34,7 @@ func renderers() []renderer {
 		{"selftest.txt", func(w io.Writer) error { return SelftestText(w, selftestFixture(), false) }},
 		{"selftest.color.txt", func(w io.Writer) error { return SelftestText(w, selftestFixture(), true) }},
 		{"selftest.json", func(w io.Writer) error { return SelftestJSON(w, selftestFixture()) }},
-	}
+	}, diffRenderers()...)
 }
 
 func render(t *testing.T, r renderer) []byte {

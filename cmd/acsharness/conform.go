@@ -17,6 +17,7 @@ import (
 // conformFlags are the options of `acsharness conform`.
 type conformFlags struct {
 	targetFlags
+	baselineFlags
 	products, styles, categories, ids, paths listFlag
 	noBuiltin, list, rules, quiet            bool
 	strict, long                             bool
@@ -27,6 +28,7 @@ type conformFlags struct {
 
 func (c *conformFlags) register(fs *flag.FlagSet) {
 	c.targetFlags.register(fs)
+	c.baselineFlags.register(fs)
 	fs.Var(&c.products, "product", "run only these products (repeatable or comma-separated: onsmqtt or mqtt, amqp-open or rabbitmq, or a --profile's product)")
 	fs.Var(&c.styles, "style", "run only these styles (rpc, roa, v3)")
 	fs.Var(&c.categories, "category", "run only these categories ("+strings.Join(conformance.Categories, ", ")+")")
@@ -148,6 +150,9 @@ func runConform(e *env, args []string) int {
 	if err := c.checkRuleFlags(fs); err != nil {
 		return usageError(e, "conform", "%v", err)
 	}
+	if err := c.loadBaseline(c.list); err != nil {
+		return usageError(e, "conform", "%v", err)
+	}
 	rules, err := conformance.BuiltinRules()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsharness conform: %v\n", err)
@@ -211,6 +216,7 @@ func runConform(e *env, args []string) int {
 		}
 		fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(paths, ", "))
 	}
+	code = c.gate(e, rep, c.reportDir, c.quiet, useColor(e, e.stdout, c.color), code)
 	if e.ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "acsharness conform: interrupted; the report covers the cases that ran")
 	}

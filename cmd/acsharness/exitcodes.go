@@ -5,12 +5,15 @@ const (
 	// exitOK: the command did what it was asked, and every check passed
 	// (skipped conformance scenarios allowed).
 	exitOK = 0
-	// exitFailed: at least one conformance scenario failed, or a self-test
-	// fault went uncaught; or a load run (or merge) in which no request met
-	// its expectation: it found the gateway wrong rather than measured it.
+	// exitFailed: at least one conformance scenario failed (against a
+	// baseline: a case regressed; the baseline's own failures do not
+	// count), or a self-test fault went uncaught; or a load run (or merge)
+	// in which no request met its expectation: it found the gateway wrong
+	// rather than measured it.
 	exitFailed = 1
 	// exitUsage: an invalid invocation (unknown flag, malformed value,
-	// missing credentials) or an invalid profile, scenario or SLO file.
+	// missing credentials) or an invalid profile, scenario or SLO file or
+	// conformance baseline.
 	// Nothing was sent.
 	exitUsage = 2
 	// exitSLO: a load run finished but breached at least one SLO or

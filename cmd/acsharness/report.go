@@ -163,7 +163,7 @@ func runReportDiff(e *env, args []string) int {
 	case kinds[0] != kinds[1]:
 		return usageError(e, "report diff", "%s and %s are reports of different kinds (one load, one conformance): compare two of a kind", paths[0], paths[1])
 	case kinds[0] == kindConformance:
-		return usageError(e, "report diff", "%s and %s are conformance reports: this build compares load reports only (summary.json)", paths[0], paths[1])
+		return runReportDiffConformance(e, paths[0], paths[1], format, color, regressions)
 	}
 	var sums [2]*load.Summary
 	for i, p := range paths {

@@ -114,7 +114,7 @@ func TestReportDiff(t *testing.T) {
 		{"neither kind", []string{a, empty}, "is neither a load report"},
 		{"two kinds", []string{a, conf}, "reports of different kinds"},
 		{"a corrupted summary", []string{a, bad}, "summary.json is not a load summary acsharness wrote: the run: 1 requests, 0 successes and 2 without an answer do not add up"},
-		{"conformance", []string{conf, conf}, "are conformance reports"},
+		{"conformance", []string{conf, conf}, "is not a conformance report.json"},
 		{"bad format", []string{"--format", "html", a, a}, `--format "html"`},
 		{"bad regression", []string{"--regression", "p99<+10", a, a}, "give a unit"},
 	} {
