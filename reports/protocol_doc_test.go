@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -294,4 +295,72 @@ func TestProtocolCitations(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("  - id: x\n    spec: \"§8.8\"\n"), 0o644))
 	assert.Equal(t, []string{"a.go:3: §3.9", "a.go:4: §9 F42", "b.yaml:2: §8.8"}, missingCitations(t, dir, sections, findings),
 		"the citations of §3.9, §9 F42 and §8.8, which docs/protocol.md lacks, are reported with their lines")
+}
+
+// TestRewriteCitations runs docs/rewrite-citations.sh on files holding each
+// form of citation the repository has: -n lists the changes and changes
+// nothing; the rewrite turns every one into docs/protocol.md (the Go file
+// gofmt-clean after it); a second run finds nothing left to do.
+func TestRewriteCitations(t *testing.T) {
+	for _, tool := range []string{"bash", "perl", "gofmt"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("skipped: %s not found (docs/rewrite-citations.sh needs bash, perl and gofmt)", tool)
+		}
+	}
+	script, err := filepath.Abs("../docs/rewrite-citations.sh")
+	require.NoError(t, err)
+	p := popSpec
+	files := map[string][2]string{
+		"a.go": {
+			"package a\n\n// x (" + p + " §1.3,\n// §2.3) and (" + p + "\n// §9 F11).\nvar (\n\ts  = \"" + p + " §4\" // one\n\tbb = 2        // two\n)\n",
+			"package a\n\n// x (docs/protocol.md §1.3,\n// §2.3) and (docs/protocol.md\n// §9 F11).\nvar (\n\ts  = \"docs/protocol.md §4\" // one\n\tbb = 2                     // two\n)\n",
+		},
+		"README.md": {
+			"from the spec in `../shared/spec/" + p + ".md` (cited as\n" + p + " §N throughout); " + p + " sections; " + p + "-like stays\n",
+			"from the spec in `docs/protocol.md` (cited as\ndocs/protocol.md §N throughout); docs/protocol.md sections; " + p + "-like stays\n",
+		},
+		"v.json":   {`{"source": "` + p + ` §1.7.3 row 4", "spec": "` + p + ` §2.2, §9 F8"}` + "\n", `{"source": "docs/protocol.md §1.7.3 row 4", "spec": "docs/protocol.md §2.2, §9 F8"}` + "\n"},
+		"s.yaml":   {"    spec: " + p + " §4.1\n", "    spec: docs/protocol.md §4.1\n"},
+		"none.txt": {"nothing to see\n", "nothing to see\n"},
+	}
+	dir := t.TempDir()
+	var names []string
+	for name, c := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(c[0]), 0o644))
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("bash", append([]string{script}, args...)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "rewrite-citations.sh %v: %s", args, out)
+		return string(out)
+	}
+
+	out := run(append([]string{"-n"}, names...)...)
+	assert.Contains(t, out, "a.go:3:\n  - // x ("+p+" §1.3,\n  + // x (docs/protocol.md §1.3,\n", "the dry run lists each line before and after")
+	assert.Contains(t, out, "would rewrite 7 lines in 4 files")
+	for name, c := range files {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.Equal(t, c[0], string(got), "-n changed %s", name)
+	}
+
+	out = run(names...)
+	assert.Contains(t, out, "rewrote 7 lines in 4 files")
+	for name, c := range files {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.Equal(t, c[1], string(got), "%s after the rewrite", name)
+	}
+	assert.Contains(t, run(names...), "rewrote 0 lines in 0 files", "a second run changes nothing")
+
+	cmd := exec.Command("bash", script, "-x")
+	out2, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "an unknown option is an error")
+	assert.Equal(t, 2, exit.ExitCode(), "an unknown option is a usage error: %s", out2)
+	assert.Contains(t, string(out2), "unknown option -x")
 }
