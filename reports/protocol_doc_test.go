@@ -364,3 +364,39 @@ func TestRewriteCitations(t *testing.T) {
 	assert.Equal(t, 2, exit.ExitCode(), "an unknown option is a usage error: %s", out2)
 	assert.Contains(t, string(out2), "unknown option -x")
 }
+
+// TestProtocolDocHandSignatures: a signature quoted in the hand-written text
+// (outside the generated blocks) is the signature of a golden vector, so
+// that a typo in the prose cannot survive; a made-up one is caught.
+func TestProtocolDocHandSignatures(t *testing.T) {
+	src := protocolSources(t)
+	known := map[string]bool{}
+	for _, c := range src.Vectors {
+		known[c.Expect.Signature] = true
+	}
+	handSignatures := func(doc string) []string {
+		lines, err := stripRuleBlocks(strings.Split(doc, "\n"))
+		require.NoError(t, err)
+		var hand []string
+		in := false
+		for _, l := range lines {
+			switch {
+			case strings.HasPrefix(l, protocolBegin):
+				in = true
+			case l == protocolEnd:
+				in = false
+			case !in:
+				hand = append(hand, l)
+			}
+		}
+		return regexp.MustCompile("`([A-Za-z0-9+/]{27}=)`").FindAllString(strings.Join(hand, "\n"), -1)
+	}
+	quoted := handSignatures(readProtocol(t))
+	require.NotEmpty(t, quoted, "the prose quotes the official vectors' signatures")
+	for _, q := range quoted {
+		assert.True(t, known[strings.Trim(q, "`")], "docs/protocol.md quotes the signature %s, which no golden vector has", q)
+	}
+	bad := handSignatures("## §1 x\n\nThe doc gives `CT9X0VtwR86fNWSnsc6v8YGOjuF=`.\n")
+	require.Len(t, bad, 1)
+	assert.False(t, known[strings.Trim(bad[0], "`")], "a signature off by one character is not a vector's")
+}
