@@ -254,6 +254,14 @@ type checker struct {
 	// noEcho skips comparing an echoed string to sign with ours (under
 	// load, where requests differ in nonce and time).
 	noEcho bool
+
+	// missed is set when an answer's status or code was not the one
+	// expected (or there was no answer): the expected/observed line then
+	// says what went wrong by itself.
+	missed bool
+	// sameEcho is set when an answer refused the signature and echoed a
+	// string to sign equal to ours: only the key can differ.
+	sameEcho bool
 }
 
 // findings collects what departs from rules, without repeats.
@@ -309,6 +317,7 @@ func (k *checker) check(st *Step, answers []exchange) (string, string, []Finding
 		}
 	}
 	if e.Successes != nil && successes != *e.Successes {
+		k.missed = true
 		f := Finding{Rule: k.rule, Level: k.rules.level(k.rule),
 			Message: fmt.Sprintf("%d of %d concurrent copies succeeded, expected exactly %d", successes, len(answers), *e.Successes)}
 		all = append([]Finding{f}, all...)
@@ -479,6 +488,7 @@ func (k *checker) checkFormat(f *findings, env envelope, code string) {
 func (k *checker) checkAnswer(e Expect, wantErr bool, a exchange, env envelope, mm **Mismatch) []Finding {
 	f := &findings{rules: k.rules}
 	if a.err != nil {
+		k.missed = true
 		f.add(ruleAnswer, "no answer: %v", a.err)
 		return f.list
 	}
@@ -523,27 +533,33 @@ func (k *checker) checkAnswer(e Expect, wantErr bool, a exchange, env envelope, 
 // e is a graded `also`, which checks only what it states.
 func (k *checker) checkExpectation(f *findings, rule string, e Expect, wantErr, also bool, a exchange, env envelope) {
 	code := env.fields["Code"]
+	// miss records a wrong status or code: the main expectation's makes
+	// the expected/observed line tell the failure by itself.
+	miss := func(format string, args ...any) {
+		k.missed = k.missed || !also
+		f.add(rule, format, args...)
+	}
 	if wantErr {
 		switch {
 		case len(e.Status) > 0 && !slices.Contains(e.Status, a.status):
-			f.add(rule, "status %d, expected %v", a.status, e.Status)
+			miss("status %d, expected %v", a.status, e.Status)
 		case len(e.Status) == 0 && !also && (a.status < 400 || a.status > 499):
-			f.add(rule, "status %d, expected a client error (4xx)", a.status)
+			miss("status %d, expected a client error (4xx)", a.status)
 		}
 		switch {
 		case len(e.Code) > 0 && !slices.Contains(e.Code, code):
-			f.add(rule, "code %q, expected %s", code, strings.Join(e.Code, " or "))
+			miss("code %q, expected %s", code, strings.Join(e.Code, " or "))
 		case e.CodePattern != "" && !regexp.MustCompile(e.CodePattern).MatchString(code):
-			f.add(rule, "code %q does not match /%s/", code, e.CodePattern)
+			miss("code %q does not match /%s/", code, e.CodePattern)
 		}
 	} else {
 		if len(e.Status) > 0 && !slices.Contains(e.Status, a.status) {
-			f.add(rule, "status %d, expected %v", a.status, e.Status)
+			miss("status %d, expected %v", a.status, e.Status)
 		} else if len(e.Status) == 0 && a.status != 200 {
-			f.add(rule, "status %d %s, expected 200", a.status, code)
+			miss("status %d %s, expected 200", a.status, code)
 		}
 		if code != "" && a.status < 300 {
-			f.add(rule, "a success carries the error code %q", code)
+			miss("a success carries the error code %q", code)
 		}
 	}
 	if e.Message != "" && !regexp.MustCompile(e.Message).MatchString(env.fields["Message"]) {
@@ -763,10 +779,16 @@ func (k *checker) checkMismatch(f *findings, e Expect, wantErr bool, env envelop
 		echoRule = ruleMismatchEchoV3
 	}
 	if echoed && !k.noEcho {
-		ours := k.ourStringToSign()
+		art := k.ourArtifacts()
+		ours := art.StringToSign
+		if ours != "" && ours == theirs && (code == codeSignatureDoesNotMatch || code == codeIncompleteSignature) {
+			k.sameEcho = true
+		}
 		if ours != "" && theirs != ours {
 			if *mm == nil {
 				*mm = NewMismatch(ours, theirs)
+				(*mm).Canonical = art.Canonical
+				(*mm).TheirCanonical, _ = echoedCanonicalRequest(msg)
 			}
 			if e.EchoStringToSign {
 				f.add(echoRule, "the echoed server string to sign differs from ours at byte %d", firstDifference(ours, theirs))
@@ -827,15 +849,16 @@ func echoedStringToSign(msg string) (string, bool) {
 	return "", false
 }
 
-// ourStringToSign is what a correct server computes for the request as
-// sent: our own signer run over the final request.
-func (k *checker) ourStringToSign() string {
+// ourArtifacts are what a correct server computes for the request as
+// sent, its canonical form and string to sign: our own signer run over the
+// final request (none for a raw query, which our signer cannot read).
+func (k *checker) ourArtifacts() signature.Artifacts {
 	if k.signed.RawQuery != "" {
-		return ""
+		return signature.Artifacts{}
 	}
 	c := k.signed.Clone()
 	c.Resign(signature.Credentials{AccessKeyID: k.signed.AccessKeyID, AccessKeySecret: k.creds.AccessKeySecret})
-	return c.Artifacts.StringToSign
+	return c.Artifacts
 }
 
 // hostOnly strips the port from a Host header.

@@ -46,8 +46,8 @@ func NewStepFactory(c Case, opts Options) (*StepFactory, error) {
 		}
 		r.opts.Rules = rules
 	}
-	if reason := r.skipReason(&c); reason != "" {
-		return nil, fmt.Errorf("scenario %s cannot run against this target: %s", s.ID, reason)
+	if why, ok := r.skipReason(&c); ok {
+		return nil, fmt.Errorf("scenario %s cannot run against this target: %s: %s", s.ID, why.reason, why.enable)
 	}
 	style := c.Style
 	if st := s.Steps[0].Request.Style; st != "" {

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"slices"
 	"time"
 )
 
@@ -50,11 +51,21 @@ type Report struct {
 	// clock is wrong, say), said once at the top of every report; each
 	// case's findings against rules are in its Result.
 	Findings []string `json:"findings,omitempty"`
+	// Diagnosis is what the strings to sign the target echoed on refused
+	// signatures say about the run as a whole (a wrong secret, say), said
+	// once at the top of every report; nil when they say nothing.
+	Diagnosis *Diagnosis `json:"signature_diagnosis,omitempty"`
 	// Strict means `should` findings failed their cases.
-	Strict     bool     `json:"strict"`
-	Totals     Totals   `json:"totals"`
-	ByCategory []Totals `json:"by_category"`
-	Results    []Result `json:"results"`
+	Strict bool `json:"strict"`
+	// Long means the replay-window check ran (--long).
+	Long bool `json:"long"`
+	// Interrupted means the run was stopped (SIGINT, SIGTERM) before it
+	// finished: the cases it did not run, or did not finish, are skipped
+	// as interrupted, never failed.
+	Interrupted bool     `json:"interrupted"`
+	Totals      Totals   `json:"totals"`
+	ByCategory  []Totals `json:"by_category"`
+	Results     []Result `json:"results"`
 }
 
 // Totals counts outcomes, overall or for one category.
@@ -79,12 +90,20 @@ type Result struct {
 	Product    string `json:"product"`
 	Spec       string `json:"spec,omitempty"`
 	// Rules are the rules the case checks.
-	Rules    []string `json:"rules,omitempty"`
-	Status   string   `json:"status"`
-	Reason   string   `json:"reason,omitempty"`
-	Expected string   `json:"expected,omitempty"`
-	Observed string   `json:"observed,omitempty"`
-	Duration float64  `json:"duration_seconds"`
+	Rules  []string `json:"rules,omitempty"`
+	Status string   `json:"status"`
+	Reason string   `json:"reason,omitempty"`
+	// Cause, for a failed case whose answer had the status and code
+	// expected, is the first finding that failed it ("answered JSON to a
+	// request asking Format=XML, expected XML"): what the expected and
+	// observed line alone does not show.
+	Cause string `json:"cause,omitempty"`
+	// Enable, for a skipped case, is the flag or environment variable
+	// that would run it ("pass --inactive-key-id ID"); "" when none would.
+	Enable   string  `json:"enable,omitempty"`
+	Expected string  `json:"expected,omitempty"`
+	Observed string  `json:"observed,omitempty"`
+	Duration float64 `json:"duration_seconds"`
 	// Mismatch, when the gateway echoed its string to sign and it differs
 	// from ours, shows both and where they part.
 	Mismatch *Mismatch `json:"string_to_sign_mismatch,omitempty"`
@@ -103,6 +122,14 @@ type Mismatch struct {
 	Theirs string `json:"theirs"`
 	// At is the byte offset of the first difference.
 	At int `json:"first_difference_at"`
+	// Canonical is our canonical form of the request, the input of the
+	// string to sign: the canonical query string (RPC), the canonicalized
+	// headers and resource (ROA), the canonical request (V3, whose string
+	// to sign holds only its hash).
+	Canonical string `json:"canonical,omitempty"`
+	// TheirCanonical is the canonical request a V3 target echoed after its
+	// string to sign ("server CanonicalRequest is […]"), if it did.
+	TheirCanonical string `json:"their_canonical,omitempty"`
 }
 
 // StepTrace is what one step sent and got, redacted: no signature, no
@@ -168,6 +195,46 @@ func (r *Report) tally() {
 			r.ByCategory = append(r.ByCategory, *by[c])
 		}
 	}
+}
+
+// Omission is a reason cases did not run: how many were skipped for it,
+// and the flag or environment variable that would run them.
+type Omission struct {
+	Reason string `json:"reason"`
+	Enable string `json:"enable,omitempty"`
+	// Cases is the number of cases skipped for the reason; 0 for a check
+	// the run's options left out (the replay-window check without --long).
+	Cases int `json:"cases"`
+}
+
+// replayWindowOmitted is the check a run without --long leaves out.
+var replayWindowOmitted = Omission{
+	Reason: "the replay-window check (" + ruleNonceRetention + ") did not run",
+	Enable: "pass --long (it waits about twice the target's skew window; --skew gives the window)",
+}
+
+// Omissions are the distinct reasons cases were skipped, each once with
+// its count and what enables it, the most frequent first (ties in report
+// order); then the checks the options left out: the replay-window check,
+// named when the run checked nonces without --long.
+func (r *Report) Omissions() []Omission {
+	var out []Omission
+	for _, res := range r.Results {
+		if res.Status != Skip {
+			continue
+		}
+		i := slices.IndexFunc(out, func(o Omission) bool { return o.Reason == res.Reason && o.Enable == res.Enable })
+		if i < 0 {
+			out = append(out, Omission{Reason: res.Reason, Enable: res.Enable})
+			i = len(out) - 1
+		}
+		out[i].Cases++
+	}
+	slices.SortStableFunc(out, func(a, b Omission) int { return b.Cases - a.Cases })
+	if !r.Long && !r.Interrupted && slices.ContainsFunc(r.Results, func(res Result) bool { return res.Category == "nonce" && res.Style != "all" }) {
+		out = append(out, replayWindowOmitted)
+	}
+	return out
 }
 
 // NewMismatch compares our string to sign with the one a gateway echoed.

@@ -75,6 +75,10 @@ func (r *runner) endOfRunCheck(ctx context.Context, started time.Time) Result {
 		st.Sign.Nonce = "literal:" + e.nonce
 		st.Sign.Timestamp = TimeSpec{}
 		ans, err := r.sendOnce(ctx, e.c, e.style, &st)
+		if ans.err != nil && ctx.Err() != nil {
+			res.Status, res.Reason, res.Findings, res.Observed = Skip, skipInterrupted, nil, ""
+			return res
+		}
 		if err != nil {
 			r.runFinding(&res, ruleNonceRetention, err.Error())
 			continue
@@ -113,7 +117,7 @@ func (r *runner) replayWindowCheck(ctx context.Context) Result {
 	// timestamp, whole seconds, then sits margin+10ms inside the window.
 	edge := r.now().Add(skew - margin).Truncate(time.Second).Add(time.Second)
 	if !sleepCtx(ctx, edge.Add(-(skew-margin)+10*time.Millisecond).Sub(r.now())) {
-		res.Status, res.Reason = Skip, "the run was interrupted"
+		res.Status, res.Reason = Skip, skipInterrupted
 		return res
 	}
 	st := &Step{Sign: SignSpec{Nonce: "literal:" + randomHex(16), Timestamp: TimeSpec{Literal: string(signature.AppendTimestamp(nil, edge))}}}
@@ -123,6 +127,10 @@ func (r *runner) replayWindowCheck(ctx context.Context) Result {
 		return res
 	}
 	first := r.send(ctx, []*signature.Signed{signed})[0]
+	if first.err != nil && ctx.Err() != nil {
+		res.Status, res.Reason = Skip, skipInterrupted
+		return res
+	}
 	env := parseEnvelope(first.header.Get("Content-Type"), first.body)
 	if first.err != nil || first.status != 200 || env.isError(first.status) {
 		r.runFinding(&res, "ts.window", fmt.Sprintf("a request stamped %s, %s ahead (inside the --skew %s window), was refused: %s",
@@ -133,10 +141,14 @@ func (r *runner) replayWindowCheck(ctx context.Context) Result {
 	// Replay when the timestamp is margin from leaving the window behind.
 	replayAt := edge.Add(skew - margin)
 	if !sleepCtx(ctx, replayAt.Sub(r.now())) {
-		res.Status, res.Reason = Skip, "the run was interrupted"
+		res.Status, res.Reason = Skip, skipInterrupted
 		return res
 	}
 	again := r.send(ctx, []*signature.Signed{signed})[0]
+	if again.err != nil && ctx.Err() != nil {
+		res.Status, res.Reason = Skip, skipInterrupted
+		return res
+	}
 	env = parseEnvelope(again.header.Get("Content-Type"), again.body)
 	res.Observed = "first 200; replay " + describe(again, env)
 	res.Duration = time.Since(start).Seconds()

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/acsharness/acsharness/signature"
@@ -213,13 +214,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	r := &runner{opts: opts, target: u, nonces: signature.NewNonceSource()}
 	start := opts.Now()
-	if err := r.preflight(ctx); err != nil {
+	// Interrupted before the target answered, the run still reports each
+	// case, as not started.
+	if err := r.preflight(ctx); err != nil && ctx.Err() == nil {
 		return nil, err
 	}
 	cases := Expand(opts.Scenarios, opts.Profiles, opts.Select)
 	results := make([]Result, len(cases))
+	echoes := make([]echo, len(cases))
 	var window chan Result
-	if opts.Long {
+	if opts.Long && ctx.Err() == nil {
 		window = make(chan Result, 1)
 		go func() { window <- r.replayWindowCheck(ctx) }()
 	}
@@ -230,7 +234,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = r.runCase(ctx, &cases[i])
+				results[i], echoes[i] = r.runCase(ctx, &cases[i])
 				if opts.OnResult != nil {
 					opts.OnResult(results[i])
 				}
@@ -240,6 +244,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	dispatched := 0
 dispatch:
 	for i := range cases {
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case work <- i:
 			dispatched++
@@ -250,8 +257,9 @@ dispatch:
 	close(work)
 	wg.Wait()
 	for j := dispatched; j < len(cases); j++ {
-		results[j] = r.skipped(&cases[j], "the run was interrupted")
+		results[j] = r.skipped(&cases[j], skipNotStarted)
 	}
+	diagnosis := diagnose(results, echoes, r.accepted.Load() > 0)
 	if len(cases) > 0 && ctx.Err() == nil {
 		results = append(results, r.endOfRunCheck(ctx, start))
 	}
@@ -264,7 +272,7 @@ dispatch:
 	rep := &Report{
 		Tool: "acsharness", Target: opts.Target, Products: ProductCodes(opts.Profiles), Started: start,
 		Duration: opts.Now().Sub(start).Seconds(), ClockOffset: r.clockOffset.Seconds(), Findings: r.findings, Strict: opts.Strict,
-		Results: results,
+		Long: opts.Long, Interrupted: ctx.Err() != nil, Diagnosis: diagnosis, Results: results,
 	}
 	rep.tally()
 	return rep, nil
@@ -277,6 +285,10 @@ type runner struct {
 	nonces      *signature.NonceSource
 	clockOffset time.Duration
 	findings    []string
+
+	// accepted counts the valid requests signed with the main key that
+	// the target accepted: one rules out a wrong secret.
+	accepted atomic.Int64
 
 	mu         sync.Mutex
 	requestIDs map[string]string // RequestId -> case that got it
@@ -327,9 +339,24 @@ func Probe(ctx context.Context, client *http.Client, target string, timeout time
 
 func (r *runner) now() time.Time { return r.opts.Now().Add(r.clockOffset) }
 
+// Why a case did not run, and what would run it (Result.Reason and
+// Result.Enable of a skipped case).
+const (
+	skipNotStarted  = "the run was interrupted before this case started"
+	skipInterrupted = "the run was interrupted while this case ran: its last request got no answer"
+)
+
+// skip is why a case cannot run against this target, and the flag or
+// environment variable that would run it ("" when none would).
+type skip struct{ reason, enable string }
+
 func (r *runner) skipped(c *Case, reason string) Result {
+	return r.skippedFor(c, skip{reason: reason})
+}
+
+func (r *runner) skippedFor(c *Case, s skip) Result {
 	res := r.newResult(c)
-	res.Status, res.Reason = Skip, reason
+	res.Status, res.Reason, res.Enable = Skip, s.reason, s.enable
 	return res
 }
 
@@ -339,18 +366,31 @@ func (r *runner) newResult(c *Case) Result {
 		Product: c.Profile.Product, Spec: s.Spec, Rules: s.Rules, File: s.File, Line: s.Line}
 }
 
-// skipReason says why a case cannot run against this target, or "".
-func (r *runner) skipReason(c *Case) string {
+// needs are the keys beyond the main one that some scenarios need
+// (Scenario.Needs), why a case is skipped without each, and how to give it.
+var needs = map[string]skip{
+	"inactive-key":  {"no inactive key to check InvalidAccessKeyId.Inactive", "pass --inactive-key-id ID (a disabled key of the target)"},
+	"second-key":    {"no second key to check replays across keys", "set ACSHARNESS_SECOND_ACCESS_KEY_ID and ACSHARNESS_SECOND_ACCESS_KEY_SECRET (another active key)"},
+	"throttled-key": {"no rate-limited key to check Throttling.User", "set ACSHARNESS_THROTTLED_ACCESS_KEY_ID and ACSHARNESS_THROTTLED_ACCESS_KEY_SECRET (a key limited to about 1 request/s)"},
+	"sts-key":       {"no STS key to check SecurityToken", "set ACSHARNESS_STS_ACCESS_KEY_ID, ACSHARNESS_STS_ACCESS_KEY_SECRET and ACSHARNESS_STS_SECURITY_TOKEN"},
+}
+
+// skipReason says why a case cannot run against this target, or nothing.
+func (r *runner) skipReason(c *Case) (skip, bool) {
 	for _, need := range c.Scenario.Needs {
-		switch {
-		case need == "inactive-key" && r.opts.InactiveKeyID == "":
-			return "no inactive key: pass --inactive-key-id to check InvalidAccessKeyId.Inactive"
-		case need == "second-key" && r.opts.SecondKey == nil:
-			return "no second key: set ACSHARNESS_SECOND_ACCESS_KEY_ID and _SECRET to check replays across keys"
-		case need == "throttled-key" && r.opts.ThrottledKey == nil:
-			return "no rate-limited key: set ACSHARNESS_THROTTLED_ACCESS_KEY_ID and _SECRET to check Throttling.User"
-		case need == "sts-key" && (r.opts.STSKey == nil || r.opts.STSKey.SecurityToken == ""):
-			return "no STS key: set ACSHARNESS_STS_ACCESS_KEY_ID, _SECRET and _SECURITY_TOKEN to check SecurityToken"
+		missing := false
+		switch need {
+		case "inactive-key":
+			missing = r.opts.InactiveKeyID == ""
+		case "second-key":
+			missing = r.opts.SecondKey == nil
+		case "throttled-key":
+			missing = r.opts.ThrottledKey == nil
+		case "sts-key":
+			missing = r.opts.STSKey == nil || r.opts.STSKey.SecurityToken == ""
+		}
+		if missing {
+			return needs[need], true
 		}
 	}
 	for _, st := range c.Scenario.Steps {
@@ -359,43 +399,62 @@ func (r *runner) skipReason(c *Case) string {
 			style = st.Request.Style
 		}
 		if style == signature.ROA && c.Profile.ROA == nil && st.Request.Path == "" {
-			return "the profile has no ROA route"
+			return skip{"the profile has no ROA route", "add a roa: route to the --profile file"}, true
 		}
 		if st.Request.Action == "business" && c.Profile.Business == nil {
-			return "the profile has no business action"
+			return skip{"the profile has no business action", "add a business: action to the --profile file"}, true
 		}
 	}
-	return ""
+	return skip{}, false
 }
 
-func (r *runner) runCase(ctx context.Context, c *Case) Result {
-	if reason := r.skipReason(c); reason != "" {
-		return r.skipped(c, reason)
+// runCase runs a case's steps in order, and returns its result and what
+// the target echoed when it refused a signature the case expected to pass.
+// A case the run's interruption cut short is skipped, not failed: its
+// last request got no answer because we stopped waiting.
+func (r *runner) runCase(ctx context.Context, c *Case) (Result, echo) {
+	if s, ok := r.skipReason(c); ok {
+		return r.skippedFor(c, s), echoNone
 	}
 	res := r.newResult(c)
 	start := time.Now()
 	captures := map[string]string{}
+	ech := echoNone
 	for i := range c.Scenario.Steps {
 		st := &c.Scenario.Steps[i]
-		trace, exp, obs, findings, mm := r.runStep(ctx, c, i, st, captures)
+		out := r.runStep(ctx, c, i, st, captures)
+		if out.cut {
+			res.Steps = append(res.Steps, out.trace)
+			res.Duration = time.Since(start).Seconds()
+			res.Status, res.Reason = Skip, skipInterrupted
+			return res, echoNone
+		}
+		findings := out.findings
 		for j := range findings {
 			findings[j].Step = i + 1
-			trace.Failures = append(trace.Failures, findings[j].String())
+			out.trace.Failures = append(out.trace.Failures, findings[j].String())
 		}
-		res.Steps = append(res.Steps, trace)
+		res.Steps = append(res.Steps, out.trace)
 		res.Findings = append(res.Findings, findings...)
-		if mm != nil && res.Mismatch == nil {
-			res.Mismatch = mm
+		if out.mismatch != nil && res.Mismatch == nil {
+			res.Mismatch = out.mismatch
 		}
-		if len(findings) > 0 && res.Reason == "" || r.blocking(findings) {
-			res.Expected, res.Observed = exp, obs
+		blocking := r.blocking(findings)
+		if len(findings) > 0 && res.Reason == "" || blocking {
+			res.Expected, res.Observed = out.expected, out.observed
 			res.Reason = fmt.Sprintf("step %d: %s", i+1, joinFindings(findings))
 		}
-		if r.blocking(findings) {
+		if blocking {
+			if out.expectationMet {
+				res.Cause = r.firstBlocking(findings).Message
+			}
+			if out.sameEcho && ech == echoNone {
+				ech = echoSame
+			}
 			break
 		}
 		if i == len(c.Scenario.Steps)-1 && res.Reason == "" {
-			res.Expected, res.Observed = exp, obs
+			res.Expected, res.Observed = out.expected, out.observed
 		}
 	}
 	res.Status = r.status(res.Findings)
@@ -403,13 +462,20 @@ func (r *runner) runCase(ctx context.Context, c *Case) Result {
 		res.Reason = ""
 	}
 	res.Duration = time.Since(start).Seconds()
-	return res
+	return res, ech
 }
 
 // blocking reports whether findings fail a case: a `must` one, or a
 // `should` one under Strict.
 func (r *runner) blocking(fs []Finding) bool {
-	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Level == Must || f.Level == Should && r.opts.Strict })
+	return slices.ContainsFunc(fs, r.blocks)
+}
+
+func (r *runner) blocks(f Finding) bool { return f.Level == Must || f.Level == Should && r.opts.Strict }
+
+// firstBlocking is the first finding that fails a case (findings holds one).
+func (r *runner) firstBlocking(fs []Finding) Finding {
+	return fs[slices.IndexFunc(fs, r.blocks)]
 }
 
 // status grades a case by its findings.
@@ -454,15 +520,34 @@ type exchange struct {
 	err    error
 }
 
-func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, captures map[string]string) (StepTrace, string, string, []Finding, *Mismatch) {
+// stepOutcome is what one step sent and got, and what the checks made of it.
+type stepOutcome struct {
+	trace              StepTrace
+	expected, observed string
+	findings           []Finding
+	mismatch           *Mismatch
+	// expectationMet: the answer had the status and code expected, so
+	// the findings say what else was wrong.
+	expectationMet bool
+	// sameEcho: the answer refused the signature and echoed a string to
+	// sign equal to ours.
+	sameEcho bool
+	// cut: the run was interrupted while the step waited for an answer.
+	cut bool
+}
+
+func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, captures map[string]string) stepOutcome {
 	style := c.Style
 	if st.Request.Style != "" {
 		style = st.Request.Style
 	}
+	failed := func(err error) stepOutcome {
+		return stepOutcome{trace: StepTrace{Name: st.Name}, findings: []Finding{{Rule: r.stepRule(c.Scenario, st, style), Level: Must, Message: err.Error()}}}
+	}
 	creds, secret := r.credentials(st.Sign)
 	_, action, err := r.request(c.Profile, style, st)
 	if err != nil {
-		return StepTrace{Name: st.Name}, "", "", []Finding{{Rule: r.stepRule(c.Scenario, st, style), Level: Must, Message: err.Error()}}, nil
+		return failed(err)
 	}
 	batch := make([]*signature.Signed, max(st.Copies, 1))
 	for i := range batch {
@@ -472,7 +557,7 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 		}
 		s, sc, err := r.buildWith(c, style, st, captures, creds)
 		if err != nil {
-			return StepTrace{Name: st.Name}, "", "", []Finding{{Rule: r.stepRule(c.Scenario, st, style), Level: Must, Message: err.Error()}}, nil
+			return failed(err)
 		}
 		batch[i], creds = s, sc
 	}
@@ -496,12 +581,20 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 			trace.Statuses = append(trace.Statuses, a.status)
 		}
 	}
+	if ctx.Err() != nil && slices.ContainsFunc(answers, func(a exchange) bool { return a.err != nil }) {
+		return stepOutcome{trace: trace, cut: true}
+	}
 	chk := checker{c: c, rules: r.opts.Rules, style: style, action: action, signed: signed, creds: creds, rule: r.stepRule(c.Scenario, st, style)}
-	exp, obs, failures, mm := chk.check(st, answers)
+	out := stepOutcome{trace: trace}
+	out.expected, out.observed, out.findings, out.mismatch = chk.check(st, answers)
+	out.expectationMet, out.sameEcho = !chk.missed, chk.sameEcho
 	for _, a := range answers {
 		if id := a.header.Get("X-Acs-Request-Id"); id != "" {
 			r.noteRequestID(id, c.ID)
 		}
+	}
+	if valid && first.err == nil && first.status >= 200 && first.status < 300 {
+		r.accepted.Add(1)
 	}
 	if valid && len(batch) == 1 && first.err == nil && first.status == 200 && first.header.Get("X-Acs-Request-Id") != "" {
 		r.noteEarlyNonce(c, st, style, signed.Nonce)
@@ -514,7 +607,7 @@ func (r *runner) runStep(ctx context.Context, c *Case, index int, st *Step, capt
 			captures[name] = first.header.Get("X-Acs-Request-Id")
 		}
 	}
-	return trace, exp, obs, failures, mm
+	return out
 }
 
 // build signs a fresh request of step st, with its deviations before and

@@ -21,8 +21,8 @@ var mismatchCodes = map[string]bool{"SignatureDoesNotMatch": true, "IncompleteSi
 
 // WrongSecret is the diagnosis of a run whose signatures all failed while
 // the target echoed a string to sign equal to ours: the official SDK says
-// the same from the same echo.
-const WrongSecret = "the AccessKey secret does not belong to this AccessKeyId: every signature was refused, and the target computed the same string to sign as we did, so only the secret differs (the official SDK concludes the same from this echo)"
+// the same from the same echo. conform says it too, in the same words.
+const WrongSecret = conformance.WrongSecret
 
 // Explain says why no request of a run met its expectation, in one line,
 // or "" when some did. Where the answers are signature mismatches, it
@@ -91,22 +91,7 @@ func explainMismatch(ctx context.Context, it *Item, insecure bool) string {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	theirs, ok := conformance.EchoedStringToSign(errorMessage(body))
-	if !ok {
-		return ""
-	}
-	ours := signed.Artifacts.StringToSign
-	if theirs == ours {
-		return WrongSecret
-	}
-	m := conformance.NewMismatch(ours, theirs)
-	lo := max(m.At-30, 0)
-	return fmt.Sprintf("every signature was refused, and the target's string to sign differs from ours at byte %d: ours …%q…, theirs …%q… (run `acsharness conform` against it for the cases that show why)",
-		m.At, clip(ours, lo, m.At+30), clip(theirs, lo, m.At+30))
-}
-
-func clip(s string, lo, hi int) string {
-	return s[min(lo, len(s)):min(hi, len(s))]
+	return conformance.ExplainEcho(errorMessage(body), signed.Artifacts.StringToSign)
 }
 
 // errorMessage is the Message of an error envelope, JSON or XML.

@@ -26,22 +26,41 @@ const roaTheirs = "POST\napplication/json\n\napplication/x-www-form-urlencoded\n
 	"x-acs-security-token:" + plantedSecret + "\nx-acs-signature-method:HMAC-SHA1\nx-acs-signature-nonce:3f1c\n" +
 	"x-acs-signature-version:1.0\nx-acs-version:2020-04-20\n/topics/中文?a=1&b=3&c=3"
 
+// rpcOurs is an RPC string to sign (pop-spec §1.4) and rpcCanonical its
+// canonical query string; the gateway's echo swaps two parameters.
+const (
+	rpcCanonical = "AccessKeyId=testid&Action=OnsInstanceInServiceList&Format=JSON&SignatureMethod=HMAC-SHA1&SignatureNonce=n2&Timestamp=2026-03-04T05%3A06%3A07Z"
+	rpcOurs      = "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Dn2%26Timestamp%3D2026-03-04T05%253A06%253A07Z"
+	rpcTheirs    = "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureNonce%3Dn2%26SignatureMethod%3DHMAC-SHA1%26Timestamp%3D2026-03-04T05%253A06%253A07Z"
+)
+
+// v3Canonical is a V3 canonical request (pop-spec §3.3) carrying a
+// security token; a V3 string to sign holds only its hash.
+const v3Canonical = "POST\n/\nPayload=a%20b\nhost:gw.example.test\nx-acs-action:SendMessage\nx-acs-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n" +
+	"x-acs-date:2026-03-04T05:06:07Z\nx-acs-security-token:" + plantedSecret + "\nx-acs-signature-nonce:3f1d\nx-acs-version:2020-04-20\n\n" +
+	"host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 // fixture is a hand-made report with every shape a renderer meets.
 func fixture() *conformance.Report {
+	sorted := &conformance.Mismatch{Ours: rpcOurs, Theirs: rpcTheirs, At: 87, Canonical: rpcCanonical}
 	return &conformance.Report{
 		Tool:     "acsharness",
 		Target:   "https://ops:" + plantedSecret + "@gw.example.test:8443",
 		Products: []string{"ons", "mqtt"},
 		Started:  started,
 		Duration: 3.25,
-		Totals:   conformance.Totals{Cases: 10, Pass: 3, Warn: 1, Fail: 4, Skip: 2},
+		Totals:   conformance.Totals{Cases: 12, Pass: 3, Warn: 1, Fail: 6, Skip: 2},
 		ByCategory: []conformance.Totals{
 			{Category: "signature", Cases: 3, Pass: 1, Fail: 2},
 			{Category: "timestamp", Cases: 1, Skip: 1},
 			{Category: "nonce", Cases: 1, Fail: 1},
-			{Category: "encoding", Cases: 1, Skip: 1},
-			{Category: "envelope", Cases: 3, Pass: 1, Warn: 1, Fail: 1},
+			{Category: "encoding", Cases: 2, Fail: 1, Skip: 1},
+			{Category: "envelope", Cases: 4, Pass: 1, Warn: 1, Fail: 2},
 			{Category: "parameters", Cases: 1, Pass: 1},
+		},
+		Diagnosis: &conformance.Diagnosis{
+			WrongSecret: conformance.WrongSecret, SameEcho: 3, OtherEcho: 2,
+			Case: "signature/sorted-params[rpc/ons]", Mismatch: sorted,
 		},
 		Results: []conformance.Result{
 			{
@@ -72,11 +91,7 @@ func fixture() *conformance.Report {
 				Reason: "step 1: status 400 SignatureDoesNotMatch, expected 200", Duration: 0.021,
 				Rules:    []string{"sig.rpc.sort"},
 				Findings: []conformance.Finding{{Rule: "sig.rpc.sort", Level: conformance.Must, Step: 1, Message: "status 400 SignatureDoesNotMatch, expected 200"}},
-				Mismatch: &conformance.Mismatch{
-					Ours:   "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Dn2%26Timestamp%3D2026-03-04T05%253A06%253A07Z",
-					Theirs: "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureNonce%3Dn2%26SignatureMethod%3DHMAC-SHA1%26Timestamp%3D2026-03-04T05%253A06%253A07Z",
-					At:     87,
-				},
+				Mismatch: sorted,
 				Steps: []conformance.StepTrace{{
 					Request: conformance.RequestTrace{
 						Method: "GET", URL: "https://gw.example.test:8443/?Action=OnsInstanceInServiceList&Signature=[redacted]",
@@ -122,7 +137,7 @@ func fixture() *conformance.Report {
 			{
 				ID: "timestamp/inactive-key[rpc/ons]", ScenarioID: "timestamp/inactive-key", Title: "An inactive key is refused",
 				Category: "timestamp", Style: "rpc", Product: "ons", Status: conformance.Skip,
-				Reason: "no inactive key: pass --inactive-key-id to check InvalidAccessKeyId.Inactive",
+				Reason: "no inactive key to check InvalidAccessKeyId.Inactive", Enable: "pass --inactive-key-id ID (a disabled key of the target)",
 			},
 			{
 				ID: "nonce/replay-concurrent[v3/ons]", ScenarioID: "nonce/replay-concurrent", Title: "Four copies of one nonce: one wins",
@@ -149,7 +164,7 @@ func fixture() *conformance.Report {
 			{
 				ID: "encoding/pipes[roa/mqtt]", ScenarioID: "encoding/pipes", Title: "Pipes | in a path",
 				Category: "encoding", Style: "roa", Product: "mqtt", Status: conformance.Skip,
-				Reason: "the profile has no ROA route | <none> & \"x\"",
+				Reason: "the profile has no ROA route | <none> & \"x\"", Enable: "add a roa: route to the --profile file",
 			},
 			{
 				ID: "envelope/escaping[v3/ons]", ScenarioID: "envelope/escaping", Title: `Values <b>&"quoted"</b> | pipes 中文 🚀`,
@@ -183,6 +198,29 @@ func fixture() *conformance.Report {
 				ID: "envelope/request-id-unique[run]", ScenarioID: "envelope/request-id-unique", Title: "Every response of the run carries its own RequestId",
 				Category: "envelope", Style: "all", Product: "all", Spec: "pop-spec §5", Status: conformance.Pass,
 				Expected: "every x-acs-request-id distinct", Observed: "9 responses, 9 distinct RequestIds",
+			},
+			{
+				ID: "envelope/format-xml[rpc/ons]", ScenarioID: "envelope/format-xml", Title: "Format=XML answers XML",
+				Category: "envelope", Style: "rpc", Product: "ons", Spec: "pop-spec §5", Status: conformance.Fail,
+				Rules:    []string{"env.format.rpc"},
+				Expected: "200 success", Observed: "200 success JSON",
+				Reason: "step 1: [env.format.rpc must] answered JSON to a request asking Format=XML, expected XML",
+				Cause:  "answered JSON to a request asking Format=XML, expected XML", Duration: 0.004,
+				Findings: []conformance.Finding{{Rule: "env.format.rpc", Level: conformance.Must, Step: 1, Message: "answered JSON to a request asking Format=XML, expected XML"}},
+			},
+			{
+				ID: "encoding/space[v3/ons]", ScenarioID: "encoding/space", Title: "A space is signed as %20",
+				Category: "encoding", Style: "v3", Product: "ons", Spec: "pop-spec §3.2", Status: conformance.Fail,
+				Rules:    []string{"enc.percent"},
+				Expected: "200 success", Observed: "400 SignatureDoesNotMatch JSON",
+				Reason: "step 1: [enc.percent must] status 400, expected [200]", Duration: 0.006,
+				Findings: []conformance.Finding{{Rule: "enc.percent", Level: conformance.Must, Step: 1, Message: "status 400, expected [200]"}},
+				Mismatch: &conformance.Mismatch{
+					Ours:      "ACS3-HMAC-SHA256\n7d2f1c6d7a0e4b4f0fb3a8e9c2d1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a09",
+					Theirs:    "ACS3-HMAC-SHA256\n0c9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a29180f7e6d5c4b3a",
+					At:        17,
+					Canonical: v3Canonical,
+				},
 			},
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"html/template"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,17 @@ var htmlTemplate = template.Must(template.New("report.html").Parse(htmlSource))
 type htmlPage struct {
 	Tool, Target, RunLine string
 	Findings              []string
-	// Verdict is "pass" or "fail".
+	// Interrupted says what an interrupted run's page covers; "" for a
+	// run that finished.
+	Interrupted string
+	// Diagnosis is what the echoed strings to sign say about the run.
+	Diagnosis *htmlDiagnosis
+	// NotRun are the reasons cases were skipped, and the checks left out.
+	NotRun []conformance.Omission
+	// Verdict is "pass", "warn", "fail" or "interrupted"; Failures the
+	// failed cases, which the page opens on.
 	Verdict, Headline string
+	Failures          int
 	Chart             htmlChart
 	Statuses          []string
 	Categories        []string
@@ -77,9 +87,32 @@ type htmlStep struct {
 	Failures          []string
 }
 
+// htmlMismatch is a string-to-sign difference beside our canonical form
+// (for V3 the canonical request, whose hash is all its string to sign
+// holds), and the canonical requests' difference when a V3 target echoed
+// its own.
 type htmlMismatch struct {
+	Where          string
+	Ours, Theirs   marked
+	CanonicalName  string
+	Canonical      string
+	V3             bool
+	TheirCanonical *htmlDiff
+}
+
+// htmlDiff is two strings with their first difference marked.
+type htmlDiff struct {
 	Where        string
 	Ours, Theirs marked
+}
+
+// htmlDiagnosis is the run's diagnosis: its sentences, and the first case
+// whose string to sign differs, with a link that filters the page to it.
+type htmlDiagnosis struct {
+	Lines    []string
+	Case     string
+	CaseLink string
+	Mismatch *htmlMismatch
 }
 
 // Chart geometry, in pixels.
@@ -105,11 +138,17 @@ func ConformanceHTML(w io.Writer, r *conformance.Report) error {
 	sum := summarize(r.Results)
 	page := htmlPage{
 		Tool: toolName(r), Target: oneLine(r.Target), RunLine: runLine(r), Findings: r.Findings,
-		Verdict: conformance.Pass, Headline: verdict(sum.Totals),
+		Verdict: conformance.Pass, Headline: verdict(sum.Totals), Failures: sum.Totals.Fail, NotRun: r.Omissions(),
 		Statuses: []string{conformance.Pass, conformance.Warn, conformance.Fail, conformance.Skip},
 		Chart:    chart(sum.ByCategory),
 	}
+	if d := r.Diagnosis; d != nil {
+		page.Diagnosis = &htmlDiagnosis{Lines: d.Lines(), Case: oneLine(d.Case), Mismatch: mismatchHTML(d.Mismatch),
+			CaseLink: "#status=all&q=" + url.QueryEscape(strings.ToLower(oneLine(d.Case)))}
+	}
 	switch {
+	case r.Interrupted:
+		page.Verdict, page.Interrupted = "interrupted", interruptedLine()
 	case sum.Totals.Fail > 0:
 		page.Verdict = conformance.Fail
 	case sum.Totals.Warn > 0:
@@ -189,11 +228,25 @@ func htmlCaseOf(n int, res conformance.Result) htmlCase {
 		search = append(search, st.Request.URL)
 	}
 	c.Search = strings.ToLower(oneLine(strings.Join(search, " ")))
-	if m := res.Mismatch; m != nil {
-		d := locate(m)
-		c.Mismatch = &htmlMismatch{Where: d.String(), Ours: markAt(m.Ours, d), Theirs: markAt(m.Theirs, d)}
-	}
+	c.Mismatch = mismatchHTML(res.Mismatch)
 	return c
+}
+
+func mismatchHTML(m *conformance.Mismatch) *htmlMismatch {
+	if m == nil {
+		return nil
+	}
+	d := locate(m)
+	out := &htmlMismatch{Where: d.String(), Ours: markAt(m.Ours, d), Theirs: markAt(m.Theirs, d), V3: isV3(m)}
+	if m.Canonical != "" {
+		out.CanonicalName, out.Canonical = canonicalName(m), visible(m.Canonical, true)
+	}
+	if m.Canonical != "" && m.TheirCanonical != "" {
+		cm := conformance.NewMismatch(m.Canonical, m.TheirCanonical)
+		cd := locate(cm)
+		out.TheirCanonical = &htmlDiff{Where: cd.String(), Ours: markAt(cm.Ours, cd), Theirs: markAt(cm.Theirs, cd)}
+	}
+	return out
 }
 
 // requestText shows a request as on the wire: line, headers (sorted), body.

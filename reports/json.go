@@ -13,15 +13,22 @@ import (
 const jsonVersion = 1
 
 type jsonReport struct {
-	Version     int         `json:"report_version"`
-	Tool        string      `json:"tool"`
-	Target      string      `json:"target"`
-	Products    []string    `json:"products"`
-	Started     time.Time   `json:"started"`
-	Duration    float64     `json:"duration_seconds"`
-	ClockOffset float64     `json:"clock_offset_seconds"`
-	Findings    []string    `json:"findings,omitempty"` // about the target as a whole (its clock is wrong, say)
-	Strict      bool        `json:"strict"`
+	Version     int       `json:"report_version"`
+	Tool        string    `json:"tool"`
+	Target      string    `json:"target"`
+	Products    []string  `json:"products"`
+	Started     time.Time `json:"started"`
+	Duration    float64   `json:"duration_seconds"`
+	ClockOffset float64   `json:"clock_offset_seconds"`
+	Findings    []string  `json:"findings,omitempty"` // about the target as a whole (its clock is wrong, say)
+	// Diagnosis is what the echoed strings to sign say about the run: a
+	// wrong secret, or the first case whose string to sign differs.
+	Diagnosis *jsonDiagnosis `json:"signature_diagnosis,omitempty"`
+	Strict    bool           `json:"strict"`
+	Long      bool           `json:"long"`
+	// Interrupted: the run was stopped before it finished; the cases it
+	// did not start or finish are skipped, with the reason.
+	Interrupted bool        `json:"interrupted"`
 	Summary     jsonSummary `json:"summary"`
 	Cases       []jsonCase  `json:"cases"`
 }
@@ -35,6 +42,21 @@ type jsonSummary struct {
 	// RulesBroken are the rules the findings name, with their level and
 	// how many cases broke each: must first, then should, then may.
 	RulesBroken []jsonRuleCount `json:"rules_broken"`
+	// NotRun are the distinct reasons cases were skipped, each with its
+	// count and what would run them, then the checks the options left out
+	// (cases 0).
+	NotRun []conformance.Omission `json:"not_run"`
+}
+
+type jsonDiagnosis struct {
+	WrongSecret string        `json:"wrong_secret,omitempty"`
+	KeyAccepted bool          `json:"key_accepted"`
+	SameEcho    int           `json:"same_echo_cases"`
+	OtherEcho   int           `json:"differing_echo_cases"`
+	Case        string        `json:"first_differing_case,omitempty"`
+	Mismatch    *jsonMismatch `json:"string_to_sign_mismatch,omitempty"`
+	// Lines are the diagnosis in sentences, as the other formats say it.
+	Lines []string `json:"lines"`
 }
 
 type jsonRuleCount struct {
@@ -56,6 +78,8 @@ type jsonCase struct {
 	Expected string                  `json:"expected"`
 	Observed string                  `json:"observed"`
 	Reason   string                  `json:"reason"`
+	Cause    string                  `json:"cause,omitempty"`
+	Enable   string                  `json:"enable,omitempty"`
 	Duration float64                 `json:"duration_seconds"`
 	File     string                  `json:"file,omitempty"`
 	Line     int                     `json:"line,omitempty"`
@@ -72,6 +96,19 @@ type jsonMismatch struct {
 	At     int    `json:"first_difference_at"`
 	Line   int    `json:"line"`
 	Column int    `json:"column"`
+	// Canonical is our canonical form (the V3 canonical request, whose
+	// hash the string to sign holds); TheirCanonical the one the target
+	// echoed, if it did.
+	Canonical      string `json:"canonical,omitempty"`
+	TheirCanonical string `json:"their_canonical,omitempty"`
+}
+
+func mismatchJSON(m *conformance.Mismatch) *jsonMismatch {
+	if m == nil {
+		return nil
+	}
+	d := locate(m)
+	return &jsonMismatch{Ours: m.Ours, Theirs: m.Theirs, At: d.At, Line: d.Line, Column: d.Col, Canonical: m.Canonical, TheirCanonical: m.TheirCanonical}
 }
 
 // ConformanceJSON writes report.json: a summary with the totals and the
@@ -89,7 +126,12 @@ func ConformanceJSON(w io.Writer, r *conformance.Report) error {
 	out := jsonReport{
 		Version: jsonVersion, Tool: toolName(r), Target: r.Target, Products: nonNil(r.Products),
 		Started: r.Started, Duration: r.Duration, ClockOffset: r.ClockOffset, Findings: r.Findings, Strict: r.Strict,
-		Summary: summaryJSON(sum), Cases: make([]jsonCase, 0, len(r.Results)),
+		Long: r.Long, Interrupted: r.Interrupted, Summary: summaryJSON(sum), Cases: make([]jsonCase, 0, len(r.Results)),
+	}
+	out.Summary.NotRun = nonNil(r.Omissions())
+	if d := r.Diagnosis; d != nil {
+		out.Diagnosis = &jsonDiagnosis{WrongSecret: d.WrongSecret, KeyAccepted: d.KeyAccepted, SameEcho: d.SameEcho, OtherEcho: d.OtherEcho, Case: d.Case,
+			Mismatch: mismatchJSON(d.Mismatch), Lines: d.Lines()}
 	}
 	for _, c := range brokenRules(r.Results) {
 		out.Summary.RulesBroken = append(out.Summary.RulesBroken, jsonRuleCount(c))
@@ -98,16 +140,13 @@ func ConformanceJSON(w io.Writer, r *conformance.Report) error {
 		c := jsonCase{
 			ID: res.ID, Scenario: res.ScenarioID, Title: res.Title, Category: res.Category, Style: res.Style,
 			Product: res.Product, Spec: res.Spec, Status: res.Status, Expected: res.Expected, Observed: res.Observed,
-			Reason: res.Reason, Duration: res.Duration, File: res.File, Line: res.Line, Steps: res.Steps,
+			Reason: res.Reason, Cause: res.Cause, Enable: res.Enable, Duration: res.Duration, File: res.File, Line: res.Line, Steps: res.Steps,
 			Rules: nonNil(res.Rules), Findings: nonNil(res.Findings),
 		}
 		if c.Steps == nil {
 			c.Steps = []conformance.StepTrace{}
 		}
-		if m := res.Mismatch; m != nil {
-			d := locate(m)
-			c.Mismatch = &jsonMismatch{Ours: m.Ours, Theirs: m.Theirs, At: d.At, Line: d.Line, Column: d.Col}
-		}
+		c.Mismatch = mismatchJSON(res.Mismatch)
 		out.Cases = append(out.Cases, c)
 	}
 	return encodeJSON(w, out)
@@ -118,7 +157,7 @@ func summaryJSON(sum summary) jsonSummary {
 	if sum.Totals.Fail > 0 {
 		v = conformance.Fail
 	}
-	return jsonSummary{Verdict: v, Totals: sum.Totals, ByCategory: nonNil(sum.ByCategory), RulesBroken: []jsonRuleCount{}}
+	return jsonSummary{Verdict: v, Totals: sum.Totals, ByCategory: nonNil(sum.ByCategory), RulesBroken: []jsonRuleCount{}, NotRun: []conformance.Omission{}}
 }
 
 func nonNil[T any](s []T) []T {

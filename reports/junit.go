@@ -100,8 +100,17 @@ func ConformanceJUnit(w io.Writer, r *conformance.Report) error {
 		Skipped: sum.Totals.Skip, Time: junitSeconds(r.Duration), Timestamp: started,
 	}
 	props := []junitProperty{{Name: "target", Value: oneLine(r.Target)}, {Name: "products", Value: oneLine(strings.Join(r.Products, ","))}}
+	if r.Interrupted {
+		props = append(props, junitProperty{Name: "interrupted", Value: interruptedLine()})
+	}
 	for _, f := range r.Findings {
 		props = append(props, junitProperty{Name: "finding", Value: oneLine(f)})
+	}
+	for _, l := range r.Diagnosis.Lines() {
+		props = append(props, junitProperty{Name: "diagnosis", Value: oneLine(l)})
+	}
+	if d := r.Diagnosis; d != nil && d.Mismatch != nil {
+		props = append(props, junitProperty{Name: "diagnosis", Value: "string to sign differs at " + locate(d.Mismatch).String() + ": see " + oneLine(d.Case)})
 	}
 	for _, t := range sum.ByCategory {
 		suite := junitSuite{
@@ -143,9 +152,13 @@ func junitTestcase(res *conformance.Result) junitCase {
 	}
 	switch res.Status {
 	case conformance.Skip:
-		c.Skipped = &junitSkipped{Message: oneLine(res.Reason)}
+		msg := res.Reason
+		if res.Enable != "" {
+			msg += ": " + res.Enable
+		}
+		c.Skipped = &junitSkipped{Message: oneLine(msg)}
 	case conformance.Fail:
-		c.Failure = &junitFailure{Message: ruleTag(res) + expectedObserved(res), Type: "conformance", Text: failureText(res)}
+		c.Failure = &junitFailure{Message: ruleTag(res) + headline(res), Type: "conformance", Text: failureText(res)}
 	default:
 		var lines []string
 		for _, f := range res.Findings {
@@ -181,6 +194,9 @@ func failureText(res *conformance.Result) string {
 		fmt.Fprintf(&b, "spec:     %s\n", res.Spec)
 	}
 	fmt.Fprintf(&b, "expected: %s\nobserved: %s\n", oneLine(res.Expected), oneLine(res.Observed))
+	if res.Cause != "" {
+		fmt.Fprintf(&b, "cause:    %s\n", oneLine(res.Cause))
+	}
 	if len(res.Findings) > 0 {
 		b.WriteString("findings:\n")
 		for _, f := range res.Findings {
@@ -193,6 +209,16 @@ func failureText(res *conformance.Result) string {
 		fmt.Fprintf(&b, "\nstring to sign differs at %s:\n--- ours\n+++ theirs (echoed by the gateway)\n", locate(m))
 		for _, l := range lineDiff(m.Ours, m.Theirs) {
 			b.WriteString(l + "\n")
+		}
+		switch {
+		case m.Canonical == "" || !isV3(m):
+		case m.TheirCanonical != "":
+			fmt.Fprintf(&b, "\ncanonical request:\n--- ours\n+++ theirs (echoed by the gateway)\n")
+			for _, l := range lineDiff(m.Canonical, m.TheirCanonical) {
+				b.WriteString(l + "\n")
+			}
+		default:
+			fmt.Fprintf(&b, "\nour canonical request (the string to sign holds its SHA-256):\n%s\n", m.Canonical)
 		}
 	}
 	if len(res.Steps) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/acsharness/acsharness/conformance"
@@ -33,6 +34,8 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 
 	mark := "✅"
 	switch {
+	case r.Interrupted:
+		mark = "⏹️ interrupted:"
 	case sum.Totals.Fail > 0:
 		mark = "❌"
 	case sum.Totals.Warn > 0:
@@ -40,8 +43,20 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 	}
 	fmt.Fprintf(b, "## %s %s conformance: %s\n\n", mark, mdText(toolName(r)), verdict(sum.Totals))
 	fmt.Fprintf(b, "Target %s · %s\n\n", mdText(r.Target), mdText(runLine(r)))
+	if r.Interrupted {
+		fmt.Fprintf(b, "> **Interrupted:** %s\n\n", mdText(interruptedLine()))
+	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(b, "> **Note:** %s\n\n", mdText(f))
+	}
+	if d := r.Diagnosis; d != nil {
+		for _, l := range d.Lines() {
+			fmt.Fprintf(b, "> **Why:** %s\n\n", mdText(l))
+		}
+		if d.Mismatch != nil {
+			mdMismatch(b, d.Mismatch, true)
+			b.WriteString("\n")
+		}
 	}
 
 	b.WriteString("| Category | Cases | Pass | Warn | Fail | Skip |\n| :-- | --: | --: | --: | --: | --: |\n")
@@ -60,13 +75,10 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 
 	fails := failed(r.Results)
 	if len(fails) > 0 {
-		b.WriteString("\n### Failures\n\n| Case | Rule | Expected | Observed |\n| :-- | :-- | :-- | :-- |\n")
+		b.WriteString("\n### Failures\n\n| Case | Rule | Expected | Observed | Reason |\n| :-- | :-- | :-- | :-- | :-- |\n")
 		for _, res := range fails[:min(len(fails), mdMaxFailures)] {
-			observed := res.Observed
-			if res.Expected == "" && observed == "" {
-				observed = res.Reason
-			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdText(res.ID), mdText(strings.Trim(ruleTag(res), "[] ")), mdText(res.Expected), mdText(observed))
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdText(res.ID), mdText(strings.Trim(ruleTag(res), "[] ")), mdText(res.Expected),
+				mdText(res.Observed), mdText(reason(res)))
 		}
 		more(b, len(fails)-mdMaxFailures, "failures")
 	}
@@ -96,24 +108,24 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 	if len(mismatched) > 0 {
 		b.WriteString("\n### String-to-sign mismatches\n")
 		for _, res := range mismatched[:min(len(mismatched), mdMaxMismatches)] {
-			m := res.Mismatch
-			lines := append([]string{"--- ours", "+++ theirs (echoed by the gateway)"}, lineDiff(m.Ours, m.Theirs)...)
-			body := strings.Join(lines, "\n")
-			fence := "```"
-			for strings.Contains(body, fence) {
-				fence += "`"
-			}
-			fmt.Fprintf(b, "\n**%s**: first difference at %s\n\n%sdiff\n%s\n%s\n", mdText(res.ID), locate(m), fence, body, fence)
+			fmt.Fprintf(b, "\n**%s**: ", mdText(res.ID))
+			mdMismatch(b, res.Mismatch, false)
 		}
 		more(b, len(mismatched)-mdMaxMismatches, "mismatches")
 	}
 
-	var skips []*conformance.Result
-	for i := range r.Results {
-		if r.Results[i].Status == conformance.Skip {
-			skips = append(skips, &r.Results[i])
+	if om := r.Omissions(); len(om) > 0 {
+		b.WriteString("\n### Not run\n\n| Cases | Reason | To run them |\n| --: | :-- | :-- |\n")
+		for _, o := range om {
+			n := "–"
+			if o.Cases > 0 {
+				n = strconv.Itoa(o.Cases)
+			}
+			fmt.Fprintf(b, "| %s | %s | %s |\n", n, mdText(o.Reason), mdText(o.Enable))
 		}
 	}
+
+	skips := withStatus(r.Results, conformance.Skip)
 	if len(skips) > 0 {
 		fmt.Fprintf(b, "\n<details><summary>%d skipped cases</summary>\n\n| Case | Reason |\n| :-- | :-- |\n", len(skips))
 		for _, res := range skips[:min(len(skips), mdMaxSkips)] {
@@ -123,6 +135,39 @@ func ConformanceMarkdown(w io.Writer, r *conformance.Report) error {
 		b.WriteString("\n</details>\n")
 	}
 	return b.Flush()
+}
+
+// mdMismatch writes a string-to-sign difference as a fenced diff, and,
+// when full or for V3 (whose string to sign holds only a hash), the
+// canonical requests' diff, or our canonical form.
+func mdMismatch(w io.Writer, m *conformance.Mismatch, full bool) {
+	fmt.Fprintf(w, "first difference at %s\n", locate(m))
+	mdDiff(w, m.Ours, m.Theirs)
+	switch {
+	case m.Canonical == "" || !full && !isV3(m):
+	case m.TheirCanonical != "":
+		fmt.Fprintf(w, "\ncanonical request: first difference at %s\n", locate(conformance.NewMismatch(m.Canonical, m.TheirCanonical)))
+		mdDiff(w, m.Canonical, m.TheirCanonical)
+	default:
+		body := visible(m.Canonical, true)
+		fmt.Fprintf(w, "\nour %s:\n\n%s\n%s\n%s\n", canonicalName(m), fence(body), body, fence(body))
+	}
+}
+
+// mdDiff writes ours and theirs as a fenced line diff, after a blank line.
+func mdDiff(w io.Writer, ours, theirs string) {
+	lines := append([]string{"--- ours", "+++ theirs (echoed by the gateway)"}, lineDiff(ours, theirs)...)
+	body := strings.Join(lines, "\n")
+	fmt.Fprintf(w, "\n%sdiff\n%s\n%s\n", fence(body), body, fence(body))
+}
+
+// fence is a code fence longer than any run of backticks in body.
+func fence(body string) string {
+	f := "```"
+	for strings.Contains(body, f) {
+		f += "`"
+	}
+	return f
 }
 
 func more(w io.Writer, n int, what string) {

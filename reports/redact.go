@@ -106,10 +106,16 @@ func redactWith(r *conformance.Report, text func(string) string) *conformance.Re
 	for _, f := range r.Findings {
 		out.Findings = append(out.Findings, text(f))
 	}
+	if d := r.Diagnosis; d != nil {
+		dc := *d
+		dc.Case, dc.Mismatch = text(d.Case), redactMismatch(d.Mismatch, text)
+		out.Diagnosis = &dc
+	}
 	out.Results = make([]conformance.Result, len(r.Results))
 	for i, res := range r.Results {
 		res.Title = text(res.Title)
 		res.Reason = text(res.Reason)
+		res.Cause = text(res.Cause)
 		res.Expected = text(res.Expected)
 		res.Observed = text(res.Observed)
 		res.Rules = append([]string(nil), res.Rules...)
@@ -121,11 +127,7 @@ func redactWith(r *conformance.Report, text func(string) string) *conformance.Re
 			}
 			res.Findings = fs
 		}
-		if res.Mismatch != nil {
-			// The offset is recomputed: redaction may have moved it.
-			ours, theirs := text(res.Mismatch.Ours), text(res.Mismatch.Theirs)
-			res.Mismatch = conformance.NewMismatch(ours, theirs)
-		}
+		res.Mismatch = redactMismatch(res.Mismatch, text)
 		steps := make([]conformance.StepTrace, len(res.Steps))
 		for j, st := range res.Steps {
 			st.Name = text(st.Name)
@@ -148,4 +150,15 @@ func redactWith(r *conformance.Report, text func(string) string) *conformance.Re
 		out.Results[i] = res
 	}
 	return &out
+}
+
+// redactMismatch passes a string-to-sign mismatch through text; the
+// offset is recomputed, since redaction may have moved it.
+func redactMismatch(m *conformance.Mismatch, text func(string) string) *conformance.Mismatch {
+	if m == nil {
+		return nil
+	}
+	out := conformance.NewMismatch(text(m.Ours), text(m.Theirs))
+	out.Canonical, out.TheirCanonical = text(m.Canonical), text(m.TheirCanonical)
+	return out
 }

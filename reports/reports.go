@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acsharness/acsharness/conformance"
+	"github.com/acsharness/acsharness/signature"
 )
 
 var errNoReport = errors.New("no report to render")
@@ -180,6 +181,53 @@ func expectedObserved(r *conformance.Result) string {
 		return oneLine(r.Reason)
 	}
 	return "expected " + oneLine(r.Expected) + "; observed " + oneLine(r.Observed)
+}
+
+// headline is a failed case in one line: expected versus observed, and
+// the cause when the answer's status and code were the ones expected
+// ("… — answered JSON to a request asking Format=XML, expected XML").
+func headline(r *conformance.Result) string {
+	if r.Cause == "" {
+		return expectedObserved(r)
+	}
+	return expectedObserved(r) + " — " + oneLine(r.Cause)
+}
+
+// reason is why a failed case failed, for a table cell: its cause, else
+// its first failing finding, else the runner's reason.
+func reason(r *conformance.Result) string {
+	if r.Cause != "" {
+		return r.Cause
+	}
+	for _, f := range r.Findings {
+		if f.Level == conformance.Must || f.Level == conformance.Should && r.Status == conformance.Fail {
+			return f.Message
+		}
+	}
+	return r.Reason
+}
+
+// interruptedLine says what an interrupted run's reports cover.
+func interruptedLine() string {
+	return "the run was stopped before it finished: the cases it did not start or finish are skipped as interrupted, not failed; the counts cover the cases that ran"
+}
+
+// isV3 reports whether a mismatch is of V3 strings to sign, which hold
+// only the hash of the canonical request (pop-spec §3.3).
+func isV3(m *conformance.Mismatch) bool {
+	return strings.HasPrefix(m.Ours, signature.V3Algorithm+"\n")
+}
+
+// canonicalName names a mismatch's canonical form by its style (pop-spec
+// §1.4, §2.3, §3.3): an RPC string to sign is one line, "METHOD&%2F&…".
+func canonicalName(m *conformance.Mismatch) string {
+	switch {
+	case isV3(m):
+		return "canonical request"
+	case !strings.Contains(m.Ours, "\n"):
+		return "canonical query string"
+	}
+	return "canonicalized headers and resource"
 }
 
 // failed returns the failed results, in report order.

@@ -63,15 +63,26 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 
 	fmt.Fprintf(b, "%s conformance against %s\n", toolName(r), oneLine(r.Target))
 	fmt.Fprintf(b, "%s\n", p.paint(ansiDim, runLine(r)))
+	if r.Interrupted {
+		fmt.Fprintf(b, "%s %s\n", p.paint(ansiWarn, "INTERRUPTED"), interruptedLine())
+	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(b, "%s %s\n", p.paint(ansiYellow, "NOTE"), oneLine(f))
 	}
+	const indent = "     "
+	if d := r.Diagnosis; d != nil {
+		for _, l := range d.Lines() {
+			fmt.Fprintf(b, "%s %s\n", p.paint(ansiRed, "WHY"), oneLine(l))
+		}
+		if d.Mismatch != nil {
+			p.mismatch(b, indent, d.Mismatch, true)
+		}
+	}
 	fmt.Fprintln(b)
 
-	const indent = "     "
 	shown := append(failed(r.Results), withStatus(r.Results, conformance.Warn)...)
 	for _, res := range shown {
-		fmt.Fprintf(b, "%s %s: %s\n", p.status(res.Status), p.paint(ansiBold, oneLine(res.ID)), expectedObserved(res))
+		fmt.Fprintf(b, "%s %s: %s\n", p.status(res.Status), p.paint(ansiBold, oneLine(res.ID)), headline(res))
 		for i, f := range res.Findings {
 			if i == maxFindingLines {
 				fmt.Fprintf(b, "%s… and %d more findings (see report.json)\n", indent, len(res.Findings)-i)
@@ -80,13 +91,7 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 			fmt.Fprintf(b, "%s%s\n", indent, p.level(f.Level, findingLine(f)))
 		}
 		if m := res.Mismatch; m != nil {
-			d := locate(m)
-			fmt.Fprintf(b, "%sstring to sign differs at %s:\n", indent, d)
-			ours, col := snippet(m.Ours, d)
-			theirs, _ := snippet(m.Theirs, d)
-			fmt.Fprintf(b, "%s  ours    %s\n", indent, ours)
-			fmt.Fprintf(b, "%s  theirs  %s\n", indent, theirs)
-			fmt.Fprintf(b, "%s  %s%s\n", indent, strings.Repeat(" ", len("theirs  ")+col), p.paint(ansiRed, "^"))
+			p.mismatch(b, indent, m, false)
 		}
 	}
 	if len(shown) > 0 {
@@ -115,8 +120,31 @@ func ConformanceText(w io.Writer, r *conformance.Report, color bool) error {
 		fmt.Fprintln(b)
 	}
 
+	if om := r.Omissions(); len(om) > 0 {
+		fmt.Fprintln(b, "not run:")
+		counts := make([]string, len(om))
+		w := 0
+		for i, o := range om {
+			counts[i] = "-"
+			if o.Cases > 0 {
+				counts[i] = strconv.Itoa(o.Cases)
+			}
+			w = max(w, len(counts[i]))
+		}
+		for i, o := range om {
+			why := oneLine(o.Reason)
+			if o.Enable != "" {
+				why += ": " + oneLine(o.Enable)
+			}
+			fmt.Fprintf(b, "  %*s  %s\n", w, counts[i], why)
+		}
+		fmt.Fprintln(b)
+	}
+
 	v := p.paint(ansiGreen, "PASS")
 	switch {
+	case r.Interrupted:
+		v = p.paint(ansiWarn, "INTERRUPTED")
 	case sum.Totals.Fail > 0:
 		v = p.paint(ansiRed, "FAIL")
 	case sum.Totals.Warn > 0:
@@ -152,6 +180,43 @@ func runLine(r *conformance.Report) string {
 func countRow(name string, t conformance.Totals) []string {
 	return []string{name, strconv.Itoa(t.Cases), strconv.Itoa(t.Pass), strconv.Itoa(t.Warn), strconv.Itoa(t.Fail), strconv.Itoa(t.Skip)}
 }
+
+// mismatch writes a string-to-sign difference: where, ours and theirs
+// around it with the first difference marked; then, when full (the run's
+// diagnosis at the top) or for V3, whose string to sign holds only a hash
+// of it, the canonical requests' difference when the target echoed its
+// own, else our canonical form.
+func (p painter) mismatch(w io.Writer, indent string, m *conformance.Mismatch, full bool) {
+	p.differs(w, indent, "string to sign", m)
+	switch {
+	case m.Canonical == "" || !full && !isV3(m):
+	case m.TheirCanonical != "":
+		p.differs(w, indent, "canonical request", conformance.NewMismatch(m.Canonical, m.TheirCanonical))
+	default:
+		fmt.Fprintf(w, "%sour %s:\n", indent, canonicalName(m))
+		for i, l := range strings.Split(m.Canonical, "\n") {
+			if i == maxCanonicalLines {
+				fmt.Fprintf(w, "%s  … (see report.json)\n", indent)
+				break
+			}
+			fmt.Fprintf(w, "%s  %s\n", indent, oneLine(l))
+		}
+	}
+}
+
+// differs writes where two strings part, and each around it, marked.
+func (p painter) differs(w io.Writer, indent, what string, m *conformance.Mismatch) {
+	d := locate(m)
+	fmt.Fprintf(w, "%s%s differs at %s:\n", indent, what, d)
+	ours, col := snippet(m.Ours, d)
+	theirs, _ := snippet(m.Theirs, d)
+	fmt.Fprintf(w, "%s  ours    %s\n", indent, ours)
+	fmt.Fprintf(w, "%s  theirs  %s\n", indent, theirs)
+	fmt.Fprintf(w, "%s  %s%s\n", indent, strings.Repeat(" ", len("theirs  ")+col), p.paint(ansiRed, "^"))
+}
+
+// maxCanonicalLines bounds a canonical request on the terminal.
+const maxCanonicalLines = 24
 
 // maxFindingLines bounds the findings printed under one case.
 const maxFindingLines = 8

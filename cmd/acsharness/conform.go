@@ -208,17 +208,26 @@ func runConform(e *env, args []string) int {
 		t := rep.Totals
 		fmt.Fprintf(e.stdout, "%d cases: %d passed, %d warned, %d failed, %d skipped\n", t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
 	}
+	interrupted := rep.Interrupted
 	if c.reportDir != "" {
 		paths, err := reports.WriteConformance(c.reportDir, rep)
+		if len(paths) > 0 {
+			fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(paths, ", "))
+		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "acsharness conform: %v\n", err)
+			if interrupted {
+				return exitInterrupted
+			}
 			return exitInternal
 		}
-		fmt.Fprintf(e.stdout, "reports: %s\n", strings.Join(paths, ", "))
 	}
 	code = c.gate(e, rep, c.reportDir, c.quiet, useColor(e, e.stdout, c.color), code)
-	if e.ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "acsharness conform: interrupted; the report covers the cases that ran")
+	if interrupted {
+		// Like load: an interrupted run is neither a pass nor a failure of
+		// the target; the cases it cut short are skipped as interrupted.
+		fmt.Fprintln(e.stderr, "acsharness conform: interrupted; the reports, marked interrupted, cover the cases that ran")
+		return exitInterrupted
 	}
 	return code
 }

@@ -1,12 +1,22 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -170,4 +180,82 @@ func TestLoadInsecureUnreachable(t *testing.T) {
 	assert.Equal(t, exitUnreachable, code)
 	assert.Equal(t, 1, strings.Count(errOut, "never answered"), "said once: %s", errOut)
 	assert.NotContains(t, errOut, "hush")
+}
+
+// Ctrl-C during conform: the cases cut short are skipped as interrupted,
+// never failed; every report is written, marked interrupted, and listed;
+// the run exits 105 like an interrupted load. The interruption comes
+// before anything was sent, and, deterministically, in the middle of the
+// run: a proxy in front of the reference gateway forwards the first
+// requests, then cancels the run on the next and holds it unanswered.
+func TestConformInterrupted(t *testing.T) {
+	t.Parallel()
+	for _, forward := range []int64{0, 40} {
+		t.Run(fmt.Sprintf("after %d requests", forward), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			gw, err := gateway.StartLocal(gateway.Config{})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = gw.Close() })
+			u, err := url.Parse(gw.URL)
+			require.NoError(t, err)
+			proxy := httputil.NewSingleHostReverseProxy(u)
+			proxy.ErrorLog = log.New(io.Discard, "", 0) // the requests cut short
+			var seen atomic.Int64
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if seen.Add(1) > forward {
+					cancel() // Ctrl-C, with this request in flight
+					select {
+					case <-r.Context().Done():
+					case <-time.After(10 * time.Second):
+					}
+					return
+				}
+				proxy.ServeHTTP(w, r)
+			}))
+			t.Cleanup(front.Close)
+			if forward == 0 {
+				cancel()
+			}
+			var out, errb syncBuffer
+			environ := demoEnv()
+			environ["HOME"] = dir
+			e := &env{ctx: ctx, stdout: &out, stderr: &errb, getenv: func(k string) string { return environ[k] }}
+			code := run(e, []string{"conform", "--target", front.URL, "--report-dir", dir, "--color", "never"})
+			require.Equal(t, exitInterrupted, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+			assert.Contains(t, errb.String(), "interrupted")
+			for _, f := range []string{"report.json", "junit.xml", "report.md", "report.html"} {
+				assert.Contains(t, out.String(), filepath.Join(dir, f), "%s listed", f)
+				assert.FileExists(t, filepath.Join(dir, f))
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+			require.NoError(t, err)
+			var rep struct {
+				Interrupted bool `json:"interrupted"`
+				Cases       []struct {
+					ID     string `json:"id"`
+					Status string `json:"status"`
+					Reason string `json:"reason"`
+				} `json:"cases"`
+			}
+			require.NoError(t, json.Unmarshal(b, &rep))
+			assert.True(t, rep.Interrupted, "report.json says interrupted")
+			skipped, failed := 0, 0
+			for _, c := range rep.Cases {
+				switch {
+				case c.Status == "fail":
+					failed++
+				case strings.Contains(c.Reason, "interrupted"):
+					assert.Equal(t, "skip", c.Status, c.ID)
+					skipped++
+				}
+			}
+			assert.Zero(t, failed, "the interruption fails no case")
+			assert.Greater(t, skipped, 600, "the cases not run, or cut short, say the run was interrupted")
+			md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+			assert.Contains(t, string(md), "nterrupted")
+		})
+	}
 }
