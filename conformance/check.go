@@ -59,26 +59,26 @@ var checkerRules = []string{
 	ruleFormatEarly, ruleMismatchMessage, ruleMismatchEcho, ruleMismatchEchoV3, ruleNonceRetention,
 }
 
-// Exact Content-Type values of the two formats (pop-spec §5).
+// Exact Content-Type values of the two formats (docs/protocol.md §5).
 const (
 	contentTypeJSON = "application/json;charset=utf-8"
 	contentTypeXML  = "text/xml;charset=utf-8"
 )
 
 // requestIDPattern is the RequestId shape: an uppercase 8-4-4-4-12 UUID of
-// any version (pop-spec §5).
+// any version (docs/protocol.md §5).
 var requestIDPattern = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
 
-// traceIDPattern is the x-acs-trace-id shape: 32 hex digits (pop-spec §5).
+// traceIDPattern is the x-acs-trace-id shape: 32 hex digits (docs/protocol.md §5).
 var traceIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 
-// The markers after which gateways echo their string to sign (pop-spec §4).
+// The markers after which gateways echo their string to sign (docs/protocol.md §4).
 const (
 	markerRPC = "server string to sign is:"
 	markerV3  = "server StringToSign is ["
 )
 
-// The observed mismatch messages (pop-spec §4), before the string to sign.
+// The observed mismatch messages (docs/protocol.md §4), before the string to sign.
 const (
 	msgMismatch   = "Specified signature is not matched with our calculation. " + markerRPC
 	msgIncomplete = "The request signature does not conform to Aliyun standards. " + markerRPC
@@ -86,7 +86,7 @@ const (
 )
 
 // v3CanonicalTail is the part a third-party note says may follow a V3
-// mismatch message (pop-spec §4, unverified): accepted, not required.
+// mismatch message (docs/protocol.md §4, unverified): accepted, not required.
 var v3CanonicalTail = regexp.MustCompile(`(?s)^ ?server CanonicalRequest is \[.*\]$`)
 
 // Error codes the checker knows by name.
@@ -98,7 +98,7 @@ const (
 )
 
 // earlyCodes are the errors a gateway raises before it reads Format
-// (pop-spec §4.2 steps 1 to 4, §5): they may come in the product's default
+// (docs/protocol.md §4.2 steps 1 to 4, §5): they may come in the product's default
 // format whatever was asked.
 var earlyCodes = []string{
 	codeInvalidProduct, "UnsupportedHTTPMethod", "InvalidParameter.Format", "RequestParameterMalformed",
@@ -110,7 +110,7 @@ var earlyCodes = []string{
 var commonNames = []string{"Action", "Version", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp", "Date"}
 
 // gatewayCodes are the errors the gateway raises itself, answered in its
-// own field order (pop-spec §9 F10); any other comes from a backend.
+// own field order (docs/protocol.md §9 F10); any other comes from a backend.
 var gatewayCodes = []string{
 	codeInvalidProduct, "UnsupportedHTTPMethod", "InvalidParameter.Format", "InvalidSignatureMethod", "InvalidVersion",
 	"InvalidAction.NotFound", "InvalidTimeStamp.Format", "InvalidTimeStamp.Expired", codeNonceUsed, "InvalidAccessKeyId",
@@ -118,7 +118,7 @@ var gatewayCodes = []string{
 	"Throttling", "Throttling.User", "Throttling.Api", "RequestParameterMalformed",
 }
 
-// The two observed orders of the fields of a JSON error (pop-spec §5, §9 F10).
+// The two observed orders of the fields of a JSON error (docs/protocol.md §5, §9 F10).
 var (
 	gatewayOrder  = []string{"RequestId", "Message", "Recommend", "HostId", "Code"}
 	businessOrder = []string{"RequestId", "HostId", "Code", "Message", "Recommend"}
@@ -199,7 +199,7 @@ func (env *envelope) parseJSON(body []byte) {
 }
 
 // parseXML reads the children of an XML document's root; the prolog may be
-// quoted either way (pop-spec §7.11, §9 F6).
+// quoted either way (docs/protocol.md §7.11, §9 F6).
 func (env *envelope) parseXML(body []byte) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	depth := 0
@@ -439,7 +439,7 @@ func (k *checker) requestedFormat() (string, bool) {
 }
 
 // early reports whether an error is one a gateway raises before it reads
-// Format (pop-spec §4.2, §5): a code of earlyCodes, a missing common
+// Format (docs/protocol.md §4.2, §5): a code of earlyCodes, a missing common
 // parameter, or any error to a query sent raw (it may not even parse).
 func (k *checker) early(code string) bool {
 	if slices.Contains(earlyCodes, code) || k.signed.RawQuery != "" {
@@ -450,7 +450,7 @@ func (k *checker) early(code string) bool {
 }
 
 // checkFormat checks the answer's format against what the request asked
-// (pop-spec §5): the format asked for, the product's default without one,
+// (docs/protocol.md §5): the format asked for, the product's default without one,
 // either for an error raised before Format is read.
 func (k *checker) checkFormat(f *findings, env envelope, code string) {
 	def := k.c.Profile.DefaultFormat
@@ -593,7 +593,7 @@ func checkHeader(h http.Header, names, pattern string) string {
 	return fmt.Sprintf("header %s does not match /%s/", strings.Join(seen, ", "), pattern)
 }
 
-// checkEnvelope checks what every answer carries (pop-spec §5).
+// checkEnvelope checks what every answer carries (docs/protocol.md §5).
 func (k *checker) checkEnvelope(f *findings, a exchange, env envelope) {
 	id := env.fields["RequestId"]
 	switch {
@@ -675,7 +675,7 @@ func (k *checker) checkContentType(f *findings, ct, format string, isErr bool) {
 	}
 }
 
-// checkOrder checks the order of a JSON error's fields (pop-spec §5, §9 F10).
+// checkOrder checks the order of a JSON error's fields (docs/protocol.md §5, §9 F10).
 func (k *checker) checkOrder(f *findings, env envelope, code string) {
 	var got []string
 	for _, key := range env.order {
@@ -705,7 +705,7 @@ func (k *checker) checkOrder(f *findings, env envelope, code string) {
 }
 
 // recommendHosts are the troubleshooting links' hosts seen since 2018, by
-// the query parameter that names the code (pop-spec §5, §9 F12).
+// the query parameter that names the code (docs/protocol.md §5, §9 F12).
 var recommendHosts = map[string]string{
 	"api.aliyun.com": "q", "api.alibabacloud.com": "q", "next.api.aliyun.com": "q",
 	"troubleshoot.api.aliyun.com": "q", "error-center.aliyun.com": "Keyword",
@@ -765,7 +765,7 @@ func joinInts(v []int, sep string) string {
 
 // checkMismatch checks the message of a signature mismatch: its exact
 // form, and, when the step expects it, the echoed string to sign equal to
-// ours (pop-spec §4, §5).
+// ours (docs/protocol.md §4, §5).
 func (k *checker) checkMismatch(f *findings, e Expect, wantErr bool, env envelope, mm **Mismatch) {
 	code, msg := env.fields["Code"], env.fields["Message"]
 	theirs, echoed := echoedStringToSign(msg)
@@ -803,7 +803,7 @@ func (k *checker) checkMismatch(f *findings, e Expect, wantErr bool, env envelop
 	}
 }
 
-// mismatchMessage is the observed message of a mismatch (pop-spec §4).
+// mismatchMessage is the observed message of a mismatch (docs/protocol.md §4).
 func mismatchMessage(code string, st signature.Style, sts string) string {
 	switch {
 	case code == codeIncompleteSignature:

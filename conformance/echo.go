@@ -13,7 +13,7 @@ import (
 const WrongSecret = "the AccessKey secret does not belong to this AccessKeyId: every signature was refused, and the target computed the same string to sign as we did, so only the secret differs (the official SDK concludes the same from this echo)"
 
 // EchoedStringToSign extracts the string to sign a gateway echoes in an
-// error message after "server string to sign is:" (pop-spec §4), for the
+// error message after "server string to sign is:" (docs/protocol.md §4), for the
 // load generator's diagnosis of a run where every signature failed.
 func EchoedStringToSign(msg string) (string, bool) { return echoedStringToSign(msg) }
 
@@ -43,7 +43,7 @@ func (m *Mismatch) Excerpt() string {
 
 // echoedCanonicalRequest extracts the canonical request a V3 mismatch
 // message may carry after the string to sign, "server CanonicalRequest is
-// […]" (pop-spec §4: a third-party note, unverified; shown when present).
+// […]" (docs/protocol.md §4: a third-party note, unverified; shown when present).
 func echoedCanonicalRequest(msg string) (string, bool) {
 	const marker = "server CanonicalRequest is ["
 	i := strings.Index(msg, marker)
@@ -95,7 +95,7 @@ func (d *Diagnosis) Lines() []string {
 	case d.WrongSecret != "":
 		out = append(out, d.WrongSecret+" — "+cases(d.SameEcho)+" refused this way")
 	case d.SameEcho > 0:
-		// The HMAC keys (pop-spec §1.4 step 4, §2.3, §3.2).
+		// The HMAC keys (docs/protocol.md §1.4 step 4, §2.3, §3.2).
 		out = append(out, cases(d.SameEcho)+" refused although the target echoed a string to sign equal to ours, while other requests "+
 			"signed with the same key were accepted: the secret is right, so the target computes the signature from the same string "+
 			"differently for these (its HMAC key, say: the secret followed by \"&\" for RPC, the bare secret for ROA and V3)")

@@ -148,7 +148,7 @@ func TestRunDiagnosis(t *testing.T) {
 			assert.Positive(t, d.OtherEcho)
 			assert.NotEmpty(t, d.Mismatch.Canonical, "our canonical form beside the string to sign")
 			assert.Equal(t, "GET&%2F&"+signature.PercentEncode(d.Mismatch.Canonical), d.Mismatch.Ours,
-				"the RPC string to sign is the canonical query, encoded (pop-spec §1.4)")
+				"the RPC string to sign is the canonical query, encoded (docs/protocol.md §1.4)")
 		}},
 		{"a correct gateway", "", "", []string{"signature/valid", "encoding/space"}, func(t *testing.T, rep *Report) {
 			assert.Zero(t, rep.Totals.Fail)
@@ -178,7 +178,7 @@ func TestRunDiagnosis(t *testing.T) {
 
 // A V3 mismatch carries our canonical request (its string to sign holds
 // only the hash), and the target's when it echoes one after the string to
-// sign ("server CanonicalRequest is […]", pop-spec §4).
+// sign ("server CanonicalRequest is […]", docs/protocol.md §4).
 func TestV3MismatchCanonicalRequest(t *testing.T) {
 	t.Parallel()
 	l, err := gateway.StartLocal(gateway.Config{Faults: []gateway.Fault{gateway.FaultV3EmptyPayloadHash}})

@@ -11,7 +11,7 @@ import (
 
 // MaxClockOffset bounds the offset of the target's clock, read from its
 // Date header, that a run applies to the timestamps it signs. A gateway
-// accepts ±15 minutes (pop-spec §4.1), so a farther clock is wrong, not
+// accepts ±15 minutes (docs/protocol.md §4.1), so a farther clock is wrong, not
 // drifting: shifting by it would sign in another year (a Date of year 1
 // once shifted every timestamp by 292 years).
 const MaxClockOffset = time.Hour

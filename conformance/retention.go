@@ -9,7 +9,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// Nonce retention (pop-spec §4.1): a nonce must stay used for at least
+// Nonce retention (docs/protocol.md §4.1): a nonce must stay used for at least
 // twice the skew window, or a request stamped at one edge of the window
 // can be replayed, unrefused, before its time leaves the other edge. Two
 // run-wide checks prove it: every run replays at its end nonces used at
@@ -50,7 +50,7 @@ func (r *runner) noteEarlyNonce(c *Case, st *Step, style signature.Style, nonce 
 // retentionResult is the Result of a run-wide nonce check.
 func retentionResult(id, title string, rules ...string) Result {
 	return Result{ID: id + "[run]", ScenarioID: id, Title: title, Category: "nonce", Style: "all", Product: "all",
-		Spec: "pop-spec §4.1", Rules: rules}
+		Spec: "docs/protocol.md §4.1", Rules: rules}
 }
 
 // endOfRunCheck replays, at the end of the run, the nonces valid requests

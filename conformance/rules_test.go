@@ -28,7 +28,7 @@ func TestBuiltinRulesLoad(t *testing.T) {
 		assert.NotEmpty(t, r.Sources, "%s names its sources", r.ID)
 		assert.NotEmpty(t, r.Spec, "%s names its spec section", r.ID)
 		for _, src := range r.Sources {
-			assert.NotContains(t, src, "pop-spec §", "%s: a source is a public reference, the spec section goes in spec:", r.ID)
+			assert.NotContains(t, src, "docs/protocol.md §", "%s: a source is a public reference, the spec section goes in spec:", r.ID)
 		}
 	}
 	assert.Positive(t, levels[Must])

@@ -45,7 +45,7 @@ type Options struct {
 	Scenarios    []Scenario
 	Select       Selection
 	// STSKey is an STS key of the target with its security token, for the
-	// SecurityToken checks (pop-spec §9 F15); nil skips them.
+	// SecurityToken checks (docs/protocol.md §9 F15); nil skips them.
 	STSKey *signature.Credentials
 	// Concurrency bounds the cases run at once; 0 means 8.
 	Concurrency int
@@ -71,7 +71,7 @@ type Options struct {
 	Rules *Rules
 	// Strict fails a case on a `should` finding, not only on a `must` one.
 	Strict bool
-	// Long adds the replay-window check (pop-spec §4.1): a request stamped
+	// Long adds the replay-window check (docs/protocol.md §4.1): a request stamped
 	// at the far edge of the skew window is replayed just before its time
 	// leaves the window on the other side, about twice Skew later.
 	Long bool
@@ -111,7 +111,7 @@ type UnreachableError struct {
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // DefaultSkew is the documented clock-skew window, in both directions
-// (pop-spec §4.1).
+// (docs/protocol.md §4.1).
 const DefaultSkew = 15 * time.Minute
 
 // Case is a scenario expanded to one style and one product.
@@ -623,7 +623,7 @@ func (r *runner) buildWith(c *Case, style signature.Style, st *Step, captures ma
 		return nil, creds, err
 	}
 	// The wire form of a space is chosen before signing: a V3 body is
-	// hashed as sent (pop-spec §3.2), so a form re-encoded after signing
+	// hashed as sent (docs/protocol.md §3.2), so a form re-encoded after signing
 	// would no longer match its x-acs-content-sha256.
 	b := &signature.Builder{Credentials: creds, Now: r.now, SpacePercent: st.Tamper.Space == "percent"}
 	switch n := st.Sign.Nonce; {
@@ -661,7 +661,7 @@ func tamperIsEmpty(t TamperSpec) bool {
 }
 
 // newUUID returns a fresh random (version 4) UUID in lowercase, the nonce
-// form the docs recommend (pop-spec §1.1).
+// form the docs recommend (docs/protocol.md §1.1).
 func newUUID() string {
 	var u [16]byte
 	_, _ = rand.Read(u[:])
@@ -919,7 +919,7 @@ func tamper(s *signature.Signed, t TamperSpec, creds signature.Credentials) {
 }
 
 // unsign signs a V3 request again over its signed headers less those
-// named: a valid signature over too few headers (pop-spec §3.4 step 2).
+// named: a valid signature over too few headers (docs/protocol.md §3.4 step 2).
 func unsign(s *signature.Signed, names []string, creds signature.Credentials) {
 	m := s.Message()
 	m.Header = s.Header.Clone()
@@ -935,7 +935,7 @@ func unsign(s *signature.Signed, names []string, creds signature.Credentials) {
 
 // signROAForm signs a ROA request again in the form of another official
 // client: an empty query value as "k=" (the TypeScript, Node and Python
-// clients), or the path escaped as sent (darabonba) (pop-spec §2.2, §9 F8,
+// clients), or the path escaped as sent (darabonba) (docs/protocol.md §2.2, §9 F8,
 // F9). The wire is the same; only the signature differs.
 func signROAForm(s *signature.Signed, form string, creds signature.Credentials) {
 	s.Header.Del(signature.HeaderAuthorization)
@@ -1050,10 +1050,10 @@ func (r *runner) noteRequestID(id, caseID string) {
 }
 
 // requestIDCheck is the run-wide check that no two responses share a
-// RequestId (pop-spec §5: unique per request).
+// RequestId (docs/protocol.md §5: unique per request).
 func (r *runner) requestIDCheck() Result {
 	res := Result{ID: "envelope/request-id-unique[run]", ScenarioID: "envelope/request-id-unique", Category: "envelope",
-		Title: "Every response of the run carries its own RequestId", Style: "all", Product: "all", Spec: "pop-spec §5",
+		Title: "Every response of the run carries its own RequestId", Style: "all", Product: "all", Spec: "docs/protocol.md §5",
 		Rules: []string{ruleRequestIDUnique}, Expected: "every x-acs-request-id distinct"}
 	r.mu.Lock()
 	defer r.mu.Unlock()

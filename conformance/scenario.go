@@ -18,7 +18,7 @@ type Scenario struct {
 	ID       string
 	Title    string
 	Category string
-	// Spec points at the section of the spec checked ("pop-spec §4").
+	// Spec points at the section of the spec checked ("docs/protocol.md §4").
 	Spec string
 	// Rules are the ids of the rules the scenario checks (scenarios/rules.yaml).
 	// A failure of a step's expectation names the step's Expect.Rule, or
@@ -142,7 +142,7 @@ type TamperSpec struct {
 	// SignedHeaders: a real signature over too few headers.
 	Unsign []string
 	// ROAForm signs a ROA request again in a form another official client
-	// signs (pop-spec §2.2, §9 F8, F9): "empty-equals" (an empty query value
+	// signs (docs/protocol.md §2.2, §9 F8, F9): "empty-equals" (an empty query value
 	// as "k=", not "k") or "escaped-path" (the path as sent, not decoded).
 	ROAForm string
 	// Authorization rewrites the Authorization header from a template, last:

@@ -43,7 +43,7 @@ type Input struct {
 	// Query holds the decoded query parameters, in wire order.
 	Query []Pair `json:"query"`
 	// Form holds the decoded parameters of an RPC form body: an RPC
-	// signature covers the query and the form together (pop-spec §1.2).
+	// signature covers the query and the form together (docs/protocol.md §1.2).
 	Form []Pair `json:"form,omitempty"`
 	// Headers holds every header but Host and Authorization, as sent.
 	Headers []Pair `json:"headers"`
@@ -81,7 +81,7 @@ type Steps struct {
 // expected output of each step.
 type Case struct {
 	Input Input `json:"input"`
-	// Source is the pop-spec section of a golden vector, or the generator
+	// Source is the docs/protocol.md section of a golden vector, or the generator
 	// and seed of a random case.
 	Source string `json:"source"`
 	Note   string `json:"note,omitempty"`

@@ -27,7 +27,7 @@ func TestGolden(t *testing.T) {
 		parts := strings.Split(c.Input.ID, "/")
 		require.Len(t, parts, 3, "a golden ID is golden/<family>/<case>: %s", c.Input.ID)
 		families[parts[1]]++
-		assert.True(t, strings.HasPrefix(c.Source, "pop-spec §"), "%s: the source names the spec section", c.Input.ID)
+		assert.True(t, strings.HasPrefix(c.Source, "docs/protocol.md §"), "%s: the source names the spec section", c.Input.ID)
 		assert.NotEmpty(t, c.Expect.Signature, c.Input.ID)
 		if c.Input.Style == signature.RPC {
 			assert.Empty(t, c.Expect.Authorization, c.Input.ID)
@@ -38,8 +38,8 @@ func TestGolden(t *testing.T) {
 	for _, f := range files {
 		assert.Contains(t, families, strings.TrimSuffix(f.Name(), ".json"), "every vector file is in the corpus")
 	}
-	assert.GreaterOrEqual(t, len(cases), 33, "pop-spec §1.7, §2.4 and §3.3 hold 33 vectors")
-	// A vector of the spec, by value: pop-spec §1.7.2.
+	assert.GreaterOrEqual(t, len(cases), 33, "docs/protocol.md §1.7, §2.4 and §3.3 hold 33 vectors")
+	// A vector of the spec, by value: docs/protocol.md §1.7.2.
 	var found bool
 	for _, c := range cases {
 		if c.Expect.Signature == "9NaGiOspFP5UPcwX8Iwt2YJXXuk=" {
@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 			assert.Equal(t, "2023-03-13T08:34:30Z", c.Input.Timestamp)
 		}
 	}
-	assert.True(t, found, "the official V2-doc vector of pop-spec §1.7.2 is in the corpus")
+	assert.True(t, found, "the official V2-doc vector of docs/protocol.md §1.7.2 is in the corpus")
 }
 
 // A golden vector the reference signer does not reproduce is refused, not

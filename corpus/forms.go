@@ -11,7 +11,7 @@ import (
 // Alternative is a request signed in accepted forms other than the
 // reference signer's: where official clients disagree on how to sign
 // (signature.Forms), a signer or a client may follow any of them, and a
-// gateway must accept each (pop-spec §2.2, §9 F8, F9).
+// gateway must accept each (docs/protocol.md §2.2, §9 F8, F9).
 type Alternative struct {
 	// Forms are the variants used, one per aspect, as signature.Forms
 	// lists them (with the official clients that sign that way).
@@ -83,7 +83,7 @@ func Alternatives(style signature.Style, m *signature.Message, secret signature.
 	return out
 }
 
-// roaResource is the canonicalized resource of pop-spec §2.2 with the path
+// roaResource is the canonicalized resource of docs/protocol.md §2.2 with the path
 // as given and, with emptyEq, an empty value written "k=" (§9 F8).
 func roaResource(path string, query signature.Params, emptyEq bool) string {
 	if len(query) == 0 {

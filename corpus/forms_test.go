@@ -15,7 +15,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// r1 is the golden vector R1 of pop-spec §2.4: a ROA request with an
+// r1 is the golden vector R1 of docs/protocol.md §2.4: a ROA request with an
 // empty query value.
 func r1(t *testing.T) corpus.Case {
 	t.Helper()
@@ -26,7 +26,7 @@ func r1(t *testing.T) corpus.Case {
 			return c
 		}
 	}
-	t.Fatal("pop-spec §2.4 R1 is not among the golden vectors")
+	t.Fatal("docs/protocol.md §2.4 R1 is not among the golden vectors")
 	return corpus.Case{}
 }
 
@@ -41,7 +41,7 @@ func TestAlternatives(t *testing.T) {
 	assert.Equal(t, signature.AspectROAEmptyValue, a.Forms[0].Aspect)
 	assert.Equal(t, "k=", a.Forms[0].Variant)
 	assert.Equal(t, strings.Replace(r1.Expect.StringToSign, "&env&", "&env=&", 1), a.Artifacts.StringToSign,
-		"the k= form differs from R1 only in the empty value (pop-spec §9 F8)")
+		"the k= form differs from R1 only in the empty value (docs/protocol.md §9 F8)")
 	assert.Equal(t, strings.Replace(r1.Expect.Canonical, "&env&", "&env=&", 1), a.Artifacts.Canonical)
 	mac := hmac.New(sha1.New, []byte(r1.Input.Secret))
 	mac.Write([]byte(a.Artifacts.StringToSign))

@@ -90,7 +90,7 @@ func (g *goldenCase) toCase(f goldenFile) (Case, error) {
 	}
 	switch f.Style {
 	case signature.RPC:
-		// As aliyun-sdk sends them: every parameter in the query (pop-spec §1.5).
+		// As aliyun-sdk sends them: every parameter in the query (docs/protocol.md §1.5).
 		in.Path, in.Query = "/", g.Params
 		if g.WireURL != "" {
 			u, err := url.Parse(g.WireURL)
@@ -147,7 +147,7 @@ func (g *goldenCase) toCase(f goldenFile) (Case, error) {
 }
 
 // sameWire checks our final URL against a vector's wire_url. An absolute
-// wire_url (an SDK's whole request, pop-spec §1.7.4) must match byte for
+// wire_url (an SDK's whole request, docs/protocol.md §1.7.4) must match byte for
 // byte. A path-only one is one official client's wire form, which may encode
 // differently from ours (a space as %20 rather than +, signature.Forms): it
 // must carry the same parameters once form-decoded.

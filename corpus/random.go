@@ -12,7 +12,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// The hard cases of pop-spec §1.3 and §7 that random requests are made of.
+// The hard cases of docs/protocol.md §1.3 and §7 that random requests are made of.
 // The property tests of the signature package draw from the same tables.
 var (
 	// Atoms are the pieces random values are made of: every character that
@@ -144,7 +144,7 @@ func (r Rand) time() time.Time {
 }
 
 // nonce returns 32 lowercase hex digits, as the SDKs send, or one time in
-// four a UUID, as the docs recommend (pop-spec §1.1).
+// four a UUID, as the docs recommend (docs/protocol.md §1.1).
 func (r Rand) nonce() string {
 	if r.IntN(4) == 0 {
 		h := r.Hex(32)
@@ -200,10 +200,10 @@ func Random(style signature.Style, n int, seed uint64) ([]Case, error) {
 }
 
 // randomRPC draws an RPC request as aliyun-sdk or darabonba would send it
-// (pop-spec §1.1): the common parameters, sometimes RegionId and
+// (docs/protocol.md §1.1): the common parameters, sometimes RegionId and
 // SignatureType=, and up to a dozen API parameters of hard names and
 // values; on POST about half go into a form body, which a gateway reads on
-// POST only (pop-spec §1.6). Names never repeat: the SDKs hold parameters
+// POST only (docs/protocol.md §1.6). Names never repeat: the SDKs hold parameters
 // in maps.
 func randomRPC(r Rand) Input {
 	in := Input{Method: r.Pick([]string{http.MethodGet, http.MethodPost}), Path: "/",
@@ -248,7 +248,7 @@ func randomRPC(r Rand) Input {
 }
 
 // randomROA draws a ROA request within what alibaba-cloud-sdk-go,
-// openapi-util and darabonba sign alike (pop-spec §2.2):
+// openapi-util and darabonba sign alike (docs/protocol.md §2.2):
 //   - extra x-acs-* headers are lowercase: aliyun-sdk signs only keys with
 //     the lowercase prefix (roa_signature_composer.go:109);
 //   - header values have no surrounding white space (see HeaderValue);
@@ -256,7 +256,7 @@ func randomRPC(r Rand) Input {
 //   - no header repeats: the SDKs hold headers in maps.
 //
 // Accept, Content-MD5 and Content-Type are each absent now and then, as
-// darabonba omits Content-MD5 (pop-spec §2.1): the line stays, empty.
+// darabonba omits Content-MD5 (docs/protocol.md §2.1): the line stays, empty.
 func randomROA(r Rand) Input {
 	in := Input{Method: r.Pick([]string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}),
 		Host:        r.Pick([]string{"cs.cn-hangzhou.aliyuncs.com", "ros.aliyuncs.com", "127.0.0.1"}),
@@ -285,7 +285,7 @@ func randomROA(r Rand) Input {
 			contentType = r.Pick([]string{"application/json", "application/json; charset=utf-8", "text/plain", "application/octet-stream"})
 		}
 	} else if r.IntN(2) == 0 {
-		contentType = "application/octet-stream" // aliyun-sdk on a GET (pop-spec §7.14)
+		contentType = "application/octet-stream" // aliyun-sdk on a GET (docs/protocol.md §7.14)
 	}
 	t := r.time()
 	in.Timestamp = string(signature.AppendDate(nil, t))
@@ -333,13 +333,13 @@ func randomROA(r Rand) Input {
 }
 
 // randomV3 draws a V3 request the way darabonba's DoRequest builds one:
-// the x-acs-* headers of pop-spec §3.1, accept and user-agent (sent, not
+// the x-acs-* headers of docs/protocol.md §3.1, accept and user-agent (sent, not
 // signed), sometimes x-acs-credentials-provider, extra x-acs-* headers of
 // any case with padded values, now and then one header under two spellings
 // (the SDKs sort and join their values), a form, raw or empty body hashed
 // into x-acs-content-sha256, and a path of hard characters (every byte but
 // '/' encoded). Query names need no percent-encoding: both SDKs leave names
-// unencoded in the canonical query, unlike the spec's pe(k) (pop-spec §3.2).
+// unencoded in the canonical query, unlike the spec's pe(k) (docs/protocol.md §3.2).
 func randomV3(r Rand) Input {
 	in := Input{Method: r.Pick([]string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}),
 		Host: r.Pick([]string{"ecs.cn-shanghai.aliyuncs.com", "onsmqtt.cn-hangzhou.aliyuncs.com", "127.0.0.1:8080"}),

@@ -38,7 +38,7 @@ the inputs, the nonce and the timestamp included, so a signer signs exactly what
 and adds nothing. The secrets are test values made up for the cases, never anyone's
 credentials.
 
-Rules worth knowing (pop-spec sections):
+Rules worth knowing (docs/protocol.md sections):
 
 - RPC signs the query and the form body together, every parameter but ` + "`Signature`" + `, sorted
   by name in byte order, with ` + "`Key=`" + ` for an empty value; the key is the secret followed by

@@ -18,7 +18,7 @@ import (
 type action struct {
 	name string
 	// required lists the business parameters that must be present and not
-	// empty, checked in order (pop-spec §4.2 step 11).
+	// empty, checked in order (docs/protocol.md §4.2 step 11).
 	required []string
 	// method and path are the action's ROA route; a {Name} segment binds
 	// the parameter Name.
@@ -75,7 +75,7 @@ func newBackend(p product.Profile, now func() time.Time) *backend {
 // binds; ok is false when no route matches the method and path. It splits
 // the path as received, escaped, and decodes each segment after: a path
 // parameter holding "/" travels as %2F and stays one segment, so that
-// DELETE /instances/i-1/vhosts/a%2Fb binds VirtualHost "a/b" (pop-spec
+// DELETE /instances/i-1/vhosts/a%2Fb binds VirtualHost "a/b" (docs/protocol.md
 // §3.2, §9 F9). A segment that does not decode matches no route. The
 // segments are walked in place, without splitting the path.
 func (b *backend) route(method, escapedPath string) (a *action, bound signature.Params, ok bool) {

@@ -17,7 +17,7 @@ import (
 )
 
 // benchParams are the parameters of the benchmarks' RPC request, the shape
-// the official SDK sends for RabbitMQ ListInstances (pop-spec §1.7.4), but
+// the official SDK sends for RabbitMQ ListInstances (docs/protocol.md §1.7.4), but
 // for SignatureNonce, Timestamp and Signature, which each request supplies.
 func benchParams() signature.Params {
 	return signature.Params{

@@ -31,7 +31,7 @@ import (
 // as %2F in the path. The gateway routes on the escaped segments, so that
 // the virtual host that CreateVirtualHost accepted can be deleted, and
 // verifies the signature over the escaped path each client signs
-// (pop-spec §3.2, §9 F9): darabonba's ROA and V3 signers sign the path as
+// (docs/protocol.md §3.2, §9 F9): darabonba's ROA and V3 signers sign the path as
 // escaped, alibaba-cloud-sdk-go signs what its PathPattern became.
 func TestPathParameterHoldingSlash(t *testing.T) {
 	t.Parallel()
@@ -129,7 +129,7 @@ func daraROA(t *testing.T, srv *httptest.Server, algorithm string) *openapi.Clie
 
 // TestROAEmptyQueryValueEitherForm: for GET /pop/v1/wam/appEnv?appName=
 // my%20app&env= the Go SDKs sign "env", the TypeScript openapi-util,
-// pop-core and the Python core "env=" (pop-spec §2.2, §9 F8). The wire is
+// pop-core and the Python core "env=" (docs/protocol.md §2.2, §9 F8). The wire is
 // the same, so the gateway accepts both; the TypeScript client itself runs
 // in TestNodeClients, and its string to sign is a fixed vector
 // (signature/testdata/vectors/roa-forms.json).
@@ -179,7 +179,7 @@ func TestROAEmptyQueryValueEitherForm(t *testing.T) {
 // TestThrottlingTellsClientsWhenToRetry: Throttling.User carries the time
 // left before the key may call again, as the aliyun CLI reads it
 // (x-acs-retry-after, milliseconds) and as darabonba does (the TimeLeft of
-// x-ratelimit-user, its ThrottlingError.RetryAfter) (pop-spec §4, §9 F14).
+// x-ratelimit-user, its ThrottlingError.RetryAfter) (docs/protocol.md §4, §9 F14).
 // The clock is the gateway's own, held still and moved by the test, so the
 // time left is exact.
 func TestThrottlingTellsClientsWhenToRetry(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 // NonceCheck says when the nonce is checked relative to the AccessKey
 // lookup. Real gateways check it first: an empty nonce with an empty key ID
-// was answered SignatureNonceUsed (pop-spec §4.1).
+// was answered SignatureNonceUsed (docs/protocol.md §4.1).
 type NonceCheck string
 
 // The two nonce-check orders.
@@ -26,7 +26,7 @@ const (
 // NonceRecord says when a nonce is recorded as used.
 type NonceRecord string
 
-// The two recording points (pop-spec §4.2 step 7).
+// The two recording points (docs/protocol.md §4.2 step 7).
 const (
 	// RecordAfterSignature records a nonce once its request's signature has
 	// passed, so a forged request cannot burn a client's nonce.
@@ -35,7 +35,7 @@ const (
 	RecordOnArrival NonceRecord = "on-arrival"
 )
 
-// MethodCase says how SignatureMethod is compared (pop-spec §7.2).
+// MethodCase says how SignatureMethod is compared (docs/protocol.md §7.2).
 type MethodCase string
 
 // Strict accepts only "HMAC-SHA1"; Insensitive also the samples' "Hmac-SHA1".
@@ -54,15 +54,15 @@ type Config struct {
 	Product string
 	// EndpointSuffixes are a private cloud's own domain suffixes, served
 	// beside each product's (aliyuncs.com): "<code>[-vpc].<region>.<suffix>"
-	// routes to the product (pop-spec §6).
+	// routes to the product (docs/protocol.md §6).
 	EndpointSuffixes []string
 	// Regions are region IDs served by every product beyond its region
 	// table (a private cloud's own); a Host naming any other region is
 	// InvalidProduct.NotFound.
 	Regions []string
-	// Skew is the clock-skew window, in both directions (pop-spec §4.1).
+	// Skew is the clock-skew window, in both directions (docs/protocol.md §4.1).
 	Skew time.Duration
-	// NonceRetention is how long a nonce stays used (pop-spec §4.1: 31 minutes).
+	// NonceRetention is how long a nonce stays used (docs/protocol.md §4.1: 31 minutes).
 	NonceRetention time.Duration
 	// NonceCapacity bounds the live nonces held; when full, new requests get
 	// 503 ServiceUnavailable. 0 means 4,000,000.
@@ -74,18 +74,18 @@ type Config struct {
 	// SignatureMethodCase compares SignatureMethod strictly or not.
 	SignatureMethodCase MethodCase
 	// MismatchCode is answered for a wrong signature: SignatureDoesNotMatch
-	// or IncompleteSignature (pop-spec §4).
+	// or IncompleteSignature (docs/protocol.md §4).
 	MismatchCode string
 	// MismatchCodes overrides MismatchCode per product code: in every
-	// capture the choice follows the product (pop-spec §9 F13).
+	// capture the choice follows the product (docs/protocol.md §9 F13).
 	MismatchCodes map[string]string
 	// KeyNotFoundCode is answered for an unknown AccessKeyId:
 	// InvalidAccessKeyId.NotFound (404, the default) or the short
-	// InvalidAccessKeyId (400), both seen in 2020–2025 (pop-spec §9 F5).
+	// InvalidAccessKeyId (400), both seen in 2020–2025 (docs/protocol.md §9 F5).
 	KeyNotFoundCode string
 	// ZonelessTimestamp says how an RPC Timestamp or V3 x-acs-date without
 	// a zone ("2018-03-03T07:18:56.401842") is read: "utc" (the default; a
-	// real gateway took one to the signature check, pop-spec §9 F2) or
+	// real gateway took one to the signature check, docs/protocol.md §9 F2) or
 	// "refuse" (InvalidTimeStamp.Format).
 	ZonelessTimestamp string
 	// DefaultFormats maps a product code to its response format when an RPC

@@ -18,7 +18,7 @@ import (
 )
 
 // The differences between the reference gateway and the real one that
-// pop-spec §9 records, each made the default where the evidence is clear
+// docs/protocol.md §9 records, each made the default where the evidence is clear
 // and a setting where the spec keeps it [INF] (issue 9).
 
 // jsonKeys returns the top-level keys of a JSON object in the order sent.
@@ -39,7 +39,7 @@ func jsonKeys(t *testing.T, body []byte) []string {
 	return keys
 }
 
-// TestMalformedEscape: pop-spec §9 F1, 400 RequestParameterMalformed with
+// TestMalformedEscape: docs/protocol.md §9 F1, 400 RequestParameterMalformed with
 // the real gateway's text, in the product's default format (Format cannot
 // be read from a query that does not decode).
 func TestMalformedEscape(t *testing.T) {
@@ -68,8 +68,8 @@ func TestMalformedEscape(t *testing.T) {
 }
 
 // TestTimestampForms: a zoneless Timestamp or x-acs-date is read as UTC
-// by default and refused by the setting (pop-spec §9 F2); a ROA Date with
-// AM/PM is parsed as a 12-hour clock (pop-spec §9 F3).
+// by default and refused by the setting (docs/protocol.md §9 F2); a ROA Date with
+// AM/PM is parsed as a 12-hour clock (docs/protocol.md §9 F3).
 func TestTimestampForms(t *testing.T) {
 	t.Parallel()
 	rpcAt := func(ts string) func(*signature.Signed) { return resign(setQuery("Timestamp", ts)) }
@@ -111,7 +111,7 @@ func TestTimestampForms(t *testing.T) {
 }
 
 // TestV3EmptySignature: an empty Signature= is a wrong signature, answered
-// SignatureDoesNotMatch with the server string to sign (pop-spec §9 F4),
+// SignatureDoesNotMatch with the server string to sign (docs/protocol.md §9 F4),
 // wherever the field stands.
 func TestV3EmptySignature(t *testing.T) {
 	t.Parallel()
@@ -141,8 +141,8 @@ func TestV3EmptySignature(t *testing.T) {
 }
 
 // TestXMLIsWrittenAsTheRealGateway: the success prolog is the error's, with
-// single quotes (pop-spec §9 F6), and text escapes no more than XML
-// requires: a quote and a newline are written as they are (pop-spec §9 F7).
+// single quotes (docs/protocol.md §9 F6), and text escapes no more than XML
+// requires: a quote and a newline are written as they are (docs/protocol.md §9 F7).
 func TestXMLIsWrittenAsTheRealGateway(t *testing.T) {
 	t.Parallel()
 	_, srv := testGateway(t, Config{})
@@ -185,7 +185,7 @@ func appEnvXML(t *testing.T, body []byte) string {
 }
 
 // TestErrorFieldOrder: the gateway's own errors and the backend's come in
-// their own field orders (pop-spec §5, §9 F10).
+// their own field orders (docs/protocol.md §5, §9 F10).
 func TestErrorFieldOrder(t *testing.T) {
 	t.Parallel()
 	_, srv := testGateway(t, Config{})
@@ -204,7 +204,7 @@ func TestErrorFieldOrder(t *testing.T) {
 }
 
 // TestCORS: every answer lets a browser read x-acs-request-id, and a
-// preflight is answered, not refused (pop-spec §9 F11); an OPTIONS request
+// preflight is answered, not refused (docs/protocol.md §9 F11); an OPTIONS request
 // that is signed is still an unsupported method.
 func TestCORS(t *testing.T) {
 	t.Parallel()
@@ -249,7 +249,7 @@ func TestCORS(t *testing.T) {
 }
 
 // TestMismatchCodePerProduct: IncompleteSignature versus
-// SignatureDoesNotMatch follows the product (pop-spec §9 F13).
+// SignatureDoesNotMatch follows the product (docs/protocol.md §9 F13).
 func TestMismatchCodePerProduct(t *testing.T) {
 	t.Parallel()
 	_, srv := testGateway(t, Config{MismatchCodes: map[string]string{"rabbitmq": CodeIncompleteSignature}})
@@ -267,7 +267,7 @@ func TestMismatchCodePerProduct(t *testing.T) {
 }
 
 // TestKeyNotFoundCode: InvalidAccessKeyId.NotFound by default, the short
-// InvalidAccessKeyId as a setting (pop-spec §9 F5).
+// InvalidAccessKeyId as a setting (docs/protocol.md §9 F5).
 func TestKeyNotFoundCode(t *testing.T) {
 	t.Parallel()
 	nobody := signature.Credentials{AccessKeyID: "nobody", AccessKeySecret: "x"}

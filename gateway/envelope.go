@@ -17,21 +17,21 @@ const (
 	FormatXML  = "XML"
 )
 
-// Content types of the two formats, exactly (pop-spec §5; darabonba decides
+// Content types of the two formats, exactly (docs/protocol.md §5; darabonba decides
 // how to parse an error on this string).
 const (
 	ContentTypeJSON = "application/json;charset=utf-8"
 	ContentTypeXML  = "text/xml;charset=utf-8"
 )
 
-// Response headers (pop-spec §5).
+// Response headers (docs/protocol.md §5).
 const (
 	HeaderRequestID = "X-Acs-Request-Id"
 	HeaderTraceID   = "X-Acs-Trace-Id"
 )
 
 // newRequestID returns an uppercase 8-4-4-4-12 UUID (version 4), the shape
-// of every RequestId (pop-spec §5).
+// of every RequestId (docs/protocol.md §5).
 func newRequestID() string {
 	var b [36]byte
 	return string(appendRequestID(b[:0]))
@@ -107,7 +107,7 @@ type reply struct {
 	hostID    string
 	format    string // FormatJSON or FormatXML
 	product   string // the product in Recommend links ("OnsMqtt")
-	business  bool   // the error is the backend's, not the gateway's (pop-spec §9 F10)
+	business  bool   // the error is the backend's, not the gateway's (docs/protocol.md §9 F10)
 
 	// Set only by faults of the self-test.
 	headerID string         // x-acs-request-id when it must differ from requestID
@@ -115,7 +115,7 @@ type reply struct {
 	fault    *envelopeFault // the faults that change headers and bodies
 }
 
-// headers sets the headers of every answer (pop-spec §5, §9 F11): the
+// headers sets the headers of every answer (docs/protocol.md §5, §9 F11): the
 // request and trace IDs, and the CORS headers that let a browser call the
 // gateway and read x-acs-request-id (Access-Control-Expose-Headers).
 func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
@@ -144,9 +144,9 @@ func (rp *reply) headers(w http.ResponseWriter, contentType string, n int) {
 	}
 }
 
-// recommend is the troubleshooting link of an error (pop-spec §5), and the
+// recommend is the troubleshooting link of an error (docs/protocol.md §5), and the
 // product-less link when no product is known, never an empty product=
-// (pop-spec §9 F12).
+// (docs/protocol.md §9 F12).
 func (rp *reply) recommend(code string) string {
 	if rp.product == "" {
 		return "https://api.aliyun.com/troubleshoot?q=" + code
@@ -192,7 +192,7 @@ func (rp *reply) writeSuccess(w http.ResponseWriter, action string, body respons
 }
 
 // PreflightMethods are the methods a CORS preflight is told the gateway
-// serves: the real gateway's "POST, GET, OPTIONS" (pop-spec §9 F11) and the
+// serves: the real gateway's "POST, GET, OPTIONS" (docs/protocol.md §9 F11) and the
 // ROA methods.
 const PreflightMethods = "POST, GET, OPTIONS, PUT, DELETE, PATCH"
 
@@ -214,7 +214,7 @@ func (rp *reply) writePreflight(w http.ResponseWriter, requested string) {
 }
 
 // xmlProlog opens every XML answer, success and error alike, with the
-// single quotes of the real gateway (pop-spec §7.11, §9 F6).
+// single quotes of the real gateway (docs/protocol.md §7.11, §9 F6).
 const xmlProlog = "<?xml version='1.0' encoding='UTF-8'?>"
 
 // contentLengths caches the Content-Length values of bodies under 8 KiB,

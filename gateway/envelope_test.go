@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "update the .golden files in testdata")
 
 // tricky holds every byte class the envelopes escape differently: the
-// quotes and newline the real gateway writes raw in XML (pop-spec §9 F7), a
+// quotes and newline the real gateway writes raw in XML (docs/protocol.md §9 F7), a
 // carriage return, markup, a CDATA end, a would-be character reference,
 // control bytes, U+2028, CJK, an invalid UTF-8 byte and a valid U+FFFD.
 const tricky = "a\"b'c&d<e>f\ng\th\ri]]>j&#34;k\x01\x08\x0c\x1f\x7fl\u2028m\u2029n世o\xffp\ufffdq\\r/"

@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// apiError is an error answered with the POP error envelope (pop-spec §5).
+// apiError is an error answered with the POP error envelope (docs/protocol.md §5).
 type apiError struct {
 	Status  int
 	Code    string
@@ -14,7 +14,7 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
-// Error codes and message texts of pop-spec §4, exactly as the real gateway
+// Error codes and message texts of docs/protocol.md §4, exactly as the real gateway
 // answers them. Codes marked [INF] in the spec are documented choices.
 const (
 	CodeInvalidProduct         = "InvalidProduct.NotFound"
@@ -27,7 +27,7 @@ const (
 	CodeTimestampExpired       = "InvalidTimeStamp.Expired"
 	CodeNonceUsed              = "SignatureNonceUsed"
 	CodeKeyNotFound            = "InvalidAccessKeyId.NotFound"
-	CodeKeyInvalid             = "InvalidAccessKeyId" // the short form of pop-spec §9 F5, a setting
+	CodeKeyInvalid             = "InvalidAccessKeyId" // the short form of docs/protocol.md §9 F5, a setting
 	CodeParameterMalformed     = "RequestParameterMalformed"
 	CodeKeyInactive            = "InvalidAccessKeyId.Inactive"
 	CodeSignatureDoesNotMatch  = "SignatureDoesNotMatch"
@@ -48,7 +48,7 @@ const (
 	CodeQuotaExceeded    = "QuotaExceeded"
 )
 
-// Message texts (pop-spec §4).
+// Message texts (docs/protocol.md §4).
 const (
 	msgInvalidProduct   = "Cannot find product according to your specified domain."
 	msgUnsupportedHTTP  = "This http method not supported."
@@ -67,7 +67,7 @@ const (
 	msgInternalError    = "The request processing has failed due to some unknown error, exception or failure."
 	msgUnavailable      = "The request has failed due to a temporary failure of the server."
 	// The marker after which the official SDK reads the server string to
-	// sign and compares it with its own (pop-spec §5).
+	// sign and compares it with its own (docs/protocol.md §5).
 	StringToSignMarker = "server string to sign is:"
 	msgMismatch        = "Specified signature is not matched with our calculation. " + StringToSignMarker
 	msgIncomplete      = "The request signature does not conform to Aliyun standards. " + StringToSignMarker
@@ -98,13 +98,13 @@ var (
 )
 
 // errMissing is Missing<Name>: a common parameter or header is absent; the
-// name is case-sensitive (pop-spec §4.2 step 3).
+// name is case-sensitive (docs/protocol.md §4.2 step 3).
 func errMissing(name string) *apiError {
 	return &apiError{http.StatusBadRequest, "Missing" + name, name + " is mandatory for this action."}
 }
 
 // MissingStyle selects how an absent business parameter is reported
-// (pop-spec §4: products differ).
+// (docs/protocol.md §4: products differ).
 type MissingStyle string
 
 // The three forms observed for a missing business parameter.

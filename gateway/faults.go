@@ -471,7 +471,7 @@ func dropEnvelopeField(b []byte, format, field string) []byte {
 }
 
 // productFormat is the RPC response format of p for a request without a
-// Format parameter (pop-spec §5), or JSON under the default-json fault.
+// Format parameter (docs/protocol.md §5), or JSON under the default-json fault.
 func (g *Gateway) productFormat(p *product.Profile) string {
 	if g.faults.has(FaultDefaultJSON) {
 		return FormatJSON
@@ -567,7 +567,7 @@ func otherMethod(m string) string {
 	return http.MethodGet
 }
 
-// actionFor finds an action of b by its case-sensitive name (pop-spec
+// actionFor finds an action of b by its case-sensitive name (docs/protocol.md
 // §1.1), or in any case under the action-case-insensitive fault.
 func (g *Gateway) actionFor(b *backend, name string) (*action, bool) {
 	a, ok := b.actions[name]

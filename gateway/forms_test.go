@@ -58,7 +58,7 @@ func (w wireRequest) get(name string) (value, written string, ok bool) {
 	return "", "", false
 }
 
-// style tells the signing style from the Authorization header (pop-spec §4.2).
+// style tells the signing style from the Authorization header (docs/protocol.md §4.2).
 func (w wireRequest) style() signature.Style {
 	auth, _, _ := w.get("Authorization")
 	switch {

@@ -130,7 +130,7 @@ func checkFuzzAnswer(r *http.Request, a answer) error {
 		return nil
 	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" && r.Header.Get("Authorization") == "" {
-		// A CORS preflight is answered without a body (pop-spec §9 F11).
+		// A CORS preflight is answered without a body (docs/protocol.md §9 F11).
 		if a.status != http.StatusOK || len(a.body) != 0 || a.header.Get("Access-Control-Allow-Origin") != "*" {
 			return fmt.Errorf("a CORS preflight answered %d %q, Allow-Origin %q", a.status, a.body, a.header.Get("Access-Control-Allow-Origin"))
 		}

@@ -1,6 +1,6 @@
 // Package gateway is the reference POP gateway: it verifies RPC, ROA and V3
-// signed requests in the order of pop-spec §4.2, answers with the exact
-// error codes, statuses and envelopes of pop-spec §4 and §5, and serves a
+// signed requests in the order of docs/protocol.md §4.2, answers with the exact
+// error codes, statuses and envelopes of docs/protocol.md §4 and §5, and serves a
 // small in-memory backend per product (ApsaraMQ for MQTT and for RabbitMQ)
 // so that a success looks real. It is acsharness's embedded default target,
 // runs in-process for tests, and runs as `acsharness serve`.
@@ -213,11 +213,11 @@ func (g *Gateway) writeError(w http.ResponseWriter, c *call, e *apiError) {
 	c.rp.writeError(w, e)
 }
 
-// serve runs the checks of pop-spec §4.2 in order and the action.
+// serve runs the checks of docs/protocol.md §4.2 in order and the action.
 func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	r := c.r
 	// A browser's CORS preflight, never signed, is answered as the
-	// Access-Control-* headers of the real gateway promise (pop-spec §9 F11).
+	// Access-Control-* headers of the real gateway promise (docs/protocol.md §9 F11).
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" &&
 		r.Header.Get(signature.HeaderAuthorization) == "" && !g.faults.has(FaultNoPreflight) {
 		c.rp.writePreflight(w, r.Header.Get("Access-Control-Request-Headers"))
@@ -256,7 +256,7 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	}
 	if c.prod != nil {
 		// An error raised before Format or Accept is read answers in the
-		// product's default (pop-spec §5); each style refines it.
+		// product's default (docs/protocol.md §5); each style refines it.
 		c.rp.format = g.cfg.defaultFormat(c.prod)
 	}
 	// Step 2: the style, from the Authorization header.
@@ -288,7 +288,7 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	}
 }
 
-// resolveHost routes by Host (pop-spec §4.2 step 1, §6): an endpoint of a
+// resolveHost routes by Host (docs/protocol.md §4.2 step 1, §6): an endpoint of a
 // product in a region it serves, under aliyuncs.com or a configured suffix.
 func (g *Gateway) resolveHost(c *call) *apiError {
 	if g.pinned != nil {
@@ -383,7 +383,7 @@ func (g *Gateway) resolveVersion(c *call, version string, anyVersion bool) *apiE
 
 // parseQuery form-decodes the query string; a malformed escape is answered
 // 400 RequestParameterMalformed, as the real gateway does, never a 500
-// (pop-spec §1.6, §9 F1).
+// (docs/protocol.md §1.6, §9 F1).
 func (g *Gateway) parseQuery(dst signature.Params, raw string) (signature.Params, *apiError) {
 	if g.faults.has(FaultPlusLiteral) {
 		raw = strings.ReplaceAll(raw, "+", "%2B")
@@ -413,7 +413,7 @@ func isForm(r *http.Request) bool {
 }
 
 // dedupe keeps the first parameter of each name, as a Java servlet's
-// getParameter does (pop-spec §1.6): a copy added after signing is ignored.
+// getParameter does (docs/protocol.md §1.6): a copy added after signing is ignored.
 func dedupe(p signature.Params) signature.Params {
 	for i := 1; i < len(p); i++ {
 		for j := 0; j < i; j++ {
@@ -470,7 +470,7 @@ func (g *Gateway) compare(want, got string) bool {
 	return want == got
 }
 
-// authenticate runs steps 6 to 10 of pop-spec §4.2: timestamp format and
+// authenticate runs steps 6 to 10 of docs/protocol.md §4.2: timestamp format and
 // skew, nonce, key, signature, STS token, nonce record, throttling. verify checks the
 // signature with a secret and returns the server string to sign when it
 // does not match.
@@ -533,7 +533,7 @@ func (g *Gateway) authenticate(c *call, ts string, httpDate bool, nonce string, 
 
 // securityToken returns the STS token the request carries, "" for none:
 // the SecurityToken parameter (RPC) or the x-acs-security-token header
-// (ROA, V3) (pop-spec §1.1, §2.1, §3.1).
+// (ROA, V3) (docs/protocol.md §1.1, §2.1, §3.1).
 func (c *call) securityToken() string {
 	if c.style == signature.RPC {
 		v, _ := c.params.Get(signature.ParamSecurityToken)
@@ -543,9 +543,9 @@ func (c *call) securityToken() string {
 }
 
 // mismatch is the error for a wrong signature, carrying the server string
-// to sign after the marker the official SDK looks for (pop-spec §5).
+// to sign after the marker the official SDK looks for (docs/protocol.md §5).
 func (g *Gateway) mismatch(c *call, sts string) *apiError {
-	code := g.cfg.mismatchCode(c.prod) // per product (pop-spec §9 F13)
+	code := g.cfg.mismatchCode(c.prod) // per product (docs/protocol.md §9 F13)
 	switch sts {
 	case bodyHashMismatch:
 		return &apiError{http.StatusBadRequest, code, "Specified x-acs-content-sha256 does not match the request body."}
@@ -570,7 +570,7 @@ const (
 
 // checkTime parses a Timestamp / x-acs-date (ISO 8601 UTC) or a ROA Date
 // (RFC 1123 GMT) and checks the skew window in both directions
-// (pop-spec §4.1).
+// (docs/protocol.md §4.1).
 func (g *Gateway) checkTime(now time.Time, ts string, httpDate bool) *apiError {
 	t, ok := g.parseTime(ts, httpDate)
 	if !ok {
@@ -592,9 +592,9 @@ func (g *Gateway) checkTime(now time.Time, ts string, httpDate bool) *apiError {
 
 // parseTime accepts RFC 3339 with optional fractional seconds and a Z, or a
 // numeric offset when TimestampOffsets is set, or no zone at all, read as
-// UTC, unless ZonelessTimestamp refuses it (pop-spec §4.1, §9 F2); a Date
+// UTC, unless ZonelessTimestamp refuses it (docs/protocol.md §4.1, §9 F2); a Date
 // header in any of the three HTTP date forms or with a 12-hour clock and
-// AM/PM, which the real gateway parses (pop-spec §4.1, §9 F3).
+// AM/PM, which the real gateway parses (docs/protocol.md §4.1, §9 F3).
 func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 	if httpDate {
 		t, err := http.ParseTime(s)
@@ -623,13 +623,13 @@ func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 	return t, true
 }
 
-// Time layouts beyond RFC 3339 and the HTTP dates (pop-spec §9 F2, F3).
+// Time layouts beyond RFC 3339 and the HTTP dates (docs/protocol.md §9 F2, F3).
 const (
 	timestampZoneless = "2006-01-02T15:04:05.999999999"
 	dateAMPM          = "Mon, 02 Jan 2006 03:04:05 PM GMT"
 )
 
-// checkNonce rejects a nonce already used (pop-spec §4.1). An empty nonce
+// checkNonce rejects a nonce already used (docs/protocol.md §4.1). An empty nonce
 // counts as present and as used: the real gateway answered
 // SignatureNonceUsed to one.
 func (g *Gateway) checkNonce(c *call, nonce string) *apiError {
@@ -714,7 +714,7 @@ func (g *Gateway) finish(w http.ResponseWriter, c *call, params signature.Params
 	}
 	out, err := c.backend.call(a, params, g.cfg.MissingParameterStyle)
 	if err != nil {
-		// A backend's error comes in its own field order (pop-spec §9 F10).
+		// A backend's error comes in its own field order (docs/protocol.md §9 F10).
 		c.rp.business = true
 		return err
 	}
@@ -769,7 +769,7 @@ func (g *Gateway) bodyParams(c *call) *apiError {
 	return nil
 }
 
-// acceptFormat picks the ROA/V3 response format from Accept (pop-spec §5).
+// acceptFormat picks the ROA/V3 response format from Accept (docs/protocol.md §5).
 func (g *Gateway) acceptFormat(c *call) string {
 	accept := strings.ToLower(c.r.Header.Get(signature.HeaderAccept))
 	switch {

@@ -121,7 +121,7 @@ func parseAnswer(t *testing.T, status int, h http.Header, body []byte) answer {
 	return a
 }
 
-// assertEnvelope checks what every response carries (pop-spec §5).
+// assertEnvelope checks what every response carries (docs/protocol.md §5).
 func assertEnvelope(t *testing.T, a answer) {
 	t.Helper()
 	id := a.env["RequestId"]
@@ -260,7 +260,7 @@ func TestRPCMissingCommonParameters(t *testing.T) {
 		assert.Equal(t, "Missing"+name, a.code(), "names are exact: %s", a.body)
 		assert.Equal(t, name+" is mandatory for this action.", a.env["Message"])
 	}
-	// An empty value is present, not missing (pop-spec §4.1).
+	// An empty value is present, not missing (docs/protocol.md §4.1).
 	a, _ := send(t, srv, demo, rabbit("ListInstances"), setQuery("Version", ""))
 	assert.Equal(t, CodeInvalidVersion, a.code())
 }

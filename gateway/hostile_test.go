@@ -239,7 +239,7 @@ func sendRaw(addr string, raw []byte) (answer, error) {
 
 var requestIDShape = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
 
-// envelope is what every POP response must carry (pop-spec §5).
+// envelope is what every POP response must carry (docs/protocol.md §5).
 type envelope struct {
 	root      string // XML root element; "" for JSON
 	RequestID string
@@ -247,7 +247,7 @@ type envelope struct {
 	Message   string
 }
 
-// checkEnvelope reports how a response breaks pop-spec §5: the exact
+// checkEnvelope reports how a response breaks docs/protocol.md §5: the exact
 // Content-Type, an uppercase UUID RequestId in the body equal to the
 // X-Acs-Request-Id header, well-formed UTF-8 JSON (an object) or XML, and for
 // an error Code and Message, rooted at <Error> in XML. head means the body
@@ -452,7 +452,7 @@ func hostileCases(t testing.TB) []hostileCase {
 			w.chunked = true
 		}), status: http.StatusRequestEntityTooLarge, code: gateway.CodeBodyTooLarge},
 
-		// Malformed percent-escapes (pop-spec §1.6, §9 F1, seed 004): RequestParameterMalformed.
+		// Malformed percent-escapes (docs/protocol.md §1.6, §9 F1, seed 004): RequestParameterMalformed.
 		{name: "seed 004 Signature=xxxx%xxxx%3D", req: rawReq(http.MethodGet,
 			"/?Action=ListInstances&Version=2019-12-12&Format=JSON&AccessKeyId=testid&SignatureMethod=HMAC-SHA1&SignatureNonce=e7b1f31150be45594905ce6d28561286"+
 				"&SignatureVersion=1.0&Timestamp=2020-05-19T10%3A33%3A56Z&Signature=xxxx%xxxx%3D", hostAMQP),
@@ -470,7 +470,7 @@ func hostileCases(t testing.TB) []hostileCase {
 			serverRejects: true, status: bad},
 
 		// Duplicated keys: the first value wins for the signature and the
-		// backend alike (pop-spec §1.6), so a copy put first is what is
+		// backend alike (docs/protocol.md §1.6), so a copy put first is what is
 		// checked.
 		{name: "a forged Signature before the signed one", req: send.with(func(w *wireReq) { w.target = "/?Signature=AAAA&" + w.target[2:] }),
 			status: bad, code: gateway.CodeSignatureDoesNotMatch},
@@ -553,7 +553,7 @@ func hostileCases(t testing.TB) []hostileCase {
 		{name: "RocketMQ ons host", req: send.with(func(w *wireReq) { w.host = "ons.cn-hangzhou.aliyuncs.com" }), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "60 KiB host", req: send.with(func(w *wireReq) { w.host = strings.Repeat("h", 60<<10) + ".com" }), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "host with a bad port", req: rawReq(http.MethodGet, "/", hostMQTT+":notaport"), status: bad, code: "MissingAction", format: gateway.FormatXML},
-		// A first label alone routes nowhere (pop-spec §6): the product is
+		// A first label alone routes nowhere (docs/protocol.md §6): the product is
 		// unknown, so the error names none and answers in JSON.
 		{name: "host with XML specials", req: rawReq(http.MethodGet, "/", "onsmqtt.a&b'c]]"), status: http.StatusNotFound, code: gateway.CodeInvalidProduct},
 		{name: "empty host", req: rawReq(http.MethodGet, "/", ""), status: bad, code: "MissingAction"},
@@ -664,7 +664,7 @@ func serveWire(t *testing.T, h http.Handler, w wireReq) (answer, envelope) {
 // TestDuplicateKeysFirstWins: a parameter appended after signing, with
 // another value, changes neither the signature check nor what the backend
 // sees. The first copy wins for both, as a servlet's getParameter would
-// (pop-spec §1.6 [INF]), in every style.
+// (docs/protocol.md §1.6 [INF]), in every style.
 func TestDuplicateKeysFirstWins(t *testing.T) {
 	t.Parallel()
 	b := fixedSigner("dup")
@@ -712,7 +712,7 @@ func TestDuplicateKeysFirstWins(t *testing.T) {
 
 // TestHostileButValid: requests that look hostile but are correctly signed
 // are served: bytes that are not UTF-8 in signed values, long values, and
-// the official SDK's POST with an empty form body (pop-spec §1.7.4).
+// the official SDK's POST with an empty form body (docs/protocol.md §1.7.4).
 func TestHostileButValid(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("é", 20<<10)

@@ -35,7 +35,7 @@ type Key struct {
 	// SecurityToken, when set, makes this an STS key, as temporary
 	// credentials are: a request must carry this token (RPC SecurityToken,
 	// ROA and V3 x-acs-security-token), signed like any parameter or
-	// x-acs-* header (pop-spec §1.1, §2.1, §3.1, §9 F15).
+	// x-acs-* header (docs/protocol.md §1.1, §2.1, §3.1, §9 F15).
 	SecurityToken signature.Secret `yaml:"security_token,omitempty"`
 	// Expiration, when set, is when the STS credentials expire; after it
 	// the token is InvalidSecurityToken.Expired.
@@ -216,7 +216,7 @@ func newKeyring(keys []Key) keyring {
 	return kr
 }
 
-// STS error codes (pop-spec §9 F15; the messages are [INF]).
+// STS error codes (docs/protocol.md §9 F15; the messages are [INF]).
 const (
 	CodeMissingSecurityToken = "MissingSecurityToken"
 	CodeTokenMalformed       = "InvalidSecurityToken.Malformed"
@@ -231,7 +231,7 @@ var (
 )
 
 // checkToken checks the security token a request carries (empty: none)
-// against its key at now (pop-spec §9 F15): an STS key needs its own
+// against its key at now (docs/protocol.md §9 F15): an STS key needs its own
 // token, unexpired; a token is refused as another key's when it is one,
 // and as malformed when it is nobody's.
 func (kr keyring) checkToken(k Key, token string, now time.Time) *apiError {

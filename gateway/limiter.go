@@ -10,7 +10,7 @@ import (
 )
 
 // limiter is the per-AccessKey token bucket behind Throttling.User
-// (pop-spec §4). Only keys the gateway knows reach it, so it holds at most
+// (docs/protocol.md §4). Only keys the gateway knows reach it, so it holds at most
 // one bucket per configured key.
 type limiter struct {
 	rate  rate.Limit
@@ -65,7 +65,7 @@ func (l *limiter) allow(k Key) (throttle, bool) {
 	return throttle{wait: wait, reset: time.Duration(missing / float64(r) * float64(time.Second)), burst: burst}, false
 }
 
-// Throttling headers (pop-spec §4, §9 F14): the aliyun CLI backs off for
+// Throttling headers (docs/protocol.md §4, §9 F14): the aliyun CLI backs off for
 // x-acs-retry-after milliseconds; darabonba for the TimeLeft (milliseconds)
 // of x-ratelimit-user or x-ratelimit-user-api, "Limit:1,Remain:0,
 // TimeLeft:2000,Reset:1234". The gateway limits per key (user), so it sends

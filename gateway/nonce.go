@@ -22,7 +22,7 @@ type nonceKey [2]uint64
 
 // NonceStore remembers every nonce seen for at least its retention time,
 // across all keys: SignatureNonce is unique network-wide, not per
-// AccessKey (pop-spec §4.1). Entries expire in time buckets, so memory is
+// AccessKey (docs/protocol.md §4.1). Entries expire in time buckets, so memory is
 // bounded by the request rate times the retention, and by a hard capacity.
 // It is safe for concurrent use; Add is an atomic check-and-insert, so of
 // many requests racing with one nonce exactly one wins.

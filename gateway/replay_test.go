@@ -19,7 +19,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// Replay protection (pop-spec §4.1, §4.2 steps 7 and 9): a SignatureNonce
+// Replay protection (docs/protocol.md §4.1, §4.2 steps 7 and 9): a SignatureNonce
 // is good for one request, network-wide, whatever the key. Requests are
 // hand-signed with our signature.Builder so that the very same signed
 // bytes can be sent again, and raced.
@@ -150,7 +150,7 @@ func replayCtx(t *testing.T) context.Context {
 }
 
 // assertNonceUsed checks a SignatureNonceUsed answer and its envelope
-// (pop-spec §4 row "Nonce replay", §5).
+// (docs/protocol.md §4 row "Nonce replay", §5).
 func assertNonceUsed(t *testing.T, rp signedReply, tc replayCase) {
 	t.Helper()
 	require.Equal(t, http.StatusBadRequest, rp.status, "a replayed nonce is answered 400; body %s", rp.body)
@@ -280,7 +280,7 @@ func TestReplayRace(t *testing.T) {
 	}
 }
 
-// TestReplayAcrossKeys proves the nonce store is global (pop-spec §4.1:
+// TestReplayAcrossKeys proves the nonce store is global (docs/protocol.md §4.1:
 // "全网31分钟内不重复", unique network-wide): a nonce used with one key is
 // refused with another active key, in sequence and in a race where half
 // the copies carry each key; and, the nonce being checked before the key

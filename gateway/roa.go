@@ -10,7 +10,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// ROA style (pop-spec §2): Authorization "acs AK:Signature", the x-acs-*
+// ROA style (docs/protocol.md §2): Authorization "acs AK:Signature", the x-acs-*
 // headers and the canonical resource.
 
 // serveROA handles a request signed "Authorization: acs AK:Signature".
@@ -23,7 +23,7 @@ func (g *Gateway) serveROA(w http.ResponseWriter, c *call, auth string) *apiErro
 		return err
 	}
 	// The first copy of a repeated name wins for the signature as for the
-	// backend, as in RPC (pop-spec §1.6): a copy appended after signing
+	// backend, as in RPC (docs/protocol.md §1.6): a copy appended after signing
 	// neither breaks the signature nor reaches the action.
 	query = dedupe(query)
 	c.params = query
@@ -94,7 +94,7 @@ func (g *Gateway) verifyROA(c *call, got string, secret signature.Secret) (bool,
 	// The official clients sign two aspects differently, and the wire
 	// cannot tell which form was signed, so each is accepted
 	// (signature.Forms): the path decoded, as the spec and
-	// alibaba-cloud-sdk-go sign it (pop-spec §2.5), or escaped as sent, as
+	// alibaba-cloud-sdk-go sign it (docs/protocol.md §2.5), or escaped as sent, as
 	// darabonba and the TypeScript client do (§3.2, §9 F9); an empty query
 	// value as a bare "k", as the Go SDKs sign it, or "k=", as the
 	// TypeScript, Node and Python clients do (§2.2, §9 F8). The echo is the

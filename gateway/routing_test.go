@@ -9,10 +9,10 @@ import (
 )
 
 // TestHostRouting: a Host routes to a product only when it is one of the
-// product's endpoints in a region it serves (pop-spec §6, issue 9 defect
+// product's endpoints in a region it serves (docs/protocol.md §6, issue 9 defect
 // 4), under aliyuncs.com or a private cloud's configured suffix; anything
 // else is InvalidProduct.NotFound with a Recommend that names no product
-// (pop-spec §9 F12).
+// (docs/protocol.md §9 F12).
 func TestHostRouting(t *testing.T) {
 	t.Parallel()
 	list := func(host string) signature.Request {

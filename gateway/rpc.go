@@ -7,11 +7,11 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// RPC style (pop-spec §1): common parameters in the query or a form body,
+// RPC style (docs/protocol.md §1): common parameters in the query or a form body,
 // HMAC-SHA1 over the percent-encoded canonical query.
 
 // rpcRequired are the common RPC parameters, in the order they are checked
-// (pop-spec §4.2 step 3), and the rpc* constants their positions.
+// (docs/protocol.md §4.2 step 3), and the rpc* constants their positions.
 var rpcRequired = [...]string{
 	signature.ParamAction, signature.ParamVersion, signature.ParamAccessKeyID, signature.ParamSignature,
 	signature.ParamSignatureMethod, signature.ParamSignatureVersion, signature.ParamSignatureNonce, signature.ParamTimestamp,

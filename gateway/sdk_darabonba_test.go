@@ -23,7 +23,7 @@ import (
 // (DoROARequest), and V3 ACS3-HMAC-SHA256 (CallApi → DoRequest) in the
 // RPC style (path /, query or form body) and the ROA style (an API path,
 // a JSON body). darabonba sends Format=json in lower case and
-// x-acs-action / x-acs-version headers on RPC calls (pop-spec §1.1, §7.14).
+// x-acs-action / x-acs-version headers on RPC calls (docs/protocol.md §1.1, §7.14).
 
 // newDaraClient returns a darabonba client for the gateway at addr with
 // the given key; signatureAlgorithm "v2" selects the HMAC-SHA1 RPC and ROA
@@ -316,7 +316,7 @@ func TestDarabonbaV3(t *testing.T) {
 		decodeDara(t, res, err, "V3 ROA CreateVirtualHost", nil)
 		// A path parameter that needs escaping, escaped as the generated
 		// SDKs escape it (openapiutil.GetEncodeParam): the V3 canonical URI
-		// is that escaped path (pop-spec §3.2).
+		// is that escaped path (docs/protocol.md §3.2).
 		const temp = "temp 中文*~+"
 		res, err = call("CreateVirtualHost", rabbitVersion, "POST", "/instances/"+inst+"/vhosts", nil, map[string]any{"VirtualHost": temp})
 		decodeDara(t, res, err, "V3 ROA CreateVirtualHost temp", nil)
@@ -348,7 +348,7 @@ func TestDarabonbaV3(t *testing.T) {
 
 // TestDarabonbaErrors checks that darabonba surfaces the gateway's
 // errors with their code and status, for each signing path: a wrong
-// secret is SignatureDoesNotMatch (with the V3 message form of pop-spec
+// secret is SignatureDoesNotMatch (with the V3 message form of docs/protocol.md
 // §4 for ACS3), an unknown key InvalidAccessKeyId.NotFound.
 func TestDarabonbaErrors(t *testing.T) {
 	t.Parallel()

@@ -25,10 +25,10 @@ import (
 // gateway on a real loopback socket: its generic CommonRequest in the RPC
 // and ROA styles, its error parsing, and the check of its
 // SignatureDoesNotMatch wrapper that our server string to sign equals its
-// own (pop-spec §5). The typed product clients are in sdk_typed_test.go,
+// own (docs/protocol.md §5). The typed product clients are in sdk_typed_test.go,
 // darabonba-openapi in sdk_darabonba_test.go.
 
-// Product identities the tests route by (pop-spec §6).
+// Product identities the tests route by (docs/protocol.md §6).
 const (
 	mqttVersion   = "2020-04-20"
 	rabbitVersion = "2019-12-12"
@@ -40,7 +40,7 @@ const (
 	badVersion = "2099-01-01"
 )
 
-// requestIDPattern is the RequestId shape of pop-spec §5.
+// requestIDPattern is the RequestId shape of docs/protocol.md §5.
 var requestIDPattern = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
 
 // sdkTimeout bounds every SDK call, so a hung gateway fails a test rather
@@ -114,7 +114,7 @@ func roaRequest(srv *httptest.Server, method, version, path string, query map[st
 }
 
 // assertEnvelope checks the RequestId of a response body against the
-// x-acs-request-id header and the uppercase UUID shape (pop-spec §5).
+// x-acs-request-id header and the uppercase UUID shape (docs/protocol.md §5).
 func assertEnvelope(t *testing.T, bodyID string, header http.Header) {
 	t.Helper()
 	assert.Regexp(t, requestIDPattern, bodyID, "RequestId must be an uppercase 8-4-4-4-12 UUID")
@@ -191,7 +191,7 @@ func vhostNames(l vhostList) []string {
 }
 
 // trickyValues are parameter values that percent-encoding and form
-// decoding treat specially (pop-spec §1.3, §1.5, vectors §1.7.3).
+// decoding treat specially (docs/protocol.md §1.3, §1.5, vectors §1.7.3).
 var trickyValues = []struct{ name, value string }{
 	{"space", "hello world"},
 	{"star", "a*b"},
@@ -211,7 +211,7 @@ var trickyValues = []struct{ name, value string }{
 
 // TestAliyunSDKCommonRPCValues sends every tricky value through the SDK's
 // RPC CommonRequest, as GET, as POST in the query (the SDK's POST puts
-// every parameter in the query, pop-spec §1.5) and as POST in a form body
+// every parameter in the query, docs/protocol.md §1.5) and as POST in a form body
 // (FormParams), and proves the gateway both verifies the signature and
 // decodes the value exactly: a virtual host created with the value as its
 // name is listed under that name, and SendMessage accepts it as a Payload.
@@ -338,7 +338,7 @@ func TestAliyunSDKCommonRPCLifecycle(t *testing.T) {
 
 // TestAliyunSDKCommonRPCXML asks for XML (AcceptFormat, the Format
 // parameter) and checks the body is XML rooted at <{Action}Response> with
-// the data and the RequestId of the header (pop-spec §5).
+// the data and the RequestId of the header (docs/protocol.md §5).
 func TestAliyunSDKCommonRPCXML(t *testing.T) {
 	t.Parallel()
 	srv := startSDKGateway(t, gateway.Config{})
@@ -360,7 +360,7 @@ func TestAliyunSDKCommonRPCXML(t *testing.T) {
 	assert.Equal(t, "GID_xml", groups.Data[0].GroupId, "GroupId in XML")
 	assert.Equal(t, "mqtt-cn-xml", groups.Data[0].InstanceId, "InstanceId in XML")
 
-	// Format is case-insensitive (pop-spec §7.3): "xml" answers XML too,
+	// Format is case-insensitive (docs/protocol.md §7.3): "xml" answers XML too,
 	// and the SDK parses by the upper-cased format.
 	inst := rpcRequest(addr, requests.GET, rabbitVersion, "ListInstances", nil)
 	inst.AcceptFormat = "xml"
@@ -374,7 +374,7 @@ func TestAliyunSDKCommonRPCXML(t *testing.T) {
 
 // TestAliyunSDKCommonROA drives the ROA style of the SDK (a PathPattern):
 // the generic route GET /pop/v1/wam/appEnv for any version, with the
-// values that ROA signs raw (pop-spec §2.2, vector R2), in JSON and XML;
+// values that ROA signs raw (docs/protocol.md §2.2, vector R2), in JSON and XML;
 // and the MQTT and RabbitMQ routes, with path parameters, a form body,
 // DELETE, and routing by Host or by version.
 func TestAliyunSDKCommonROA(t *testing.T) {
@@ -481,7 +481,7 @@ func TestAliyunSDKCommonROA(t *testing.T) {
 
 // TestAliyunSDKServerErrors checks the SDK's view of the gateway's
 // errors: every one is an *errors.ServerError with the code, status,
-// message, RequestId and HostId of pop-spec §4 and §5. For a wrong secret
+// message, RequestId and HostId of docs/protocol.md §4 and §5. For a wrong secret
 // the SDK compares its own string to sign with the one the gateway
 // reports after "server string to sign is:" and, only when they are
 // equal, recommends checking the secret
@@ -556,7 +556,7 @@ func TestAliyunSDKServerErrors(t *testing.T) {
 			status: 400, code: gateway.CodeSignatureDoesNotMatch, message: "Specified signature is not matched with our calculation. server string to sign is:POST\n", recommend: recommendSecret},
 		{name: "wrong-secret/roa-by-host", id: gateway.DemoKeyID, key: wrongSecret, req: roaByHost, hostID: mqttHost,
 			status: 400, code: gateway.CodeSignatureDoesNotMatch, message: "Specified signature is not matched with our calculation. server string to sign is:GET\n", recommend: recommendSecret},
-		// The SDK treats the alternate code exactly alike (pop-spec §4).
+		// The SDK treats the alternate code exactly alike (docs/protocol.md §4).
 		{name: "wrong-secret/incomplete-signature", cfg: gateway.Config{MismatchCode: gateway.CodeIncompleteSignature},
 			id: gateway.DemoKeyID, key: wrongSecret, req: rpcPostForm,
 			status: 400, code: gateway.CodeIncompleteSignature, message: "The request signature does not conform to Aliyun standards. server string to sign is:POST&%2F&", recommend: recommendSecret},

@@ -15,7 +15,7 @@ import (
 // TestSecurityToken: a key of the keys file may be an STS key, with a
 // session token and an expiry; its requests must carry that token, signed
 // like any parameter (RPC) or x-acs-* header (ROA, V3), and the token is
-// checked against its key (pop-spec §9 F15).
+// checked against its key (docs/protocol.md §9 F15).
 func TestSecurityToken(t *testing.T) {
 	t.Parallel()
 	demoSTS := Demo().STS

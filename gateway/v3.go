@@ -9,7 +9,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// V3 style (pop-spec §3): ACS3-HMAC-SHA256 over the canonical request.
+// V3 style (docs/protocol.md §3): ACS3-HMAC-SHA256 over the canonical request.
 
 // v3Required are the headers a V3 request must carry, and the name each
 // one's Missing code uses.
@@ -21,7 +21,7 @@ var v3Required = []struct{ header, name string }{
 	{signature.HeaderACSContentSHA256, "ContentSha256"},
 }
 
-// v3MustSign are the headers every V3 signature covers (pop-spec §3.4).
+// v3MustSign are the headers every V3 signature covers (docs/protocol.md §3.4).
 var v3MustSign = []string{"host", signature.HeaderACSAction, signature.HeaderACSVersion, signature.HeaderACSDate,
 	signature.HeaderACSNonce, signature.HeaderACSContentSHA256}
 
@@ -33,12 +33,12 @@ func (g *Gateway) serveV3(w http.ResponseWriter, c *call, authHeader string) *ap
 	if err != nil {
 		return err
 	}
-	query = dedupe(query) // the first copy wins, as for ROA and RPC (pop-spec §1.6)
+	query = dedupe(query) // the first copy wins, as for ROA and RPC (docs/protocol.md §1.6)
 	c.params = query
 	auth, perr := signature.ParseV3Authorization(authHeader)
 	if perr != nil && emptyV3Signature(authHeader, auth) {
 		// An empty Signature= is a wrong signature, answered with the
-		// server string to sign, not an incomplete one (pop-spec §9 F4).
+		// server string to sign, not an incomplete one (docs/protocol.md §9 F4).
 		perr = nil
 	}
 	if perr != nil && g.faults.any {
@@ -122,7 +122,7 @@ func emptyV3Signature(header string, auth signature.V3Auth) bool {
 }
 
 // checkV3Coverage requires SignedHeaders to cover the V3 headers and every
-// x-acs-*, host and content-type header present (pop-spec §3.4 step 2).
+// x-acs-*, host and content-type header present (docs/protocol.md §3.4 step 2).
 func (g *Gateway) checkV3Coverage(c *call, auth signature.V3Auth) *apiError {
 	if g.faults.has(FaultV3UnsignedHeaders) {
 		return nil
@@ -166,7 +166,7 @@ func (g *Gateway) verifyV3(c *call, auth signature.V3Auth, secret signature.Secr
 			return false, bodyHashMismatch
 		}
 	}
-	// The escaped path, as received, is canonicalized (pop-spec §3.2).
+	// The escaped path, as received, is canonicalized (docs/protocol.md §3.2).
 	m := signature.Message{Method: c.r.Method, Host: c.r.Host, Path: c.r.URL.Path, RawPath: c.r.URL.EscapedPath(),
 		Query: c.params, Header: c.r.Header}
 	if g.faults.has(FaultV3EmptyPayloadHash) {

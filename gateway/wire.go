@@ -18,7 +18,7 @@ type response interface {
 // wire writes the gateway's bodies, JSON or XML, without reflection: byte
 // for byte what encoding/json (with SetEscapeHTML(false)) and encoding/xml
 // wrote for the same structs, the XML then stripped of the escapes the real
-// gateway does not write (pop-spec §9 F7). envelope_test.go proves it on
+// gateway does not write (docs/protocol.md §9 F7). envelope_test.go proves it on
 // every action's response and every error envelope, and on random strings.
 // The reflective encoders spent a 4 KB bufio.Writer per XML answer and
 // walked the structs by reflection: 17% of a served request (issue 13).
@@ -42,9 +42,9 @@ func (w *wire) success(action string, r response) {
 	w.b = append(append(append(w.b, "</"...), action...), "Response>"...)
 }
 
-// failure writes the error envelope of e (pop-spec §5): XML rooted at
+// failure writes the error envelope of e (docs/protocol.md §5): XML rooted at
 // <Error> with Recommend as CDATA, as the real gateway writes it; JSON in
-// the gateway's field order, or a backend's (pop-spec §9 F10).
+// the gateway's field order, or a backend's (docs/protocol.md §9 F10).
 func (w *wire) failure(rp *reply, e *apiError) {
 	recommend := rp.recommend(e.Code)
 	switch {
@@ -224,7 +224,7 @@ func appendJSONQuoted(dst []byte, s string, namedBF bool) []byte {
 // appendXMLText appends s as XML character data the way the real gateway
 // writes it: '&', '<' and '>' escaped, a carriage return as &#xD; (a parser
 // would read a raw one as a newline), quotes, newlines and tabs as they are
-// (pop-spec §9 F7), and whatever XML cannot hold (control bytes, invalid
+// (docs/protocol.md §9 F7), and whatever XML cannot hold (control bytes, invalid
 // UTF-8, U+FFFE, U+FFFF) as U+FFFD, as encoding/xml replaces it.
 func appendXMLText(dst []byte, s string) []byte {
 	start := 0

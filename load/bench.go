@@ -121,7 +121,7 @@ func shaPath() string {
 	return "no SHA-NI, no AVX2: scalar code"
 }
 
-// The request every signer signs: MQTT SendMessage (pop-spec §1.7.3) with a
+// The request every signer signs: MQTT SendMessage (docs/protocol.md §1.7.3) with a
 // topic holding slashes and a payload holding a space and a CJK character.
 const (
 	benchKeyID  = "LTAI5tQbenchmarkKeyId0"
@@ -188,7 +188,7 @@ func rpcSigners() ([]benchOp, error) {
 	}
 	want := string(tpl.AppendSignature(nil, fixNonce, fixTime))
 
-	// pop-spec §1.4: the key is secret + "&".
+	// docs/protocol.md §1.4: the key is secret + "&".
 	floor, fsig := hmacSHA1Floor([]byte(string(benchSecret)+"&"), tpl.AppendStringToSign(nil, fixNonce, fixTime))
 	if floor(); string(*fsig) != want {
 		return nil, fmt.Errorf("rpc: the bare HMAC gives %s, the template %s", *fsig, want)
@@ -245,7 +245,7 @@ func queryMap(q signature.Params) map[string]*string {
 }
 
 // roaSigners returns the ROA signers: SendMessage as a ROA POST with the
-// headers the aliyun-sdk signs (pop-spec §2.1) plus a nonce.
+// headers the aliyun-sdk signs (docs/protocol.md §2.1) plus a nonce.
 func roaSigners() ([]benchOp, error) {
 	h := http.Header{}
 	h.Set(signature.HeaderAccept, "application/json")
@@ -299,7 +299,7 @@ func roaSigners() ([]benchOp, error) {
 }
 
 // v3Signers returns the V3 signers: SendMessage RPC-shaped, POST / with
-// the API parameters in the query (pop-spec §3.1, §3.3). Ours and the SDK
+// the API parameters in the query (docs/protocol.md §3.1, §3.3). Ours and the SDK
 // produce the whole Authorization value, the floor the signature alone.
 func v3Signers() ([]benchOp, error) {
 	h := http.Header{}

@@ -16,7 +16,7 @@ import (
 )
 
 // mismatchCodes are the codes a gateway answers a wrong signature with
-// (pop-spec §4.2, §9: either, [INF]).
+// (docs/protocol.md §4.2, §9: either, [INF]).
 var mismatchCodes = map[string]bool{"SignatureDoesNotMatch": true, "IncompleteSignature": true}
 
 // WrongSecret is the diagnosis of a run whose signatures all failed while

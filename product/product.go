@@ -1,6 +1,6 @@
 // Package product holds the product profiles the harness knows (ApsaraMQ for
 // MQTT and ApsaraMQ for RabbitMQ), their region tables and the endpoint
-// rules that turn a product and a region into a host name (pop-spec §6).
+// rules that turn a product and a region into a host name (docs/protocol.md §6).
 package product
 
 import (
@@ -24,7 +24,7 @@ type Profile struct {
 	// Version is the API version, YYYY-MM-DD.
 	Version string `yaml:"version" json:"version"`
 	// DefaultFormat is the response format when a request names none, JSON
-	// or XML (pop-spec §5; the MQTT and RabbitMQ docs differ).
+	// or XML (docs/protocol.md §5; the MQTT and RabbitMQ docs differ).
 	DefaultFormat string `yaml:"default_format" json:"default_format"`
 	// Style is the signing style of the product's generated SDK requests.
 	Style string `yaml:"style" json:"style"`
@@ -43,7 +43,7 @@ type Region struct {
 	// SeedDomain is the domain column as printed in seed 000. For MQTT it
 	// reads "ons.<region>.aliyuncs.com", the RocketMQ (Ons) product's
 	// domain, while the same page and the official endpoint list give
-	// "onsmqtt.<region>.aliyuncs.com" (pop-spec §7.7). It is kept for the
+	// "onsmqtt.<region>.aliyuncs.com" (docs/protocol.md §7.7). It is kept for the
 	// record and never used to build an endpoint.
 	SeedDomain string `yaml:"seed_domain,omitempty" json:"seed_domain,omitempty"`
 }
@@ -51,7 +51,7 @@ type Region struct {
 // Network selects an endpoint family.
 type Network string
 
-// The endpoint networks of pop-spec §6.
+// The endpoint networks of docs/protocol.md §6.
 const (
 	Public Network = ""    // <code>.<region>.aliyuncs.com
 	VPC    Network = "vpc" // <code>-vpc.<region>.aliyuncs.com
@@ -69,7 +69,7 @@ func ParseNetwork(s string) (Network, error) {
 }
 
 // InternetRegion is MQTT's pseudo-region for its public-internet endpoint,
-// onsmqtt.mq-internet-access.aliyuncs.com (pop-spec §6).
+// onsmqtt.mq-internet-access.aliyuncs.com (docs/protocol.md §6).
 const InternetRegion = "mq-internet-access"
 
 // MQTT is ApsaraMQ for MQTT: product code onsmqtt, API version 2020-04-20,
@@ -138,7 +138,7 @@ func (p Profile) Region(id string) (Region, error) {
 }
 
 // Host returns the endpoint host of the product in region on network, by
-// the SDKs' regional rule "<code><-network>.<region>.<domain>" (pop-spec §6).
+// the SDKs' regional rule "<code><-network>.<region>.<domain>" (docs/protocol.md §6).
 func (p Profile) Host(region string, network Network) (string, error) {
 	if _, err := p.Region(region); err != nil {
 		return "", err
@@ -161,7 +161,7 @@ func (p Profile) Host(region string, network Network) (string, error) {
 
 // Endpoint returns the HTTPS base URL of the product in region on network.
 // HTTPS is what the MQTT and RabbitMQ docs advise, though the SDKs default
-// to HTTP (pop-spec §6).
+// to HTTP (docs/protocol.md §6).
 func (p Profile) Endpoint(region string, network Network) (string, error) {
 	h, err := p.Host(region, network)
 	if err != nil {
@@ -170,11 +170,11 @@ func (p Profile) Endpoint(region string, network Network) (string, error) {
 	return "https://" + h, nil
 }
 
-// DefaultDomain is the endpoint suffix of the public cloud (pop-spec §6).
+// DefaultDomain is the endpoint suffix of the public cloud (docs/protocol.md §6).
 const DefaultDomain = "aliyuncs.com"
 
 // ForHost returns the profile whose endpoint host is (a Host header, with
-// or without a port), by the endpoint rules of pop-spec §6:
+// or without a port), by the endpoint rules of docs/protocol.md §6:
 // "<code>.<region>.<suffix>" and, where the profile has VPC endpoints,
 // "<code>-vpc.<region>.<suffix>" for a region of the profile's table (the
 // internet pseudo-region has no VPC endpoint), or the regionless

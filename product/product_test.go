@@ -17,7 +17,7 @@ func TestSeedRegionTable(t *testing.T) {
 	for _, r := range MQTT.Regions {
 		assert.False(t, seen[r.ID], "region %s listed twice", r.ID)
 		seen[r.ID] = true
-		// pop-spec §7.7: the seed's domain column is RocketMQ's ons.*, not the MQTT endpoint.
+		// docs/protocol.md §7.7: the seed's domain column is RocketMQ's ons.*, not the MQTT endpoint.
 		assert.Equal(t, "ons."+r.ID+".aliyuncs.com", r.SeedDomain)
 		host, err := MQTT.Host(r.ID, Public)
 		require.NoError(t, err)
@@ -111,7 +111,7 @@ func TestForHostAndVersion(t *testing.T) {
 		{"amqp-open.ap-southeast-6.aliyuncs.com", nil, "amqp-open"},    // RabbitMQ's own table
 		{"onsmqtt.ap-southeast-6.aliyuncs.com", nil, ""},               // not in MQTT's table
 		{"onsmqtt-internal.cn-hangzhou.aliyuncs.com", nil, ""},         // no such network
-		{"ons.cn-hangzhou.aliyuncs.com", nil, ""},                      // RocketMQ, pop-spec §6
+		{"ons.cn-hangzhou.aliyuncs.com", nil, ""},                      // RocketMQ, docs/protocol.md §6
 		{"onsmqtt.cn-hangzhou.cloud.example.com", nil, ""},             // a private suffix needs the setting
 		{"onsmqtt.cn-hangzhou.cloud.example.com", []string{"cloud.example.com"}, "onsmqtt"},
 		{"amqp-open.cloud.example.com", []string{".Cloud.Example.com."}, "amqp-open"},

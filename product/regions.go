@@ -1,7 +1,7 @@
 package product
 
 // mqttRegions is the region table of seed 000, all 20 rows, verbatim. The
-// domain column names ons.* hosts, which are RocketMQ's (pop-spec §7.7); the
+// domain column names ons.* hosts, which are RocketMQ's (docs/protocol.md §7.7); the
 // MQTT endpoints are onsmqtt.* (see Profile.Host).
 var mqttRegions = []Region{
 	{"Internet", "mq-internet-access", "ons.mq-internet-access.aliyuncs.com"},

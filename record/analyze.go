@@ -102,7 +102,7 @@ func (a *analysis) rpc(req *http.Request, params signature.Params, at time.Time,
 	case ok:
 		a.timestamp(ts, false, at, o.Skew)
 	case params.Has("TimeStamp"):
-		a.add(RuleTimestampForm, ValueMisspelt, "TimeStamp instead of Timestamp (pop-spec §7.1)")
+		a.add(RuleTimestampForm, ValueMisspelt, "TimeStamp instead of Timestamp (docs/protocol.md §7.1)")
 	default:
 		a.add(RuleTimestampForm, ValueAbsent, "")
 	}
@@ -136,7 +136,7 @@ func (a *analysis) rpc(req *http.Request, params signature.Params, at time.Time,
 		}
 	}
 	if len(unsigned) > 0 {
-		a.add(RuleSignedHeaders, "none signed; sent "+strings.Join(unsigned, ", "), "RPC signs parameters only (pop-spec §1.2)")
+		a.add(RuleSignedHeaders, "none signed; sent "+strings.Join(unsigned, ", "), "RPC signs parameters only (docs/protocol.md §1.2)")
 	} else {
 		a.add(RuleSignedHeaders, "none (parameters only)", "")
 	}
@@ -241,7 +241,7 @@ func header(h http.Header, name string) (string, bool) {
 	return "", false
 }
 
-// The timestamp forms of pop-spec §1.1, §2.1, §3.1 and §4.1.
+// The timestamp forms of docs/protocol.md §1.1, §2.1, §3.1 and §4.1.
 var (
 	isoZ       = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 	isoFrac    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$`)
@@ -282,7 +282,7 @@ func (a *analysis) timestamp(ts string, httpDate bool, at time.Time, window time
 		if form != ValueUnparseable {
 			t, err = time.Parse(time.RFC3339Nano, ts)
 			if err != nil {
-				t, err = time.Parse("2006-01-02T15:04:05.999999999", ts) // zoneless, read as UTC (pop-spec §9 F2)
+				t, err = time.Parse("2006-01-02T15:04:05.999999999", ts) // zoneless, read as UTC (docs/protocol.md §9 F2)
 			}
 		}
 	}
@@ -315,7 +315,7 @@ func (a *analysis) nonceSeen(nonce string) {
 }
 
 // wire records how the query strings and form bodies in raw encode a
-// space, '~' and '*' (pop-spec §1.3, §1.5): what a gateway must decode.
+// space, '~' and '*' (docs/protocol.md §1.3, §1.5): what a gateway must decode.
 func (a *analysis) wire(raw []string) {
 	all := strings.Join(raw, "&")
 	upper := strings.ToUpper(all)

@@ -74,11 +74,11 @@ func (a *analysis) signatureRPC(method string, params signature.Params, o Option
 		return func(s string) string { return strings.ReplaceAll(s, from, to) }
 	}
 	a.verdict(sent, ok, []departure{
-		{"signature", "the key is the secret without its '&' (pop-spec §1.4 step 4)", func() string { return hmacSHA1(string(secret), art.StringToSign) }},
-		{"canonical", "a space encoded '+' rather than %20 (pop-spec §1.3)", func() string { return rpcRedo(method, art.Canonical, secret, swap("%20", "+")) }},
-		{"canonical", "'*' left raw rather than %2A (pop-spec §1.3)", func() string { return rpcRedo(method, art.Canonical, secret, swap("%2A", "*")) }},
-		{"canonical", "'~' encoded %7E rather than left raw (pop-spec §1.3)", func() string { return rpcRedo(method, art.Canonical, secret, swap("~", "%7E")) }},
-		{"string_to_sign", "the canonical query not percent-encoded a second time (pop-spec §1.4 step 3)", func() string {
+		{"signature", "the key is the secret without its '&' (docs/protocol.md §1.4 step 4)", func() string { return hmacSHA1(string(secret), art.StringToSign) }},
+		{"canonical", "a space encoded '+' rather than %20 (docs/protocol.md §1.3)", func() string { return rpcRedo(method, art.Canonical, secret, swap("%20", "+")) }},
+		{"canonical", "'*' left raw rather than %2A (docs/protocol.md §1.3)", func() string { return rpcRedo(method, art.Canonical, secret, swap("%2A", "*")) }},
+		{"canonical", "'~' encoded %7E rather than left raw (docs/protocol.md §1.3)", func() string { return rpcRedo(method, art.Canonical, secret, swap("~", "%7E")) }},
+		{"string_to_sign", "the canonical query not percent-encoded a second time (docs/protocol.md §1.4 step 3)", func() string {
 			return hmacSHA1(string(secret)+"&", method+"&%2F&"+art.Canonical)
 		}},
 	})
@@ -87,7 +87,7 @@ func (a *analysis) signatureRPC(method string, params signature.Params, o Option
 func (a *analysis) signatureROA(req *http.Request, query signature.Params, o Options) {
 	id, sent, err := signature.ParseROAAuthorization(req.Header.Get(signature.HeaderAuthorization))
 	if err != nil {
-		a.add(RuleSignature, ValueWrong, "the Authorization header is not \"acs <AccessKeyId>:<Signature>\" (pop-spec §2.3)")
+		a.add(RuleSignature, ValueWrong, "the Authorization header is not \"acs <AccessKeyId>:<Signature>\" (docs/protocol.md §2.3)")
 		return
 	}
 	secret, known := a.secret(o, id)
@@ -129,10 +129,10 @@ func (a *analysis) signatureROA(req *http.Request, query signature.Params, o Opt
 		}
 	}
 	a.verdict(sent, false, []departure{
-		{"signature", "the key is the secret followed by '&', as RPC's; ROA keys with the secret alone (pop-spec §2.3)", func() string {
+		{"signature", "the key is the secret followed by '&', as RPC's; ROA keys with the secret alone (docs/protocol.md §2.3)", func() string {
 			return hmacSHA1(string(secret)+"&", art.StringToSign)
 		}},
-		{"canonical", "query values percent-encoded in the canonical resource; ROA signs them raw (pop-spec §2.2)", func() string {
+		{"canonical", "query values percent-encoded in the canonical resource; ROA signs them raw (docs/protocol.md §2.2)", func() string {
 			pe := m
 			pe.Query = nil
 			for _, p := range query {

@@ -51,7 +51,7 @@ type Options struct {
 	// Now is the gateway's clock, for the timestamp skew; nil means
 	// time.Now.
 	Now func() time.Time
-	// Skew is the gateway's window (pop-spec §4.1); 0 means 15 minutes.
+	// Skew is the gateway's window (docs/protocol.md §4.1); 0 means 15 minutes.
 	Skew time.Duration
 	// MaxBody bounds the body kept of each request and read before the
 	// gateway sees it; 0 means 64 KiB. A longer body is analysed by its

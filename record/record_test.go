@@ -108,8 +108,8 @@ func TestRecordNamesTheStep(t *testing.T) {
 	rep := stop()
 	canonical := forms(t, rep, record.RuleSignature)["wrong at canonical"]
 	assert.Equal(t, 3, canonical.Requests)
-	assert.ElementsMatch(t, []string{"a space encoded '+' rather than %20 (pop-spec §1.3)", "'*' left raw rather than %2A (pop-spec §1.3)",
-		"'~' encoded %7E rather than left raw (pop-spec §1.3)"}, canonical.Details)
+	assert.ElementsMatch(t, []string{"a space encoded '+' rather than %20 (docs/protocol.md §1.3)", "'*' left raw rather than %2A (docs/protocol.md §1.3)",
+		"'~' encoded %7E rather than left raw (docs/protocol.md §1.3)"}, canonical.Details)
 	sts := forms(t, rep, record.RuleSignature)["wrong at string_to_sign"]
 	assert.Equal(t, 1, sts.Requests)
 }

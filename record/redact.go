@@ -98,11 +98,11 @@ func redactRequest(req *http.Request, body []byte) Request {
 }
 
 // stsEcho is the string to sign a gateway echoes in a mismatch message
-// (pop-spec §4): it carries the key ID and the nonce.
+// (docs/protocol.md §4): it carries the key ID and the nonce.
 var stsEcho = regexp.MustCompile(`(?s)(server (?:string to sign is:|StringToSign is \[|CanonicalRequest is \[)).*`)
 
 // parseResponse reads the gateway's verdict from an answer: the code and
-// message of a JSON or XML error envelope (pop-spec §5), the echoed string
+// message of a JSON or XML error envelope (docs/protocol.md §5), the echoed string
 // to sign redacted.
 func parseResponse(status int, contentType string, body []byte) Response {
 	r := Response{Status: status, ContentType: contentType}

@@ -185,7 +185,7 @@ func Build(dir string, m Manifest, recs []Record) *Report {
 		}
 	}
 	// RegionId: "always" when every RPC request sent it (alibaba-cloud-sdk-go
-	// adds it to every call), "when given" otherwise (pop-spec §7.14).
+	// adds it to every call), "when given" otherwise (docs/protocol.md §7.14).
 	if n := len(regionSent) + len(regionAbsent); n > 0 {
 		r, _ := rule(signature.AspectRPCRegionID)
 		value, examples, note := ValueWhenGiven, regionAbsent, fmt.Sprintf("sent on %d of %d RPC requests", len(regionSent), n)

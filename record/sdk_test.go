@@ -24,7 +24,7 @@ import (
 )
 
 // The official Go SDKs, recorded through the reference gateway, and the
-// report of each: it must say what their source does (pop-spec §1.1, §2.1,
+// report of each: it must say what their source does (docs/protocol.md §1.1, §2.1,
 // §7.14), as the SDKs are driven in gateway/sdk_test.go and
 // gateway/sdk_darabonba_test.go.
 
@@ -196,7 +196,7 @@ func TestRecordDarabonba(t *testing.T) {
 	const inst, temp = "amqp-cn-rec", "temp 中文"
 	roa("CreateVirtualHost", rabbitVersion, "POST", "/instances/"+inst+"/vhosts", nil, map[string]any{"VirtualHost": temp})
 	// A path parameter escaped as the generated SDKs escape it: darabonba
-	// signs the path as escaped (pop-spec §3.2, §9 F9).
+	// signs the path as escaped (docs/protocol.md §3.2, §9 F9).
 	roa("DeleteVirtualHost", rabbitVersion, "DELETE", "/instances/"+inst+"/vhosts/"+dara.StringValue(openapiutil.GetEncodeParam(dara.String(temp))), nil, nil)
 	v3 := client("")
 	res, err = v3.CallApiWithCtx(ctx, &openapi.Params{

@@ -68,9 +68,9 @@ func TestClientReports(t *testing.T) {
 	require.NoError(t, ClientText(&b, rep, false))
 	text := b.String()
 	for _, want := range []string{
-		"DEPARTS  Signature verified (signature, pop-spec §1.6, §2.5, §3.4)",
+		"DEPARTS  Signature verified (signature, docs/protocol.md §1.6, §2.5, §3.4)",
 		"wrong at signature — 1 request (#3), departure [the key <b>is</b> the secret\\x1b[31m without its '&']",
-		"VARIANT  Format parameter (rpc.format-case, pop-spec §1.1, §7.3)",
+		"VARIANT  Format parameter (rpc.format-case, docs/protocol.md §1.1, §7.3)",
 		"json — 1 request (#2), accepted variant, as darabonba-openapi (Go)",
 		"JSON — 1 request (#1), documented, as alibaba-cloud-sdk-go",
 		"when given — 2 requests (#2), documented, as darabonba-openapi (Go), @alicloud/openapi-client (TypeScript), @alicloud/pop-core (Node): sent on 1 of 2 RPC requests",
@@ -85,7 +85,7 @@ func TestClientReports(t *testing.T) {
 	b.Reset()
 	require.NoError(t, ClientMarkdown(&b, rep))
 	assert.Contains(t, b.String(), "## ❌ Client report: 3 rules departed from")
-	assert.Contains(t, b.String(), "| Signature verified (`signature`) | pop-spec §1.6, §2.5, §3.4 | departure |")
+	assert.Contains(t, b.String(), "| Signature verified (`signature`) | docs/protocol.md §1.6, §2.5, §3.4 | departure |")
 	assert.NotContains(t, b.String(), "<b>", "markup a client sent is escaped")
 
 	b.Reset()

@@ -15,7 +15,7 @@ const (
 
 var started = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-// roaOurs is a ROA string to sign (pop-spec §2): method, Accept,
+// roaOurs is a ROA string to sign (docs/protocol.md §2): method, Accept,
 // Content-MD5, Content-Type, Date, the x-acs- headers, the resource.
 const roaOurs = "POST\napplication/json\n\napplication/x-www-form-urlencoded\nWed, 04 Mar 2026 05:06:07 GMT\n" +
 	"x-acs-security-token:" + plantedSecret + "\nx-acs-signature-method:HMAC-SHA1\nx-acs-signature-nonce:3f1c\n" +
@@ -26,7 +26,7 @@ const roaTheirs = "POST\napplication/json\n\napplication/x-www-form-urlencoded\n
 	"x-acs-security-token:" + plantedSecret + "\nx-acs-signature-method:HMAC-SHA1\nx-acs-signature-nonce:3f1c\n" +
 	"x-acs-signature-version:1.0\nx-acs-version:2020-04-20\n/topics/中文?a=1&b=3&c=3"
 
-// rpcOurs is an RPC string to sign (pop-spec §1.4) and rpcCanonical its
+// rpcOurs is an RPC string to sign (docs/protocol.md §1.4) and rpcCanonical its
 // canonical query string; the gateway's echo swaps two parameters.
 const (
 	rpcCanonical = "AccessKeyId=testid&Action=OnsInstanceInServiceList&Format=JSON&SignatureMethod=HMAC-SHA1&SignatureNonce=n2&Timestamp=2026-03-04T05%3A06%3A07Z"
@@ -34,7 +34,7 @@ const (
 	rpcTheirs    = "GET&%2F&AccessKeyId%3Dtestid%26Action%3DOnsInstanceInServiceList%26Format%3DJSON%26SignatureNonce%3Dn2%26SignatureMethod%3DHMAC-SHA1%26Timestamp%3D2026-03-04T05%253A06%253A07Z"
 )
 
-// v3Canonical is a V3 canonical request (pop-spec §3.3) carrying a
+// v3Canonical is a V3 canonical request (docs/protocol.md §3.3) carrying a
 // security token; a V3 string to sign holds only its hash.
 const v3Canonical = "POST\n/\nPayload=a%20b\nhost:gw.example.test\nx-acs-action:SendMessage\nx-acs-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n" +
 	"x-acs-date:2026-03-04T05:06:07Z\nx-acs-security-token:" + plantedSecret + "\nx-acs-signature-nonce:3f1d\nx-acs-version:2020-04-20\n\n" +
@@ -65,7 +65,7 @@ func fixture() *conformance.Report {
 		Results: []conformance.Result{
 			{
 				ID: "signature/valid[rpc/ons]", ScenarioID: "signature/valid", Title: "A correctly signed request succeeds",
-				Category: "signature", Style: "rpc", Product: "ons", Spec: "pop-spec §1", Status: conformance.Pass,
+				Category: "signature", Style: "rpc", Product: "ons", Spec: "docs/protocol.md §1", Status: conformance.Pass,
 				Rules:    []string{"sig.rpc.valid", "env.format.accept-default"},
 				Findings: []conformance.Finding{{Rule: "env.format.accept-default", Level: conformance.May, Step: 1, Message: "answered XML to a request asking no format, expected JSON"}},
 				Expected: "200 with a RequestId", Observed: "200 JSON", Duration: 0.012,
@@ -86,7 +86,7 @@ func fixture() *conformance.Report {
 			},
 			{
 				ID: "signature/sorted-params[rpc/ons]", ScenarioID: "signature/sorted-params", Title: "Parameters are signed in byte order",
-				Category: "signature", Style: "rpc", Product: "ons", Spec: "pop-spec §1.3", Status: conformance.Fail,
+				Category: "signature", Style: "rpc", Product: "ons", Spec: "docs/protocol.md §1.3", Status: conformance.Fail,
 				Expected: "200 with a RequestId", Observed: "400 SignatureDoesNotMatch",
 				Reason: "step 1: status 400 SignatureDoesNotMatch, expected 200", Duration: 0.021,
 				Rules:    []string{"sig.rpc.sort"},
@@ -106,7 +106,7 @@ func fixture() *conformance.Report {
 			},
 			{
 				ID: "signature/roa-resource[roa/mqtt]", ScenarioID: "signature/roa-resource", Title: "The resource keeps its query, sorted",
-				Category: "signature", Style: "roa", Product: "mqtt", Spec: "pop-spec §2.4", Status: conformance.Fail,
+				Category: "signature", Style: "roa", Product: "mqtt", Spec: "docs/protocol.md §2.4", Status: conformance.Fail,
 				Expected: "200 with a RequestId", Observed: "400 IncompleteSignature",
 				Reason: "step 1: the echoed server string to sign differs from ours", Duration: 0.034,
 				Rules: []string{"sig.roa.resource", "sig.mismatch.echo", "sig.mismatch.message"},
@@ -141,7 +141,7 @@ func fixture() *conformance.Report {
 			},
 			{
 				ID: "nonce/replay-concurrent[v3/ons]", ScenarioID: "nonce/replay-concurrent", Title: "Four copies of one nonce: one wins",
-				Category: "nonce", Style: "v3", Product: "ons", Spec: "pop-spec §3.5", Status: conformance.Fail,
+				Category: "nonce", Style: "v3", Product: "ons", Spec: "docs/protocol.md §3.5", Status: conformance.Fail,
 				Expected: "exactly 1 of 4 copies succeeds, the others 400 SignatureNonceUsed",
 				Observed: "200, 400 SignatureNonceUsed, 200, 400 SignatureNonceUsed",
 				Reason:   "step 1: 2 of 4 concurrent copies succeeded, expected exactly 1", Duration: 0.05,
@@ -181,7 +181,7 @@ func fixture() *conformance.Report {
 			},
 			{
 				ID: "envelope/trace-id[rpc/ons]", ScenarioID: "envelope/trace-id", Title: "Every answer carries x-acs-trace-id",
-				Category: "envelope", Style: "rpc", Product: "ons", Spec: "pop-spec §5", Status: conformance.Warn,
+				Category: "envelope", Style: "rpc", Product: "ons", Spec: "docs/protocol.md §5", Status: conformance.Warn,
 				Rules:    []string{"env.trace-id"},
 				Expected: "200 success", Observed: "200 success JSON", Reason: "step 1: [env.trace-id should] x-acs-trace-id \"\", expected 32 hex digits",
 				Findings: []conformance.Finding{
@@ -196,12 +196,12 @@ func fixture() *conformance.Report {
 			},
 			{
 				ID: "envelope/request-id-unique[run]", ScenarioID: "envelope/request-id-unique", Title: "Every response of the run carries its own RequestId",
-				Category: "envelope", Style: "all", Product: "all", Spec: "pop-spec §5", Status: conformance.Pass,
+				Category: "envelope", Style: "all", Product: "all", Spec: "docs/protocol.md §5", Status: conformance.Pass,
 				Expected: "every x-acs-request-id distinct", Observed: "9 responses, 9 distinct RequestIds",
 			},
 			{
 				ID: "envelope/format-xml[rpc/ons]", ScenarioID: "envelope/format-xml", Title: "Format=XML answers XML",
-				Category: "envelope", Style: "rpc", Product: "ons", Spec: "pop-spec §5", Status: conformance.Fail,
+				Category: "envelope", Style: "rpc", Product: "ons", Spec: "docs/protocol.md §5", Status: conformance.Fail,
 				Rules:    []string{"env.format.rpc"},
 				Expected: "200 success", Observed: "200 success JSON",
 				Reason: "step 1: [env.format.rpc must] answered JSON to a request asking Format=XML, expected XML",
@@ -210,7 +210,7 @@ func fixture() *conformance.Report {
 			},
 			{
 				ID: "encoding/space[v3/ons]", ScenarioID: "encoding/space", Title: "A space is signed as %20",
-				Category: "encoding", Style: "v3", Product: "ons", Spec: "pop-spec §3.2", Status: conformance.Fail,
+				Category: "encoding", Style: "v3", Product: "ons", Spec: "docs/protocol.md §3.2", Status: conformance.Fail,
 				Rules:    []string{"enc.percent"},
 				Expected: "200 success", Observed: "400 SignatureDoesNotMatch JSON",
 				Reason: "step 1: [enc.percent must] status 400, expected [200]", Duration: 0.006,

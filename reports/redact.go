@@ -19,22 +19,22 @@ const value = `[^&\s,;"'<>]+`
 // free text: a URL, a header value, a body, an error message. Each keeps
 // its first group (the name) and second (a delimiter), and hides the rest.
 var redactions = []*regexp.Regexp{
-	// The signature of an RPC query (pop-spec §1) or a V3 Authorization
-	// header (pop-spec §3: "...,Signature=<hex>"), or a JSON field.
+	// The signature of an RPC query (docs/protocol.md §1) or a V3 Authorization
+	// header (docs/protocol.md §3: "...,Signature=<hex>"), or a JSON field.
 	// SignatureMethod=, SignatureNonce= and SignatureVersion= stay.
 	regexp.MustCompile(`(?i)(\bsignature(?:=|"\s*:\s*"))` + value),
-	// The ROA Authorization header, "acs <key id>:<signature>" (pop-spec §2).
+	// The ROA Authorization header, "acs <key id>:<signature>" (docs/protocol.md §2).
 	regexp.MustCompile(`(?i)(\bacs\s+[^\s:"'<>]+:)` + value),
 	// Secrets as a parameter, a header line or a JSON field.
 	regexp.MustCompile(`(?i)(\b(?:access[-_]?key[-_]?secret|client[-_]?secret|password)(?:"\s*:\s*"|\s*[=:]\s*))` + value),
-	// The security token is a credential too (pop-spec §1.2, SecurityToken):
+	// The security token is a credential too (docs/protocol.md §1.2, SecurityToken):
 	// as a parameter, a JSON field or a header line of a ROA or V3 string
 	// to sign, "x-acs-security-token:<token>". A token is base64, so a
 	// backslash ends it: a JSON-escaped echo of a string to sign goes on
 	// "\nx-acs-signature-method:…" and that part stays readable.
 	regexp.MustCompile(`(?i)(\b(?:x-acs-)?security[-_]?token(?:"\s*:\s*"|\s*[=:]\s*))[^&\s,;"'<>\\]+`),
 	// The token in an RPC string to sign, where the query is encoded again
-	// (pop-spec §1.3): "%26SecurityToken%3D<value>%26", the value's own
+	// (docs/protocol.md §1.3): "%26SecurityToken%3D<value>%26", the value's own
 	// escapes written %25XX; and once more where that string is itself
 	// percent-encoded (%253D, %2525XX). "%26" comes before the name, so a
 	// word boundary alone would not find it.

@@ -213,12 +213,12 @@ func interruptedLine() string {
 }
 
 // isV3 reports whether a mismatch is of V3 strings to sign, which hold
-// only the hash of the canonical request (pop-spec §3.3).
+// only the hash of the canonical request (docs/protocol.md §3.3).
 func isV3(m *conformance.Mismatch) bool {
 	return strings.HasPrefix(m.Ours, signature.V3Algorithm+"\n")
 }
 
-// canonicalName names a mismatch's canonical form by its style (pop-spec
+// canonicalName names a mismatch's canonical form by its style (docs/protocol.md
 // §1.4, §2.3, §3.3): an RPC string to sign is one line, "METHOD&%2F&…".
 func canonicalName(m *conformance.Mismatch) string {
 	switch {

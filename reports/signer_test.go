@@ -31,7 +31,7 @@ func signerFixture() *signercheck.Result {
 				Variants: []signercheck.VariantCount{{Forms: []signature.Form{form}, Cases: 668}}},
 		},
 		Failures: []signercheck.Failure{
-			{ID: "golden/rpc-tricky/row04-star", Style: signature.RPC, Source: "pop-spec §1.7.3 row 4", Request: "POST /?Payload=a%2Ab",
+			{ID: "golden/rpc-tricky/row04-star", Style: signature.RPC, Source: "docs/protocol.md §1.7.3 row 4", Request: "POST /?Payload=a%2Ab",
 				Step: "canonical", Ours: ours, Theirs: theirs, Mismatch: conformance.NewMismatch(ours, theirs)},
 			{ID: "random/rpc/0001", Style: signature.RPC, Source: "random rpc case 1 of seed 1", Request: "GET /?a=b", Step: "error", Error: "RPC is not implemented\x1b[31m"},
 		},

@@ -38,7 +38,7 @@ const (
 )
 
 // benchMQTTAPI are the API parameters of an MQTT SendMessage call
-// (pop-spec §1.7.3): a topic with slashes, a payload with a space and a CJK
+// (docs/protocol.md §1.7.3): a topic with slashes, a payload with a space and a CJK
 // character.
 var benchMQTTAPI = Params{
 	{"InstanceId", "mqtt-cn-0pp1ldu4f0a"},
@@ -50,7 +50,7 @@ var benchMQTTAPI = Params{
 
 // benchRPCParams returns the request the aliyun-sdk sends for SendMessage,
 // less SignatureNonce and Timestamp: twelve parameters, SignatureType=
-// included, since that SDK always adds it (pop-spec §1.1).
+// included, since that SDK always adds it (docs/protocol.md §1.1).
 func benchRPCParams() Params {
 	p := Params{
 		{ParamAction, "SendMessage"},
@@ -209,7 +209,7 @@ func BenchmarkRPCSign(b *testing.B) {
 }
 
 // benchROAMessage is a ROA GET with the headers the aliyun-sdk signs
-// (pop-spec §2.1, §2.4 R2) plus a nonce, and awkward query values.
+// (docs/protocol.md §2.1, §2.4 R2) plus a nonce, and awkward query values.
 func benchROAMessage() Message {
 	h := http.Header{}
 	h.Set(HeaderAccept, "application/json")
@@ -298,7 +298,7 @@ func BenchmarkROASign(b *testing.B) {
 			for _, p := range m.Query {
 				req.QueryParams[p.Key] = p.Value
 			}
-			// The SDK sends no nonce for ROA (pop-spec §2.1); add one, as
+			// The SDK sends no nonce for ROA (docs/protocol.md §2.1); add one, as
 			// every other signer here signs one.
 			req.Headers[HeaderACSNonce] = nonces.Next()
 			req.TransToAcsRequest()
@@ -363,7 +363,7 @@ func BenchmarkROASign(b *testing.B) {
 }
 
 // benchV3Message is MQTT SendMessage in the V3 style, RPC-shaped: POST /
-// with the API parameters in the query (pop-spec §3.1, §3.3).
+// with the API parameters in the query (docs/protocol.md §3.1, §3.3).
 func benchV3Message() Message {
 	h := http.Header{}
 	h.Set(HeaderAccept, "application/json")

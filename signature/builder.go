@@ -13,7 +13,7 @@ import (
 
 // Request describes one API call to sign: who to call, what, with which
 // parameters, in which style. The builder adds the common parameters or
-// headers of the style (pop-spec §1.1, §2.1, §3.1) to what is here.
+// headers of the style (docs/protocol.md §1.1, §2.1, §3.1) to what is here.
 type Request struct {
 	Style Style
 	// Method is the HTTP method; "" means GET.

@@ -46,10 +46,10 @@ func (c Credentials) Redact(text string) string {
 // RedactSecrets replaces each secret's value with "[redacted]" wherever it
 // occurs in text: as is (a header line of a ROA string to sign,
 // "x-acs-security-token:<token>"), percent-encoded once (a query, an RPC
-// canonical query: "SecurityToken=<enc>", pop-spec §1.2) and twice (an RPC
-// string to sign: "SecurityToken%3D<enc(enc)>", pop-spec §1.3), form-encoded,
+// canonical query: "SecurityToken=<enc>", docs/protocol.md §1.2) and twice (an RPC
+// string to sign: "SecurityToken%3D<enc(enc)>", docs/protocol.md §1.3), form-encoded,
 // JSON- and HTML-escaped, with upper- or lower-case hex. An STS token is a
-// credential like the secret (pop-spec §1.2), and a gateway may echo it in
+// credential like the secret (docs/protocol.md §1.2), and a gateway may echo it in
 // the string to sign of an error message. Empty secrets are ignored.
 func RedactSecrets(text string, secrets ...Secret) string {
 	var forms []string

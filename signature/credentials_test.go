@@ -146,7 +146,7 @@ func TestRedactSecretsInEveryEncoding(t *testing.T) {
 			require.NoError(t, err)
 			art := s.Artifacts.Canonical + "\n" + s.Artifacts.StringToSign
 			if style == RPC {
-				require.Contains(t, art, "SecurityToken%3D"+forms[2], "the RPC string to sign carries the token encoded twice (pop-spec §1.3)")
+				require.Contains(t, art, "SecurityToken%3D"+forms[2], "the RPC string to sign carries the token encoded twice (docs/protocol.md §1.3)")
 			} else {
 				require.Contains(t, art, "x-acs-security-token:"+stsToken, "the ROA and V3 canonical headers carry it as is")
 			}

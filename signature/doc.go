@@ -5,7 +5,7 @@
 // Every style exposes its intermediate artefacts (the canonical form, the
 // string to sign and the signature) through [Artifacts], so that a tool can
 // show exactly where two implementations diverge. The rules follow
-// pop-spec §1 (RPC), §2 (ROA) and §3 (V3), and the output is byte-identical to
+// docs/protocol.md §1 (RPC), §2 (ROA) and §3 (V3), and the output is byte-identical to
 // the official Go SDKs (alibaba-cloud-sdk-go, openapi-util, darabonba-openapi),
 // which the tests use as oracles.
 //

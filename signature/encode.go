@@ -8,7 +8,7 @@ import (
 const upperhex = "0123456789ABCDEF"
 
 // unreserved marks the bytes that percent-encoding leaves as they are:
-// A–Z a–z 0–9 - _ . ~ (pop-spec §1.3, RFC 3986 §2.3).
+// A–Z a–z 0–9 - _ . ~ (docs/protocol.md §1.3, RFC 3986 §2.3).
 var unreserved = func() (t [256]bool) {
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] = true
@@ -23,7 +23,7 @@ var unreserved = func() (t [256]bool) {
 	return t
 }()
 
-// PercentEncode encodes s under the POP rules of pop-spec §1.3: every byte
+// PercentEncode encodes s under the POP rules of docs/protocol.md §1.3: every byte
 // outside A–Z a–z 0–9 - _ . ~ becomes %XY with uppercase hex, so a space is
 // %20 (never +), * is %2A and ~ stays ~.
 func PercentEncode(s string) string {
@@ -50,7 +50,7 @@ func AppendPercentEncode(dst []byte, s string) []byte {
 
 // appendDoubleEncode appends percentEncode(percentEncode(s)): the form a value
 // takes inside an RPC string to sign, where the canonical query is encoded a
-// second time (pop-spec §1.4 step 3). A byte that the first pass escapes to
+// second time (docs/protocol.md §1.4 step 3). A byte that the first pass escapes to
 // %XY becomes %25XY in the second.
 func appendDoubleEncode(dst []byte, s string) []byte {
 	start := 0
@@ -69,7 +69,7 @@ func appendDoubleEncode(dst []byte, s string) []byte {
 // AppendQueryEscape appends s encoded for a URL query or form body the way the
 // official Go SDKs put it on the wire (url.Values.Encode): as PercentEncode,
 // except that a space is "+" when spaceAsPlus is set. Both forms decode to the
-// same value (pop-spec §1.5).
+// same value (docs/protocol.md §1.5).
 func AppendQueryEscape(dst []byte, s string, spaceAsPlus bool) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -110,7 +110,7 @@ func (e *EscapeError) Error() string {
 
 // ParseQuery form-decodes raw (a URL query string or an
 // application/x-www-form-urlencoded body) and appends its parameters to dst
-// in the order they appear: '+' is a space and %XY a byte (pop-spec §1.6).
+// in the order they appear: '+' is a space and %XY a byte (docs/protocol.md §1.6).
 // Pairs are separated by '&' only; a pair without '=' is a key with an empty
 // value, and empty pairs are skipped. Duplicated keys are all kept; see
 // [Params.Get] for which one wins. Bytes need not be UTF-8.

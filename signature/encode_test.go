@@ -11,7 +11,7 @@ import (
 
 func TestPercentEncode(t *testing.T) {
 	t.Parallel()
-	// pop-spec §1.3.
+	// docs/protocol.md §1.3.
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"AZaz09-_.~", "AZaz09-_.~"},
@@ -71,7 +71,7 @@ func TestParseQueryMalformed(t *testing.T) {
 		offset int
 		escape string
 	}{
-		{"Signature=xxxx%xxxx%3D", 14, "%xx"}, // seed 004, pop-spec §7.9
+		{"Signature=xxxx%xxxx%3D", 14, "%xx"}, // seed 004, docs/protocol.md §7.9
 		{"a=%", 2, "%"},
 		{"a=%4", 2, "%4"},
 		{"ok=1&b%zz=1", 6, "%zz"},

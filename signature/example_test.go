@@ -7,7 +7,7 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// The official RPC vector of the signature docs (pop-spec §1.7.2).
+// The official RPC vector of the signature docs (docs/protocol.md §1.7.2).
 func ExampleSignRPC() {
 	params := signature.Params{
 		{Key: "AccessKeyId", Value: "testid"},

@@ -43,7 +43,7 @@ const (
 	AspectROAHeaderCase     = "roa.header-case"      // the Date header's name on the wire: Date or date
 )
 
-// Forms lists the forms of pop-spec §1.1, §1.5, §2.1, §2.2, §3.2, §7.14 and
+// Forms lists the forms of docs/protocol.md §1.1, §1.5, §2.1, §2.2, §3.2, §7.14 and
 // §9 F8/F9, with the official clients behind each. Every form is a fixed
 // vector in signature/testdata/vectors/{rpc,roa}-forms.json, which the
 // reference gateway accepts (gateway/forms_test.go), and every client named
@@ -51,28 +51,28 @@ const (
 // @alicloud/openapi-client, @alicloud/pop-core) is watched on the wire
 // producing it.
 var Forms = []Form{
-	{RPC, AspectRPCFormatCase, "JSON", []string{ClientAliyunSDKGo, ClientPopCoreNode}, "pop-spec §1.1, §7.14"},
-	{RPC, AspectRPCFormatCase, "json", []string{ClientDarabonbaGo, ClientOpenAPIClientTS}, "pop-spec §1.1, §7.14"},
-	{RPC, AspectRPCSignatureType, "SignatureType=", []string{ClientAliyunSDKGo}, "pop-spec §1.1"},
-	{RPC, AspectRPCSignatureType, "absent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §1.1"},
-	{RPC, AspectRPCRegionID, "always", []string{ClientAliyunSDKGo}, "pop-spec §1.1, §7.14"},
-	{RPC, AspectRPCRegionID, "when given", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §7.14"},
-	{RPC, AspectRPCWireSpace, "+", []string{ClientAliyunSDKGo, ClientDarabonbaGo}, "pop-spec §1.5"},
-	{RPC, AspectRPCWireSpace, "%20", []string{ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §1.3, §1.5"},
-	{ROA, AspectROAEmptyValue, "k", []string{ClientAliyunSDKGo, ClientOpenAPIUtilGo, ClientDarabonbaGo}, "pop-spec §2.2, §9 F8"},
-	{ROA, AspectROAEmptyValue, "k=", []string{ClientOpenAPIUtilTS, ClientOpenAPIClientTS, ClientPopCoreNode, ClientPythonCore}, "pop-spec §2.2, §9 F8"},
-	{ROA, AspectROAPath, "decoded", []string{ClientAliyunSDKGo}, "pop-spec §2.2"},
-	{ROA, AspectROAPath, "escaped", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §3.2, §9 F9"},
-	{ROA, AspectROAContentMD5, "sent", []string{ClientAliyunSDKGo, ClientPopCoreNode}, "pop-spec §2.1"},
-	{ROA, AspectROAContentMD5, "absent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS}, "pop-spec §2.1, §7.14"},
-	{ROA, AspectROANonce, "sent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §2.1"},
-	{ROA, AspectROANonce, "absent", []string{ClientAliyunSDKGo}, "pop-spec §2.1, §7.14"},
-	{ROA, AspectROAGetContentType, "application/octet-stream", []string{ClientAliyunSDKGo}, "pop-spec §2.1, §7.14"},
-	{ROA, AspectROAGetContentType, "absent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §2.1"},
-	{ROA, AspectROAWireSpace, "+", []string{ClientAliyunSDKGo, ClientDarabonbaGo}, "pop-spec §1.5, §2.5"},
-	{ROA, AspectROAWireSpace, "%20", []string{ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §1.3, §2.5"},
-	{ROA, AspectROAHeaderCase, "Date", []string{ClientAliyunSDKGo}, "pop-spec §2.1"},
-	{ROA, AspectROAHeaderCase, "date", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "pop-spec §2.1"},
+	{RPC, AspectRPCFormatCase, "JSON", []string{ClientAliyunSDKGo, ClientPopCoreNode}, "docs/protocol.md §1.1, §7.14"},
+	{RPC, AspectRPCFormatCase, "json", []string{ClientDarabonbaGo, ClientOpenAPIClientTS}, "docs/protocol.md §1.1, §7.14"},
+	{RPC, AspectRPCSignatureType, "SignatureType=", []string{ClientAliyunSDKGo}, "docs/protocol.md §1.1"},
+	{RPC, AspectRPCSignatureType, "absent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §1.1"},
+	{RPC, AspectRPCRegionID, "always", []string{ClientAliyunSDKGo}, "docs/protocol.md §1.1, §7.14"},
+	{RPC, AspectRPCRegionID, "when given", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §7.14"},
+	{RPC, AspectRPCWireSpace, "+", []string{ClientAliyunSDKGo, ClientDarabonbaGo}, "docs/protocol.md §1.5"},
+	{RPC, AspectRPCWireSpace, "%20", []string{ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §1.3, §1.5"},
+	{ROA, AspectROAEmptyValue, "k", []string{ClientAliyunSDKGo, ClientOpenAPIUtilGo, ClientDarabonbaGo}, "docs/protocol.md §2.2, §9 F8"},
+	{ROA, AspectROAEmptyValue, "k=", []string{ClientOpenAPIUtilTS, ClientOpenAPIClientTS, ClientPopCoreNode, ClientPythonCore}, "docs/protocol.md §2.2, §9 F8"},
+	{ROA, AspectROAPath, "decoded", []string{ClientAliyunSDKGo}, "docs/protocol.md §2.2"},
+	{ROA, AspectROAPath, "escaped", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §3.2, §9 F9"},
+	{ROA, AspectROAContentMD5, "sent", []string{ClientAliyunSDKGo, ClientPopCoreNode}, "docs/protocol.md §2.1"},
+	{ROA, AspectROAContentMD5, "absent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS}, "docs/protocol.md §2.1, §7.14"},
+	{ROA, AspectROANonce, "sent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §2.1"},
+	{ROA, AspectROANonce, "absent", []string{ClientAliyunSDKGo}, "docs/protocol.md §2.1, §7.14"},
+	{ROA, AspectROAGetContentType, "application/octet-stream", []string{ClientAliyunSDKGo}, "docs/protocol.md §2.1, §7.14"},
+	{ROA, AspectROAGetContentType, "absent", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §2.1"},
+	{ROA, AspectROAWireSpace, "+", []string{ClientAliyunSDKGo, ClientDarabonbaGo}, "docs/protocol.md §1.5, §2.5"},
+	{ROA, AspectROAWireSpace, "%20", []string{ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §1.3, §2.5"},
+	{ROA, AspectROAHeaderCase, "Date", []string{ClientAliyunSDKGo}, "docs/protocol.md §2.1"},
+	{ROA, AspectROAHeaderCase, "date", []string{ClientDarabonbaGo, ClientOpenAPIClientTS, ClientPopCoreNode}, "docs/protocol.md §2.1"},
 }
 
 // FormsOf returns the forms of one aspect, in the order of Forms.

@@ -20,7 +20,7 @@ import (
 //
 //	go test -run '^$' -fuzz '^FuzzPercentEncode$' -fuzztime 60s ./signature/
 
-// fuzzTricky are values that exercise every encoding rule of pop-spec §1.3
+// fuzzTricky are values that exercise every encoding rule of docs/protocol.md §1.3
 // and the form decoding of §1.5–§1.6.
 var fuzzTricky = []string{
 	"", " ", "hello world", "a*b", "a~b", "a+b", "t/a/b", "100%", "a=b&c=d",
@@ -28,7 +28,7 @@ var fuzzTricky = []string{
 	"%", "%2", "%zz", "%20", "%7E", "+", "~", "\t\r\n", "Key.10", "\u00a0nbsp\u0085",
 }
 
-// sdkPercentEncode is the SDK recipe of pop-spec §1.3: url.QueryEscape, then
+// sdkPercentEncode is the SDK recipe of docs/protocol.md §1.3: url.QueryEscape, then
 // "+" → "%20", "*" → "%2A", "%7E" → "~".
 func sdkPercentEncode(s string) string {
 	e := url.QueryEscape(s)
@@ -56,13 +56,13 @@ func FuzzPercentEncode(f *testing.F) {
 				"PercentEncode(%q) = %q: escape at %d is not uppercase hex", s, enc, i)
 			i += 2
 		}
-		assert.Equal(t, sdkPercentEncode(s), enc, "PercentEncode must equal the SDK recipe (pop-spec §1.3)")
+		assert.Equal(t, sdkPercentEncode(s), enc, "PercentEncode must equal the SDK recipe (docs/protocol.md §1.3)")
 		assert.Equal(t, enc, string(AppendPercentEncode(nil, s)))
 		assert.Equal(t, enc, string(AppendQueryEscape(nil, s, false)), "AppendQueryEscape with %%20 is PercentEncode")
 		assert.Equal(t, PercentEncode(enc), string(appendDoubleEncode(nil, s)), "appendDoubleEncode is PercentEncode twice")
 
 		plus := string(AppendQueryEscape(nil, s, true))
-		assert.Equal(t, url.QueryEscape(s), plus, "the wire form is Go's url.QueryEscape (pop-spec §1.5)")
+		assert.Equal(t, url.QueryEscape(s), plus, "the wire form is Go's url.QueryEscape (docs/protocol.md §1.5)")
 
 		for _, wire := range []string{enc, plus} {
 			got, err := ParseQuery(nil, "k="+wire)

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Header names of the ROA and V3 styles (pop-spec §2.1, §3.1). The x-acs-*
+// Header names of the ROA and V3 styles (docs/protocol.md §2.1, §3.1). The x-acs-*
 // names are written lowercase, as they are signed.
 const (
 	HeaderAuthorization        = "Authorization"
@@ -38,7 +38,7 @@ type Message struct {
 	Path   string // the decoded path; "" means "/"
 	// RawPath is the path as received, escaped, when the server side knows
 	// it: V3 canonicalizes it rather than Path, so that a %2F inside a
-	// segment stays one (pop-spec §3.2). "" means Path.
+	// segment stays one (docs/protocol.md §3.2). "" means Path.
 	RawPath string
 	Query   Params // the decoded query parameters
 	Header  http.Header
@@ -80,7 +80,7 @@ func HeaderValue(h http.Header, name string) string {
 }
 
 // appendHeaderValue appends v trimmed, with \t \n \r \f inside turned into
-// spaces (pop-spec §2.2).
+// spaces (docs/protocol.md §2.2).
 func appendHeaderValue(dst []byte, v string) []byte {
 	v = strings.TrimSpace(v)
 	for i := 0; i < len(v); i++ {

@@ -8,7 +8,7 @@ import (
 )
 
 // NonceSize is the length of the nonces a [NonceSource] makes: 32 lowercase
-// hex characters, the shape both official SDKs send (pop-spec §1.1).
+// hex characters, the shape both official SDKs send (docs/protocol.md §1.1).
 const NonceSize = 32
 
 // NonceSource makes nonces that are unique across processes and time without

@@ -30,7 +30,7 @@ import (
 )
 
 // Property tests: our signer against the official Go SDKs' signers on random
-// requests drawn from an alphabet heavy in the hard cases of pop-spec §1.3
+// requests drawn from an alphabet heavy in the hard cases of docs/protocol.md §1.3
 // and §7. Each style runs oracleN requests from a fixed seed; a failure
 // prints the seed, the request number and the whole input. Reproduce with
 //
@@ -126,7 +126,7 @@ func oracleRPC(t *testing.T, r corpus.Rand, method string, input *func() string)
 			continue
 		}
 		// aliyun-sdk sends FormParams in the body; a gateway reads a form
-		// body on POST only (pop-spec §1.6), so GET carries a query only.
+		// body on POST only (docs/protocol.md §1.6), so GET carries a query only.
 		if method == http.MethodPost && r.IntN(2) == 0 {
 			req.FormParams[k] = r.Value()
 		} else {
@@ -206,7 +206,7 @@ func oracleRPC(t *testing.T, r corpus.Rand, method string, input *func() string)
 // with a PathPattern), checks our signer, template, openapi-util and
 // darabonba against it, and verifies the SDK's request off the wire.
 //
-// Requests stay inside what the three SDKs agree on (pop-spec §2.2):
+// Requests stay inside what the three SDKs agree on (docs/protocol.md §2.2):
 //   - the four standard headers are always set, as aliyun-sdk always sets
 //     them: its appendIfContain drops the line of an absent or empty one
 //     (sdk/auth/roa_signature_composer.go:126);
@@ -343,7 +343,7 @@ func oracleROA(t *testing.T, r corpus.Rand, input *func() string) {
 // Query names come from corpus.Names, which need no percent-encoding: both
 // SDKs write names into the canonical query unencoded (openapi-util
 // service.go:359-361, darabonba utils/client.go:710-712), unlike the spec's
-// pe(k) (pop-spec §3.2) and our signer; a name like "a b*" signs differently.
+// pe(k) (docs/protocol.md §3.2) and our signer; a name like "a b*" signs differently.
 func oracleV3(t *testing.T, r corpus.Rand, input *func() string) {
 	method := r.Pick([]string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete})
 	host := r.Pick([]string{"ecs.cn-shanghai.aliyuncs.com", "onsmqtt.cn-hangzhou.aliyuncs.com", "127.0.0.1:8080"})
@@ -472,7 +472,7 @@ func oracleV3(t *testing.T, r corpus.Rand, input *func() string) {
 
 // TestOracleV3EscapedPathSegment: a path parameter holding "/" is escaped
 // by the generated SDKs (openapiutil.GetEncodeParam) and signed as sent,
-// %2F within its segment (pop-spec §3.2, §9 F9). Off the wire, our verifier
+// %2F within its segment (docs/protocol.md §3.2, §9 F9). Off the wire, our verifier
 // canonicalizes the escaped path it received (Message.RawPath) and agrees
 // with openapi-util and darabonba; the decoded path alone cannot, since it
 // no longer tells the slash from a separator.

@@ -17,8 +17,8 @@ type Param struct {
 type Params []Param
 
 // Get returns the value of the first parameter named key, as a Java servlet's
-// getParameter would (pop-spec §1.6), and whether there was one. Names are
-// case-sensitive (pop-spec §4.2 step 3).
+// getParameter would (docs/protocol.md §1.6), and whether there was one. Names are
+// case-sensitive (docs/protocol.md §4.2 step 3).
 func (p Params) Get(key string) (string, bool) {
 	for i := range p {
 		if p[i].Key == key {
@@ -79,7 +79,7 @@ func (p Params) Clone() Params {
 
 // Sorted returns a copy of p sorted by name in byte order (uppercase before
 // lowercase, "Key.10" before "Key.2"), keeping the relative order of equal
-// names: the canonical order of all three styles (pop-spec §1.4 step 1).
+// names: the canonical order of all three styles (docs/protocol.md §1.4 step 1).
 func (p Params) Sorted() Params {
 	s := p.Clone()
 	sortParams(s)

@@ -23,7 +23,7 @@ func TestParams(t *testing.T) {
 
 func TestSortedByteOrder(t *testing.T) {
 	t.Parallel()
-	// pop-spec §1.4 step 1: byte order, uppercase first, Key.10 before Key.2,
+	// docs/protocol.md §1.4 step 1: byte order, uppercase first, Key.10 before Key.2,
 	// and equal names keep their order.
 	in := Params{{"instanceId", "x"}, {"Key.2", ""}, {"Key.10", ""}, {"InstanceId", "y"}, {"Format", ""}, {"dup", "1"}, {"dup", "0"}}
 	want := Params{{"Format", ""}, {"InstanceId", "y"}, {"Key.10", ""}, {"Key.2", ""}, {"dup", "1"}, {"dup", "0"}, {"instanceId", "x"}}

@@ -16,7 +16,7 @@ var roaStandard = [4]string{"Accept", "Content-Md5", "Content-Type", "Date"}
 // AppendROACanonicalHeaders appends the canonicalized x-acs-* headers of h:
 // every header whose name starts with "x-acs-" in any case, the name
 // lowercased, sorted in byte order, each written name ":" value "\n" with
-// the value trimmed; an empty value is kept (pop-spec §2.2). A repeated
+// the value trimmed; an empty value is kept (docs/protocol.md §2.2). A repeated
 // header contributes its first value, as it arrives at a gateway: several
 // spellings of one name count as one header, the first in byte order first.
 func AppendROACanonicalHeaders(dst []byte, h http.Header) []byte {
@@ -47,13 +47,13 @@ func AppendROACanonicalHeaders(dst []byte, h http.Header) []byte {
 // AppendROACanonicalResource appends the canonicalized resource: the decoded
 // path and, when there is a query, "?" and the parameters sorted by name,
 // each "k=v" or a bare "k" when the value is empty, joined by "&", with
-// neither names nor values encoded (pop-spec §2.2).
+// neither names nor values encoded (docs/protocol.md §2.2).
 func AppendROACanonicalResource(dst []byte, path string, query Params) []byte {
 	return appendROAResource(dst, path, query, false)
 }
 
 // appendROAResource writes an empty value as a bare "k", or as "k=" when
-// emptyEquals is set: the official clients disagree (pop-spec §2.2, §9 F8).
+// emptyEquals is set: the official clients disagree (docs/protocol.md §2.2, §9 F8).
 func appendROAResource(dst []byte, path string, query Params, emptyEquals bool) []byte {
 	dst = append(dst, path...)
 	if len(query) == 0 {
@@ -77,7 +77,7 @@ func appendROAResource(dst []byte, path string, query Params, emptyEquals bool) 
 // AppendROAStringToSign appends the ROA string to sign of m: the method, the
 // values of Accept, Content-MD5, Content-Type and Date (an empty line for an
 // absent one, as the docs say and unlike aliyun-sdk's internal helper), the
-// canonicalized headers and the canonicalized resource (pop-spec §2.2).
+// canonicalized headers and the canonicalized resource (docs/protocol.md §2.2).
 func AppendROAStringToSign(dst []byte, m *Message) []byte {
 	return appendROAStringToSign(dst, m, false)
 }
@@ -86,7 +86,7 @@ func AppendROAStringToSign(dst []byte, m *Message) []byte {
 // parameter of empty value written "k=", as the TypeScript openapi-util,
 // @alicloud/pop-core and the Python core sign it, where the Go SDKs and the
 // docs write a bare "k". Both send "k=" on the wire, so a server cannot
-// tell which was signed and accepts either (pop-spec §2.2, §9 F8).
+// tell which was signed and accepts either (docs/protocol.md §2.2, §9 F8).
 func AppendROAStringToSignEmptyEquals(dst []byte, m *Message) []byte {
 	return appendROAStringToSign(dst, m, true)
 }
@@ -111,7 +111,7 @@ func rootPath(p string) string {
 }
 
 // SignROA signs m in the ROA style: base64(HMAC-SHA1(secret, string to
-// sign)), with the secret as the key and no "&" suffix (pop-spec §2.3).
+// sign)), with the secret as the key and no "&" suffix (docs/protocol.md §2.3).
 func SignROA(m *Message, secret Secret) Artifacts {
 	sts := AppendROAStringToSign(nil, m)
 	mac := newMAC(macROA, secret)
@@ -157,7 +157,7 @@ func VerifyROA(m *Message, secret Secret) (Artifacts, bool) {
 }
 
 // ROAAuthorization returns the Authorization header value
-// "acs <AccessKeyId>:<Signature>" (pop-spec §2.3).
+// "acs <AccessKeyId>:<Signature>" (docs/protocol.md §2.3).
 func ROAAuthorization(accessKeyID, signature string) string {
 	return "acs " + accessKeyID + ":" + signature
 }
@@ -181,7 +181,7 @@ func ParseROAAuthorization(v string) (accessKeyID, signature string, err error) 
 }
 
 // ContentMD5 returns base64(MD5(body)), the Content-MD5 header value
-// (pop-spec §2.1); an empty body gives [EmptyMD5].
+// (docs/protocol.md §2.1); an empty body gives [EmptyMD5].
 func ContentMD5(body []byte) string {
 	sum := md5.Sum(body)
 	return base64.StdEncoding.EncodeToString(sum[:])

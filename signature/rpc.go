@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// RPC common parameter names (pop-spec §1.1). Names are case-sensitive.
+// RPC common parameter names (docs/protocol.md §1.1). Names are case-sensitive.
 const (
 	ParamAction           = "Action"
 	ParamVersion          = "Version"
@@ -35,7 +35,7 @@ func sortedCopy(buf []Param, params Params, skip string) Params {
 // AppendRPCCanonicalQuery appends the canonical query string of params:
 // sorted by name in byte order, each pair written percentEncode(name) "="
 // percentEncode(value), joined by "&", empty values kept as "Key=", the
-// Signature parameter left out (pop-spec §1.2, §1.4).
+// Signature parameter left out (docs/protocol.md §1.2, §1.4).
 func AppendRPCCanonicalQuery(dst []byte, params Params) []byte {
 	var buf [32]Param
 	for i, p := range sortedCopy(buf[:], params, ParamSignature) {
@@ -52,7 +52,7 @@ func AppendRPCCanonicalQuery(dst []byte, params Params) []byte {
 // AppendRPCStringToSign appends the RPC string to sign of a request sent with
 // method (uppercase, as sent) and carrying params (query and form body
 // together; Signature is left out):
-// method "&%2F&" percentEncode(canonical query) (pop-spec §1.4 step 3).
+// method "&%2F&" percentEncode(canonical query) (docs/protocol.md §1.4 step 3).
 func AppendRPCStringToSign(dst []byte, method string, params Params) []byte {
 	var buf [32]Param
 	dst = append(dst, method...)
@@ -70,7 +70,7 @@ func AppendRPCStringToSign(dst []byte, method string, params Params) []byte {
 
 // SignRPC signs an RPC request: method is the HTTP method as sent, params
 // every parameter of the query and the form body (Signature is left out).
-// The key is secret + "&" and the signature base64(HMAC-SHA1) (pop-spec §1.4).
+// The key is secret + "&" and the signature base64(HMAC-SHA1) (docs/protocol.md §1.4).
 func SignRPC(method string, params Params, secret Secret) Artifacts {
 	sts := AppendRPCStringToSign(nil, method, params)
 	mac := newMAC(macRPC, secret)
@@ -84,7 +84,7 @@ func SignRPC(method string, params Params, secret Secret) Artifacts {
 }
 
 // VerifyRPC checks the Signature parameter of an RPC request the way a
-// gateway does (pop-spec §1.6): params are the form-decoded query and form
+// gateway does (docs/protocol.md §1.6): params are the form-decoded query and form
 // body. It returns the server-side artefacts, and whether the signature sent
 // equals the one computed, compared in constant time. A request without a
 // Signature parameter never verifies.

@@ -17,9 +17,9 @@ type Style string
 
 // The three signing styles.
 const (
-	RPC Style = "rpc" // HMAC-SHA1 over the canonical query, SignatureVersion=1.0 (pop-spec §1)
-	ROA Style = "roa" // "Authorization: acs AK:Signature" over headers and resource (pop-spec §2)
-	V3  Style = "v3"  // "Authorization: ACS3-HMAC-SHA256 ..." over a canonical request (pop-spec §3)
+	RPC Style = "rpc" // HMAC-SHA1 over the canonical query, SignatureVersion=1.0 (docs/protocol.md §1)
+	ROA Style = "roa" // "Authorization: acs AK:Signature" over headers and resource (docs/protocol.md §2)
+	V3  Style = "v3"  // "Authorization: ACS3-HMAC-SHA256 ..." over a canonical request (docs/protocol.md §3)
 )
 
 // Styles lists every style, in the order reports show them.
@@ -54,7 +54,7 @@ type Artifacts struct {
 	Signature string `json:"signature"`
 }
 
-// Fixed protocol values (pop-spec §1.1, §2.1, §3.2).
+// Fixed protocol values (docs/protocol.md §1.1, §2.1, §3.2).
 const (
 	SignatureMethodHMACSHA1 = "HMAC-SHA1"
 	SignatureVersion10      = "1.0"
@@ -69,9 +69,9 @@ const (
 // Time layouts on the wire.
 const (
 	// TimestampLayout is the RPC Timestamp and V3 x-acs-date form: ISO 8601 in
-	// UTC with a Z (pop-spec §1.1).
+	// UTC with a Z (docs/protocol.md §1.1).
 	TimestampLayout = "2006-01-02T15:04:05Z"
-	// DateLayout is the ROA Date header form, RFC 1123 in GMT (pop-spec §2.1).
+	// DateLayout is the ROA Date header form, RFC 1123 in GMT (docs/protocol.md §2.1).
 	DateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
 )
 

@@ -10,8 +10,8 @@ import (
 )
 
 // AppendV3CanonicalURI appends path with each "/"-separated segment
-// percent-encoded under the rules of pop-spec §1.3; an empty path is "/"
-// (pop-spec §3.2).
+// percent-encoded under the rules of docs/protocol.md §1.3; an empty path is "/"
+// (docs/protocol.md §3.2).
 func AppendV3CanonicalURI(dst []byte, path string) []byte {
 	if path == "" {
 		return append(dst, '/')
@@ -32,9 +32,9 @@ func AppendV3CanonicalURI(dst []byte, path string) []byte {
 // AppendV3CanonicalEscapedURI appends the canonical URI of a path as a
 // server received it, escaped: each byte decoded from its %XY escape (a '%'
 // without two hex digits is taken as it is) and percent-encoded again under
-// pop-spec §1.3, while a '/' of the escaped path separates segments. A path
+// docs/protocol.md §1.3, while a '/' of the escaped path separates segments. A path
 // parameter holding "/" is sent as %2F and canonicalized as %2F, as the SDKs
-// sign it; the decoded path cannot tell it from a separator (pop-spec §3.2,
+// sign it; the decoded path cannot tell it from a separator (docs/protocol.md §3.2,
 // §9 F9). For every other path this equals [AppendV3CanonicalURI] of the
 // decoded path.
 func AppendV3CanonicalEscapedURI(dst []byte, escaped string) []byte {
@@ -65,7 +65,7 @@ func AppendV3CanonicalEscapedURI(dst []byte, escaped string) []byte {
 // AppendV3CanonicalQuery appends the V3 canonical query string: parameters
 // sorted by name in byte order, percentEncode(name) "=" percentEncode(value)
 // joined by "&"; an empty value gives "k=", unlike ROA's bare "k"
-// (pop-spec §3.2).
+// (docs/protocol.md §3.2).
 //
 // The names are encoded as the V3 documentation says; both official SDKs
 // leave names unencoded (openapi-util getCanonicalQueryString), which
@@ -84,14 +84,14 @@ func AppendV3CanonicalQuery(dst []byte, query Params) []byte {
 }
 
 // isV3Signable reports whether a header must be signed under V3: host,
-// content-type and every x-acs-* header (pop-spec §3.2).
+// content-type and every x-acs-* header (docs/protocol.md §3.2).
 func isV3Signable(name string) bool {
 	return strings.EqualFold(name, "host") || strings.EqualFold(name, "content-type") || hasPrefixFold(name, acsPrefix)
 }
 
 // V3SignedHeaders returns the lowercase, sorted names of the headers of m
 // that a V3 signature must cover: host (always) and every content-type and
-// x-acs-* header present (pop-spec §3.2).
+// x-acs-* header present (docs/protocol.md §3.2).
 func V3SignedHeaders(m *Message) []string {
 	names := []string{"host"}
 	for k, v := range m.Header {
@@ -118,7 +118,7 @@ func UnsignedV3Headers(m *Message, signed []string) []string {
 
 // appendV3HeaderValues appends the trimmed values of the header named name
 // (matched case-insensitively; host from m.Host), sorted and joined by ","
-// as the SDK does for a repeated header (pop-spec §3.2).
+// as the SDK does for a repeated header (docs/protocol.md §3.2).
 func appendV3HeaderValues(dst []byte, m *Message, name string) []byte {
 	if name == "host" {
 		return appendHeaderValue(dst, m.Host)
@@ -166,7 +166,7 @@ func appendV3HeaderValues(dst []byte, m *Message, name string) []byte {
 //
 // where the canonical headers end with their own "\n", so a blank line
 // precedes the signed-header list, and the payload hash is the
-// x-acs-content-sha256 header (pop-spec §3.2).
+// x-acs-content-sha256 header (docs/protocol.md §3.2).
 func AppendV3CanonicalRequest(dst []byte, m *Message, signed []string) []byte {
 	dst = append(dst, m.Method...)
 	dst = append(dst, '\n')

@@ -33,14 +33,14 @@ import (
 	"github.com/acsharness/acsharness/signature"
 )
 
-// The golden vectors of pop-spec §1.7, §2.4 and §3.3 live as data under
+// The golden vectors of docs/protocol.md §1.7, §2.4 and §3.3 live as data under
 // testdata/vectors, one file per case family, like the AWS Signature V4 test
 // suite: each case holds the request, its canonical form, its string to sign
 // and its signature.
 //
 // There is deliberately no -update flag. STYLE.md asks for one on golden
 // files, but these are not snapshots of our output: every signature (and every
-// intermediate the spec prints) is copied from pop-spec, where it comes from
+// intermediate the spec prints) is copied from docs/protocol.md, where it comes from
 // the official documentation or the official SDKs. Regenerating the files from
 // our code would turn a failing test into a passing one by writing our bug
 // into the expected values. The few intermediates the spec does not print
@@ -55,12 +55,12 @@ const vecDir = "testdata/vectors"
 // its cases. A file not listed here fails the test, so that no vector lies
 // unread.
 var vecFamilies = map[string]signature.Style{
-	"rpc-official.json":     signature.RPC, // pop-spec §1.7.1, §1.7.2
-	"rpc-tricky.json":       signature.RPC, // pop-spec §1.7.3
-	"rpc-sdk.json":          signature.RPC, // pop-spec §1.7.4
-	"rpc-seed-samples.json": signature.RPC, // pop-spec §1.7.5
-	"roa.json":              signature.ROA, // pop-spec §2.4
-	"v3.json":               signature.V3,  // pop-spec §3.3
+	"rpc-official.json":     signature.RPC, // docs/protocol.md §1.7.1, §1.7.2
+	"rpc-tricky.json":       signature.RPC, // docs/protocol.md §1.7.3
+	"rpc-sdk.json":          signature.RPC, // docs/protocol.md §1.7.4
+	"rpc-seed-samples.json": signature.RPC, // docs/protocol.md §1.7.5
+	"roa.json":              signature.ROA, // docs/protocol.md §2.4
+	"v3.json":               signature.V3,  // docs/protocol.md §3.3
 	// One request per official client where the clients disagree
 	// (signature.Forms); gateway/forms_test.go sends each to the gateway.
 	"rpc-forms.json": signature.RPC,
@@ -88,7 +88,7 @@ type vecPair [2]string
 // Path, Query, Headers and Body.
 type vecCase struct {
 	Name   string `json:"name"`
-	Source string `json:"source"` // the pop-spec section the expected values come from
+	Source string `json:"source"` // the docs/protocol.md section the expected values come from
 	Note   string `json:"note,omitempty"`
 	Method string `json:"method"`
 
@@ -183,7 +183,7 @@ func vecLoad(t *testing.T) map[string]vecFile {
 			} {
 				require.NotEmptyf(t, v, "%s: expected field %q is empty", where, field)
 			}
-			require.Truef(t, strings.HasPrefix(c.Source, "pop-spec §"), "%s: source must name the spec section, got %q", where, c.Source)
+			require.Truef(t, strings.HasPrefix(c.Source, "docs/protocol.md §"), "%s: source must name the spec section, got %q", where, c.Source)
 			switch style {
 			case signature.RPC:
 				require.NotEmptyf(t, c.Params, "%s: an RPC case needs params", where)
@@ -235,18 +235,18 @@ func TestVectors(t *testing.T) {
 			})
 		}
 	}
-	// pop-spec §1.7 has 2+1+18+3+2 RPC vectors (§1.7.1–§1.7.5), §2.4 four ROA, §3.3 three V3;
+	// docs/protocol.md §1.7 has 2+1+18+3+2 RPC vectors (§1.7.1–§1.7.5), §2.4 four ROA, §3.3 three V3;
 	// the forms families hold one request per official client and style
 	// (alibaba-cloud-sdk-go, darabonba-openapi, @alicloud/openapi-client,
 	// @alicloud/pop-core).
 	assert.Equal(t, map[signature.Style]int{signature.RPC: 26 + 4, signature.ROA: 4 + 4, signature.V3: 3}, counts,
-		"every vector of pop-spec §1.7, §2.4 and §3.3 must be in %s", vecDir)
+		"every vector of docs/protocol.md §1.7, §2.4 and §3.3 must be in %s", vecDir)
 }
 
 // ---- RPC ----
 
 // vecCheckRPCData proves the case's intermediates without our code: the
-// string to sign is the SDK recipe applied to the canonical query (pop-spec
+// string to sign is the SDK recipe applied to the canonical query (docs/protocol.md
 // §1.4 step 3), HMAC-SHA1 keyed with secret+"&" gives the spec's signature,
 // and so do openapi-util and darabonba from the params.
 func vecCheckRPCData(t *testing.T, c vecCase) {
@@ -277,7 +277,7 @@ func vecCheckRPC(t *testing.T, c vecCase) {
 	assert.Equal(t, want, art, "VerifyRPC server-side artefacts")
 
 	// On the wire as aliyun-sdk sends it: every parameter in the query,
-	// url.Values-encoded (pop-spec §1.5), then form-decoded by the server.
+	// url.Values-encoded (docs/protocol.md §1.5), then form-decoded by the server.
 	wire := vecSDKQuery(signed)
 	if c.WireURL != "" {
 		u, err := url.Parse(c.WireURL)
@@ -287,7 +287,7 @@ func vecCheckRPC(t *testing.T, c vecCase) {
 	vecVerifyRPCWire(t, c.Method, wire, "", secret)
 	if c.Method == http.MethodPost {
 		// The same request with its API parameters in a form body: the
-		// signature covers query and body together (pop-spec §1.2).
+		// signature covers query and body together (docs/protocol.md §1.2).
 		var q, form signature.Params
 		for _, p := range signed {
 			if vecRPCCommon[p.Key] {
@@ -300,7 +300,7 @@ func vecCheckRPC(t *testing.T, c vecCase) {
 	}
 
 	// The template signs the same request from its nonce and time. Cases
-	// that spell TimeStamp (pop-spec §1.7.1, §1.7.5) have no Timestamp for
+	// that spell TimeStamp (docs/protocol.md §1.7.1, §1.7.5) have no Timestamp for
 	// the template to fill in: it always signs Timestamp.
 	nonce, hasNonce := c.param(signature.ParamSignatureNonce)
 	ts, hasTS := c.param(signature.ParamTimestamp)
@@ -337,7 +337,7 @@ func vecCheckRPC(t *testing.T, c vecCase) {
 	assert.False(t, ok, "VerifyRPC must reject the request under method %s", other)
 }
 
-// vecRPCCommon are the common parameters of pop-spec §1.1 that stay in the
+// vecRPCCommon are the common parameters of docs/protocol.md §1.1 that stay in the
 // query when a test moves API parameters to a form body.
 var vecRPCCommon = map[string]bool{
 	"AccessKeyId": true, "Action": true, "Format": true, "Signature": true, "SignatureMethod": true, "SignatureNonce": true,
@@ -409,7 +409,7 @@ func vecCheckBuilder(t *testing.T, c vecCase) {
 	}
 	s, err := b.Sign(req)
 	require.NoError(t, err)
-	assert.Equal(t, c.WireURL, s.URL(), "Builder.Sign must reproduce the wire URL aliyun-sdk sends (pop-spec §1.7.4)")
+	assert.Equal(t, c.WireURL, s.URL(), "Builder.Sign must reproduce the wire URL aliyun-sdk sends (docs/protocol.md §1.7.4)")
 	assert.Equal(t, c.Method, s.Method)
 	assert.Equal(t, c.StringToSign, s.Artifacts.StringToSign, "Builder string to sign")
 	hr, err := s.HTTPRequest(context.Background())
@@ -480,7 +480,7 @@ func vecCheckROA(t *testing.T, c vecCase) {
 	assert.Equal(t, want, art, "VerifyROA server-side artefacts")
 
 	// On the wire: the query url.Values-encoded as aliyun-sdk's BuildUrl
-	// does, then decoded by the server (pop-spec §2.5).
+	// does, then decoded by the server (docs/protocol.md §2.5).
 	uri := c.Path
 	if q := vecSDKQuery(vecParams(c.Query)); q != "" {
 		uri += "?" + q
@@ -666,7 +666,7 @@ func vecCheckV3(t *testing.T, c vecCase) {
 	assert.Empty(t, signature.UnsignedV3Headers(&sm, auth.SignedHeaders), "every header V3 requires is signed")
 
 	// On the wire as darabonba sends it: the encoded path, the query
-	// url.Values-encoded, host from the URL (pop-spec §3.4).
+	// url.Values-encoded, host from the URL (docs/protocol.md §3.4).
 	u := "https://" + c.Host + tea.StringValue(openapiutil.GetEncodePath(tea.String(c.Path)))
 	if q := vecSDKQuery(vecParams(c.Query)); q != "" {
 		u += "?" + q

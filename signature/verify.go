@@ -45,7 +45,7 @@ func (v *Verifier) mac(kind macKind, secret Secret) hash.Hash {
 
 // RPC checks got, the Signature sent with an RPC request, against the one
 // computed from method and params (the form-decoded query and form body;
-// Signature itself is left out), keyed with secret + "&" (pop-spec §1.6).
+// Signature itself is left out), keyed with secret + "&" (docs/protocol.md §1.6).
 func (v *Verifier) RPC(method string, params Params, secret Secret, got string) bool {
 	v.style, v.method = RPC, method
 	v.sts = AppendRPCStringToSign(v.sts[:0], method, params)
@@ -53,7 +53,7 @@ func (v *Verifier) RPC(method string, params Params, secret Secret, got string) 
 }
 
 // ROA checks got, the signature of a ROA Authorization header, against the
-// one computed from m (pop-spec §2.5).
+// one computed from m (docs/protocol.md §2.5).
 func (v *Verifier) ROA(m *Message, secret Secret, got string) bool {
 	v.style, v.method = ROA, m.Method
 	v.sts = AppendROAStringToSign(v.sts[:0], m)
@@ -62,7 +62,7 @@ func (v *Verifier) ROA(m *Message, secret Secret, got string) bool {
 
 // ROAEmptyEquals checks like ROA, over the string to sign in which a query
 // parameter with an empty value reads "k=" rather than "k": the form the
-// TypeScript, Node and Python clients sign (pop-spec §2.2, §9 F8).
+// TypeScript, Node and Python clients sign (docs/protocol.md §2.2, §9 F8).
 func (v *Verifier) ROAEmptyEquals(m *Message, secret Secret, got string) bool {
 	v.style, v.method = ROA, m.Method
 	v.sts = AppendROAStringToSignEmptyEquals(v.sts[:0], m)
@@ -70,7 +70,7 @@ func (v *Verifier) ROAEmptyEquals(m *Message, secret Secret, got string) bool {
 }
 
 // V3 checks got, the Signature of a V3 Authorization header, against the one
-// computed from m over the headers named in signed (pop-spec §3.4).
+// computed from m over the headers named in signed (docs/protocol.md §3.4).
 func (v *Verifier) V3(m *Message, signed []string, secret Secret, got string) bool {
 	v.style, v.method = V3, m.Method
 	v.canonical = AppendV3CanonicalRequest(v.canonical[:0], m, signed)
@@ -91,7 +91,7 @@ func (v *Verifier) finish(kind macKind, secret Secret, got string) bool {
 }
 
 // StringToSign returns the server string to sign of the last check: what a
-// gateway echoes after "server string to sign is:" (pop-spec §5).
+// gateway echoes after "server string to sign is:" (docs/protocol.md §5).
 func (v *Verifier) StringToSign() string { return string(v.sts) }
 
 // Artifacts returns the server-side artefacts of the last check.

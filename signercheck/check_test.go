@@ -73,7 +73,7 @@ func fakeSigner(kind string) int {
 			reply = map[string]string{"id": req.ID, "signature": s.Signature}
 		case "key":
 			if req.Style == signature.RPC {
-				reply["signature"] = hmacSHA1(req.Secret, s.StringToSign) // pop-spec §1.4 step 4 wants secret + "&"
+				reply["signature"] = hmacSHA1(req.Secret, s.StringToSign) // docs/protocol.md §1.4 step 4 wants secret + "&"
 			}
 		case "star":
 			if req.Style == signature.RPC {
@@ -224,7 +224,7 @@ func TestCheckNamesTheStep(t *testing.T) {
 }
 
 // A signer that signs ROA empty values "k=", as the official TypeScript
-// and Python clients do (pop-spec §2.2, §9 F8), passes in that accepted
+// and Python clients do (docs/protocol.md §2.2, §9 F8), passes in that accepted
 // variant, named with those clients.
 func TestCheckAcceptsVariant(t *testing.T) {
 	t.Parallel()

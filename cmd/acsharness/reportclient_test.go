@@ -87,7 +87,7 @@ func TestServeRecordAndReportClient(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "client report of "+good+": 2 requests")
 	assert.Contains(t, stdout, "PASS no departure from the spec in 2 requests")
-	assert.Contains(t, stdout, "Signature verified (signature, pop-spec §1.6, §2.5, §3.4)")
+	assert.Contains(t, stdout, "Signature verified (signature, docs/protocol.md §1.6, §2.5, §3.4)")
 	for _, f := range []string{"client.json", "client.md", "client.html"} {
 		assert.FileExists(t, filepath.Join(out, f), "every report listed is written")
 		assert.Contains(t, stderr, filepath.Join(out, f))

@@ -126,7 +126,7 @@ func runSign(e *env, args []string) int {
 		b.Now = func() time.Time { return t }
 		if frac := fraction(timestamp); frac != "" {
 			// The builder stamps whole seconds, as the SDKs do; a fraction
-			// given is sent as given (gateways accept it: pop-spec §9 F2).
+			// given is sent as given (gateways accept it: docs/protocol.md §9 F2).
 			stamp := t.UTC().Format("2006-01-02T15:04:05") + frac + "Z"
 			switch st {
 			case signature.RPC:

@@ -136,7 +136,7 @@ func TestSignBadInput(t *testing.T) {
 }
 
 // A --timestamp with fractional seconds is signed and sent with them, and
-// the reference gateway accepts what sign printed (pop-spec §9 F2).
+// the reference gateway accepts what sign printed (docs/protocol.md §9 F2).
 func TestSignFractionalTimestamp(t *testing.T) {
 	t.Parallel()
 	l, err := gateway.StartLocal(gateway.Config{})

@@ -104,7 +104,7 @@ func TestGoOpenAPIUtil(t *testing.T) {
 }
 
 // The adapter over the official @alicloud/openapi-util passes every case,
-// ROA empty values in the "k=" variant the TypeScript SDK signs (pop-spec
+// ROA empty values in the "k=" variant the TypeScript SDK signs (docs/protocol.md
 // §9 F8). It runs when node and npm are present (CI has them).
 func TestNodeOpenAPIUtil(t *testing.T) {
 	t.Parallel()
@@ -176,7 +176,7 @@ func TestBrokenSigner(t *testing.T) {
 			assert.Equal(t, []string{signercheck.StepCanonical, signercheck.StepStringToSign}, f.Matched, "%s: right up to the key", f.ID)
 		}
 	}
-	assert.True(t, star, "pop-spec §1.7.3 row 4 (a*b) is caught at the canonical form")
+	assert.True(t, star, "docs/protocol.md §1.7.3 row 4 (a*b) is caught at the canonical form")
 }
 
 // The README's 20-line Python signer is the file tested here, and passes

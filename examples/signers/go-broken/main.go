@@ -3,9 +3,9 @@
 // bugs, each a real mistake seen in hand-written POP signers:
 //
 //   - wrong key derivation: it keys the HMAC with the secret alone, where
-//     RPC keys it with the secret followed by "&" (pop-spec §1.4 step 4);
+//     RPC keys it with the secret followed by "&" (docs/protocol.md §1.4 step 4);
 //   - wrong encoding of "*": it leaves "*" raw, as Java's URLEncoder does,
-//     where POP percent-encodes it to %2A (pop-spec §1.3).
+//     where POP percent-encodes it to %2A (docs/protocol.md §1.3).
 //
 // signer check names the step each bug lives in: "*" shows in the canonical
 // form (the first step), the key only in the signature (the third), with

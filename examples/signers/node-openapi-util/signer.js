@@ -7,7 +7,7 @@
 //
 // One request per line on stdin, one reply per line on stdout (the README's
 // "signer protocol"). openapi-util signs a ROA empty query value "k=", where
-// the Go SDKs sign a bare "k" (pop-spec §2.2, §9 F8): signer check accepts
+// the Go SDKs sign a bare "k" (docs/protocol.md §2.2, §9 F8): signer check accepts
 // both and reports how many cases used the "k=" variant.
 'use strict';
 

@@ -1,7 +1,7 @@
 import base64, hashlib, hmac, json, sys
 from urllib.parse import quote
 
-def pe(s):  # pop-spec §1.3: UTF-8, A-Z a-z 0-9 - _ . ~ kept, all else %XY
+def pe(s):  # docs/protocol.md §1.3: UTF-8, A-Z a-z 0-9 - _ . ~ kept, all else %XY
     return quote(s, safe='-_.~')
 
 for line in sys.stdin:  # one request per line (an input.json)

@@ -78,9 +78,9 @@ function params(action, version, method, pathname, style) {
 }
 
 // The calls, each a function of a secret. The vhost holds a slash and a
-// space, so that its path parameter travels escaped (pop-spec §3.2, §9 F9);
+// space, so that its path parameter travels escaped (docs/protocol.md §3.2, §9 F9);
 // GetAppEnv sends an empty query value, which the TypeScript client signs
-// "env=" (pop-spec §2.2, §9 F8).
+// "env=" (docs/protocol.md §2.2, §9 F8).
 const vhost = 'node/x y';
 const calls = {
   'openapi-client/rpc': (key) => openapi(key)('v2').callApi(
