@@ -21,16 +21,25 @@ run: build
 
 # NORACE_TESTS are the tests that skip themselves under -race (race.Skip):
 # allocation budgets, which the race detector's own allocations break, and
-# CPU-heavy tests of pure logic, which it only slows. make test runs them in a
-# second pass without -race; internal/race's test keeps this list in step.
-NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations)$$
+# CPU-heavy tests of pure logic, which it only slows. make test runs them
+# without -race, in NORACE_PKGS (the packages that hold them), beside the
+# -race pass; internal/race's test keeps both lists in step with the code.
+NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations|TestParseSummaryRejectsHostileInput|TestGoOpenAPIUtil|TestNodeOpenAPIUtil|TestPythonExample|TestSecretsNeverLeak|TestSelftestOneFault|TestConformClockOffsetBound|TestBenchLoadCommand|TestBenchGatewayCommand)$$
+NORACE_PKGS := ./cmd/acsharness ./conformance ./examples/signers ./gateway ./load ./signature
 
 ## test: every test: format check, vet, staticcheck, go test -race (fuzz seed
-## corpora included), then the NORACE_TESTS without -race
+## corpora included) and, at the same time, the NORACE_TESTS without -race
+## (its output follows the -race pass's). GORACE's atexit_sleep_ms=0 spares
+## each -race test binary the detector's one-second wait at exit.
 test: lint
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 $(PKGS)
-	$(GO) test -count=1 -run '$(NORACE_TESTS)' $(PKGS)
+	@mkdir -p $(OUT)
+	@$(GO) test -count=1 -p 4 -parallel 8 -run '$(NORACE_TESTS)' $(NORACE_PKGS) > $(OUT)/norace.log 2>&1 & norace=$$!; \
+	  echo "$(GO) test -race -count=1 -p 4 -parallel 8 $(PKGS)  (and the NORACE_TESTS without -race, beside it)"; \
+	  GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -p 4 -parallel 8 $(PKGS); r=$$?; \
+	  wait $$norace; n=$$?; \
+	  echo "$(GO) test -count=1 -run '$(NORACE_TESTS)' $(NORACE_PKGS)"; cat $(OUT)/norace.log; \
+	  if [ $$r -ne 0 ]; then exit $$r; fi; exit $$n
 
 ## build: the one binary, into bin/
 build:

@@ -195,7 +195,7 @@ func TestRunSendsWhatWasDueAfterFallingBehind(t *testing.T) {
 	it, err := NewActionItem(spec.Action, 1, srv.URL, spec, demoCreds, signature.NewNonceSource())
 	require.NoError(t, err)
 	sum, err := Run(context.Background(), Options{Target: srv.URL, Items: []*Item{it}, Schedule: Constant{20}, Duration: time.Second,
-		Workers: 1, MaxWorkers: 1})
+		Workers: 1, MaxWorkers: 1, endGrace: 10 * time.Second})
 	require.NoError(t, err)
 	assert.Equal(t, uint64(20), sum.Requests, "the requests due before the end are sent")
 	assert.Zero(t, sum.Dropped)

@@ -163,7 +163,7 @@ func TestDiffRedactsWhatItIsGiven(t *testing.T) {
 func TestDiffMarkdownBounded(t *testing.T) {
 	t.Parallel()
 	base, run := &conformance.Report{}, &conformance.Report{}
-	for i := range 5000 {
+	for i := range 1000 {
 		r := conformance.Result{ID: "x", ScenarioID: "s/" + strings.Repeat("n", 40) + strconv.Itoa(i), Style: "rpc", Product: "p", Status: conformance.Fail,
 			Reason: strings.Repeat("why ", 20)}
 		base.Results = append(base.Results, r)
@@ -175,7 +175,7 @@ func TestDiffMarkdownBounded(t *testing.T) {
 	require.NoError(t, ConformanceDiffMarkdown(&b, d))
 	assert.Less(t, b.Len(), 512<<10, "well under GitHub's 1 MiB step summary")
 	assert.Contains(t, b.String(), "✅ Conformance against the baseline: no regression")
-	assert.Contains(t, b.String(), "4700 more cases")
+	assert.Contains(t, b.String(), "700 more cases")
 }
 
 // A report directory or its report.json reads back as written, older

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/internal/race"
 )
 
 // skewedGateway serves the reference gateway on 127.0.0.1 with its clock
@@ -39,6 +40,7 @@ func skewedGateway(t *testing.T, skew time.Duration, date string) string {
 // hour; beyond, it reports the target's clock as wrong, at the top of every
 // report, and signs by its own clock.
 func TestConformClockOffsetBound(t *testing.T) {
+	race.Skip(t, "the clock offset's logic, end to end")
 	t.Parallel()
 	timestamps := []string{"--scenario", "timestamp/*", "--style", "rpc", "--product", "mqtt", "--color", "never"}
 	for _, tc := range []struct {

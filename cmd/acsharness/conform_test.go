@@ -22,12 +22,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/internal/race"
 )
 
 func TestConformEmbeddedWritesEveryReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	code, out, errOut := runCLI(t, map[string]string{}, "conform", "--scenario", "signature/*", "--report-dir", dir, "--color", "never")
+	code, out, errOut := runCLI(t, map[string]string{}, "conform", "--scenario", "signature/*", "--style", "v3", "--report-dir", dir, "--color", "never")
 	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
 	assert.Contains(t, out, "PASS all")
 	assert.NotContains(t, out, "\x1b[", "no colour when asked for none")
@@ -44,7 +45,7 @@ func TestConformEmbeddedWritesEveryReport(t *testing.T) {
 		Tests int `xml:"tests,attr"`
 	}
 	require.NoError(t, xml.Unmarshal(j, &suites))
-	assert.Greater(t, suites.Tests, 50)
+	assert.Greater(t, suites.Tests, 30)
 }
 
 func TestConformExitCodes(t *testing.T) {
@@ -160,6 +161,7 @@ func TestConformRuleFlags(t *testing.T) {
 }
 
 func TestSelftestOneFault(t *testing.T) {
+	race.Skip(t, "the self-test's logic; its concurrency is tested under -race in conformance")
 	t.Parallel()
 	code, out, errOut := runCLI(t, map[string]string{}, "selftest", "--fault", "forget-nonces", "--color", "never")
 	require.Equal(t, exitOK, code, "%s\n%s", out, errOut)
@@ -190,7 +192,7 @@ func TestLoadInsecureUnreachable(t *testing.T) {
 // requests, then cancels the run on the next and holds it unanswered.
 func TestConformInterrupted(t *testing.T) {
 	t.Parallel()
-	for _, forward := range []int64{0, 40} {
+	for _, forward := range []int64{0, 20} {
 		t.Run(fmt.Sprintf("after %d requests", forward), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -207,6 +209,9 @@ func TestConformInterrupted(t *testing.T) {
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if seen.Add(1) > forward {
 					cancel() // Ctrl-C, with this request in flight
+					// Read to the body's end: only then does net/http see
+					// the client hang up and cancel r.Context().
+					_, _ = io.Copy(io.Discard, r.Body)
 					select {
 					case <-r.Context().Done():
 					case <-time.After(10 * time.Second):
@@ -223,7 +228,7 @@ func TestConformInterrupted(t *testing.T) {
 			environ := demoEnv()
 			environ["HOME"] = dir
 			e := &env{ctx: ctx, stdout: &out, stderr: &errb, getenv: func(k string) string { return environ[k] }}
-			code := run(e, []string{"conform", "--target", front.URL, "--report-dir", dir, "--color", "never"})
+			code := run(e, []string{"conform", "--target", front.URL, "--scenario", "signature/*", "--report-dir", dir, "--color", "never"})
 			require.Equal(t, exitInterrupted, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 			assert.Contains(t, errb.String(), "interrupted")
 			for _, f := range []string{"report.json", "junit.xml", "report.md", "report.html"} {
@@ -253,7 +258,7 @@ func TestConformInterrupted(t *testing.T) {
 				}
 			}
 			assert.Zero(t, failed, "the interruption fails no case")
-			assert.Greater(t, skipped, 600, "the cases not run, or cut short, say the run was interrupted")
+			assert.Greater(t, skipped, 100, "the cases not run, or cut short, say the run was interrupted")
 			md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
 			assert.Contains(t, string(md), "nterrupted")
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acsharness/acsharness/internal/race"
 	"github.com/acsharness/acsharness/signature"
 	"github.com/acsharness/acsharness/signercheck"
 )
@@ -89,6 +90,7 @@ func requirePassed(t *testing.T, res *signercheck.Result, styles []signature.Sty
 
 // The adapter over the official Go openapi-util passes every case.
 func TestGoOpenAPIUtil(t *testing.T) {
+	race.Skip(t, "the signer is another process; the checker's concurrency is tested under -race in signercheck")
 	t.Parallel()
 	res := run(t, []string{build(t, "go-openapi-util")}, nil, cases, 5, true)
 	requirePassed(t, res, signature.Styles, cases, map[signature.Style][]string{
@@ -107,6 +109,7 @@ func TestGoOpenAPIUtil(t *testing.T) {
 // ROA empty values in the "k=" variant the TypeScript SDK signs (docs/protocol.md
 // §9 F8). It runs when node and npm are present (CI has them).
 func TestNodeOpenAPIUtil(t *testing.T) {
+	race.Skip(t, "the signer is another process; the checker's concurrency is tested under -race in signercheck")
 	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -182,6 +185,7 @@ func TestBrokenSigner(t *testing.T) {
 // The README's 20-line Python signer is the file tested here, and passes
 // every RPC case. It runs where python3 is present.
 func TestPythonExample(t *testing.T) {
+	race.Skip(t, "the signer is another process; the checker's concurrency is tested under -race in signercheck")
 	t.Parallel()
 	code, err := os.ReadFile(filepath.Join("python", "signer.py"))
 	require.NoError(t, err)

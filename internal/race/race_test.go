@@ -67,4 +67,26 @@ func TestMakefileListsEverySkip(t *testing.T) {
 	for _, name := range regexp.MustCompile(`Test\w+`).FindAllString(string(m[1]), -1) {
 		assert.True(t, all[name], "NORACE_TESTS names %s, which no test file defines", name)
 	}
+
+	// The pass without -race runs in NORACE_PKGS only: each package with a
+	// skipping test is there, and each there has one.
+	pm := regexp.MustCompile(`(?m)^NORACE_PKGS\s*:?=\s*(.+)$`).FindSubmatch(mk)
+	require.NotNil(t, pm, "the Makefile defines NORACE_PKGS")
+	pkgs := map[string]bool{}
+	for _, p := range strings.Fields(string(pm[1])) {
+		pkgs[p] = false
+	}
+	for name, path := range skipping {
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		require.NoError(t, err)
+		pkg := "./" + filepath.ToSlash(rel)
+		_, ok := pkgs[pkg]
+		assert.True(t, ok, "%s (%s) skips itself under -race: add %s to the Makefile's NORACE_PKGS", name, path, pkg)
+		if ok {
+			pkgs[pkg] = true
+		}
+	}
+	for p, used := range pkgs {
+		assert.True(t, used, "NORACE_PKGS lists %s, which holds no test that skips itself under -race", p)
+	}
 }
