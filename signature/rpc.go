@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 )
@@ -187,9 +188,15 @@ func (t *RPCTemplate) AppendStringToSign(dst, nonce, timestamp []byte) []byte {
 func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
 	st := t.states.get()
 	t.mac.start(st)
+	// The timestamp changes once a second: its double encoding is kept
+	// with the state (second, saved) and redone only when it changes.
+	if !bytes.Equal(st.second, timestamp) {
+		st.second = append(st.second[:0], timestamp...)
+		st.saved = appendDoubleEncodeBytes(st.saved[:0], timestamp)
+	}
 	st.buf = appendDoubleEncodeBytes(st.buf[:0], nonce)
 	st.buf = append(st.buf, t.sts[1]...)
-	st.buf = appendDoubleEncodeBytes(st.buf, timestamp)
+	st.buf = append(st.buf, st.saved...)
 	st.buf = append(st.buf, t.sts[2]...)
 	st.in.Write(st.buf)
 	st.mac = t.mac.finish(st, st.mac[:0])
