@@ -24,8 +24,8 @@ run: build
 # CPU-heavy tests of pure logic, which it only slows. make test runs them
 # without -race, in NORACE_PKGS (the packages that hold them), beside the
 # -race pass; internal/race's test keeps both lists in step with the code.
-NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations|TestParseSummaryRejectsHostileInput|TestGoOpenAPIUtil|TestNodeOpenAPIUtil|TestPythonExample|TestSecretsNeverLeak|TestSelftestOneFault|TestConformClockOffsetBound|TestBenchLoadCommand|TestBenchGatewayCommand)$$
-NORACE_PKGS := ./cmd/acsharness ./conformance ./examples/signers ./gateway ./load ./signature
+NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations|TestParseSummaryRejectsHostileInput|TestGoOpenAPIUtil|TestNodeOpenAPIUtil|TestPythonExample|TestSecretsNeverLeak|TestSelftestOneFault|TestConformClockOffsetBound|TestBenchLoadCommand|TestBenchGatewayCommand|TestExportVerifiedBySDKs|TestProtocolCitations)$$
+NORACE_PKGS := ./cmd/acsharness ./conformance ./corpus ./examples/signers ./gateway ./load ./reports ./signature
 
 ## test: every test: format check, vet, staticcheck, go test -race (fuzz seed
 ## corpora included) and, at the same time, the NORACE_TESTS without -race

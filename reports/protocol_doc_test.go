@@ -17,6 +17,7 @@ import (
 
 	"github.com/acsharness/acsharness/conformance"
 	"github.com/acsharness/acsharness/corpus"
+	"github.com/acsharness/acsharness/internal/race"
 	"github.com/acsharness/acsharness/scenarios"
 	"github.com/acsharness/acsharness/signature"
 )
@@ -285,6 +286,7 @@ func missingCitations(t *testing.T, root string, sections, findings map[string]b
 // (or row) in docs/protocol.md, so that the citations can be rewritten to
 // point at it.
 func TestProtocolCitations(t *testing.T) {
+	race.Skip(t, "a scan of every file of the repository, which the detector only slows")
 	sections, findings := ProtocolHeadings(readProtocol(t))
 	missing := missingCitations(t, "..", sections, findings)
 	assert.Empty(t, missing, "sections cited in the repository but missing from docs/protocol.md")

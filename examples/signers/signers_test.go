@@ -57,7 +57,7 @@ func run(t *testing.T, argv []string, styles []signature.Style, n, maxFailures i
 	require.NoError(t, err)
 	o := signercheck.Options{Command: argv, Styles: styles, Cases: n, Seed: 1, MaxFailures: maxFailures, Timeout: 30 * time.Second}
 	if bench {
-		o.BenchCalls, o.Warmup, o.BenchTime = 1000, 100, 20*time.Second
+		o.BenchCalls, o.Warmup, o.BenchTime = 300, 50, 20*time.Second
 		o.Echo, o.EchoEnv = []string{exe}, []string{envEcho + "=1"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
