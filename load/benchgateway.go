@@ -160,17 +160,8 @@ type GatewayBench struct {
 // over o.Rounds rounds, the first side alternating too, after a warm-up of
 // each; the ratios are per round, reported as medians with their spread.
 func BenchGateway(ctx context.Context, o GatewayBenchOptions) (*GatewayBench, error) {
-	if o.Duration == 0 {
-		o.Duration = 7 * time.Second
-	}
-	if o.Workers == 0 {
-		o.Workers = 32
-	}
-	if o.Rounds == 0 {
-		o.Rounds = 7
-	}
-	if o.Duration < 0 || o.Rounds < 0 {
-		return nil, errors.New("duration and rounds must be positive")
+	if err := benchShape(&o.Duration, &o.Rounds, &o.Workers, 7*time.Second); err != nil {
+		return nil, err
 	}
 	if o.Spec.Action == "" && o.Spec.Path == "" {
 		p := conformance.BuiltinProfiles()[0]

@@ -77,6 +77,24 @@ type GeneratorBenchSide struct {
 	Runs          []GeneratorBenchRun `json:"runs"`
 }
 
+// benchShape fills in the defaults the interleaved benches share (the
+// duration given, 7 rounds, 32 workers) and refuses negative ones.
+func benchShape(d *time.Duration, rounds *int, workers *uint64, defDuration time.Duration) error {
+	if *d == 0 {
+		*d = defDuration
+	}
+	if *rounds == 0 {
+		*rounds = 7
+	}
+	if *workers == 0 {
+		*workers = 32
+	}
+	if *d < 0 || *rounds < 0 {
+		return errors.New("duration and rounds must be positive")
+	}
+	return nil
+}
+
 // Spread is a ratio over the rounds: the median and the range of the
 // per-round ratios, and each.
 type Spread struct {
@@ -134,17 +152,8 @@ func loadBenchSpec() ActionSpec {
 // weighs on both alike. Figures are medians over the rounds; the ratios
 // are taken round by round.
 func BenchGenerator(ctx context.Context, o GeneratorBenchOptions) (*GeneratorBench, error) {
-	if o.Duration == 0 {
-		o.Duration = 5 * time.Second
-	}
-	if o.Rounds == 0 {
-		o.Rounds = 7
-	}
-	if o.Workers == 0 {
-		o.Workers = 32
-	}
-	if o.Duration < 0 || o.Rounds < 0 {
-		return nil, errors.New("duration and rounds must be positive")
+	if err := benchShape(&o.Duration, &o.Rounds, &o.Workers, 5*time.Second); err != nil {
+		return nil, err
 	}
 	if o.Server == nil {
 		return nil, errors.New("no server command")
