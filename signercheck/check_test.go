@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 // "reference" (every step, right), "sig-only", "key" (the RPC key without
 // its '&'), "star" ('*' left raw in the canonical form), "k=" (ROA empty
 // values signed "k="), "v3-error" (refuses V3), and the protocol breakers
-// "garbage", "wrong-id", "silent", "die-after-3" and "die-at-once".
+// "garbage", "wrong-id", "silent", "die-after-3", "die-at-once" and
+// "write-and-exit".
 func fakeSigner(kind string) int {
 	switch kind {
 	case "echo":
@@ -50,6 +51,13 @@ func fakeSigner(kind string) int {
 	case "die-at-once":
 		fmt.Fprintln(os.Stderr, "boom: cannot load my key store")
 		return 3
+	case "write-and-exit":
+		// A command that is no signer: it closes its input unread, writes
+		// one line and exits, so that the first request meets a broken
+		// pipe or the line, whichever comes first.
+		_ = os.Stdin.Close()
+		fmt.Println("acsharness dev")
+		return 0
 	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(nil, 1<<20)
@@ -252,10 +260,21 @@ func TestCheckProtocolErrors(t *testing.T) {
 		{kind: "silent", reason: "no reply within"},
 		{kind: "die-after-3", reason: "after 3 replies"},
 		{kind: "die-at-once", reason: "exit status 3", start: true},
+		{kind: "write-and-exit", line: "acsharness dev", reason: "not a JSON object"},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
 			t.Parallel()
 			res, err := check(t, tc.kind, signercheck.Options{Cases: 5, Seed: 1, Timeout: 2 * time.Second})
+			if tc.kind == "write-and-exit" {
+				// Whichever of the broken pipe and the line comes first, the
+				// line is what is reported: this ran flaky as a start error.
+				for range 5 {
+					var pe *signercheck.ProtocolError
+					_, err := check(t, tc.kind, signercheck.Options{Cases: 1, Seed: 1, Timeout: 2 * time.Second})
+					require.ErrorAs(t, err, &pe, "%v", err)
+					assert.Contains(t, pe.Line, tc.line)
+				}
+			}
 			require.Error(t, err)
 			if tc.start {
 				var se *signercheck.StartError

@@ -153,6 +153,19 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 // answer and a *ProtocolError after it.
 func (p *Process) Call(caseID string, request []byte, timeout time.Duration) ([]byte, error) {
 	if _, err := p.stdin.Write(append(request, '\n')); err != nil {
+		// A signer that wrote a line and exited without reading (a command
+		// that is no signer) answered: what it wrote tells the user more
+		// than the broken pipe, which of the two comes first being luck.
+		t := time.NewTimer(exitWait)
+		defer t.Stop()
+		select {
+		case line, ok := <-p.lines:
+			if ok {
+				p.answers++
+				return line, nil
+			}
+		case <-t.C:
+		}
 		return nil, p.broken(caseID, "the signer stopped reading its standard input ("+err.Error()+")", exitWait)
 	}
 	p.timer.Reset(timeout)
