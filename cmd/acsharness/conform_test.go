@@ -23,6 +23,7 @@ import (
 
 	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/internal/race"
+	"github.com/acsharness/acsharness/signature"
 )
 
 func TestConformEmbeddedWritesEveryReport(t *testing.T) {
@@ -263,4 +264,34 @@ func TestConformInterrupted(t *testing.T) {
 			assert.Contains(t, string(md), "nterrupted")
 		})
 	}
+}
+
+// A wrong secret is said once, at the top, as the official SDK would say
+// it; the cases that did not run say why, each reason once with its count
+// and the flag or variable that runs them; a failure whose status and code
+// matched ends its line with the reason.
+func TestConformGuidesANewcomer(t *testing.T) {
+	t.Parallel()
+	gw, err := gateway.StartLocal(gateway.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = gw.Close() })
+
+	environ := demoEnv()
+	environ[signature.EnvAccessKeySecret] = gateway.DemoKeySecret + "-wrong"
+	code, out, errOut := runCLI(t, environ, "conform", "--target", gw.URL, "--scenario", "signature/*", "--color", "never")
+	require.Equal(t, exitFailed, code, errOut)
+	lines := strings.Split(out, "\n")
+	require.Greater(t, len(lines), 3)
+	top := strings.Join(lines[:4], "\n")
+	assert.Contains(t, top, "the AccessKey secret does not belong to this AccessKeyId", "said at the top:\n%s", top)
+	assert.Equal(t, 1, strings.Count(out, "does not belong to this AccessKeyId"), "said once")
+	assert.NotContains(t, out, gateway.DemoKeySecret+"-wrong")
+
+	code, out, errOut = runCLI(t, demoEnv(), "conform", "--target", gw.URL, "--color", "never")
+	require.Equal(t, exitOK, code, errOut)
+	notRun := out[strings.Index(out, "not run:"):]
+	for _, enable := range []string{"--inactive-key-id ID", "ACSHARNESS_SECOND_ACCESS_KEY_ID", "ACSHARNESS_THROTTLED_ACCESS_KEY_ID", "ACSHARNESS_STS_ACCESS_KEY_ID", "pass --long"} {
+		assert.Equal(t, 1, strings.Count(notRun, enable), "%q said once, with its count:\n%s", enable, notRun)
+	}
+	assert.Regexp(t, `(?m)^\s+\d+\s+no inactive key`, notRun, "each reason with its count")
 }
