@@ -98,8 +98,9 @@ type midState struct {
 	sum     []byte // the inner digest
 	mac     []byte // the HMAC
 	buf     []byte
-	second  []byte // the per-second value restoreSecond saw last
+	second  []byte // the per-second value restoreSecond (or RPC's timestamp) saw last
 	saved   []byte // the inner state after it
+	encoded []byte // RPC: that timestamp, double-encoded
 }
 
 func newMidState(newHash func() hash.Hash) *midState {

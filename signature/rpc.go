@@ -189,14 +189,14 @@ func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
 	st := t.states.get()
 	t.mac.start(st)
 	// The timestamp changes once a second: its double encoding is kept
-	// with the state (second, saved) and redone only when it changes.
+	// with the state and redone only when it changes.
 	if !bytes.Equal(st.second, timestamp) {
 		st.second = append(st.second[:0], timestamp...)
-		st.saved = appendDoubleEncodeBytes(st.saved[:0], timestamp)
+		st.encoded = appendDoubleEncodeBytes(st.encoded[:0], timestamp)
 	}
 	st.buf = appendDoubleEncodeBytes(st.buf[:0], nonce)
 	st.buf = append(st.buf, t.sts[1]...)
-	st.buf = append(st.buf, st.saved...)
+	st.buf = append(st.buf, st.encoded...)
 	st.buf = append(st.buf, t.sts[2]...)
 	st.in.Write(st.buf)
 	st.mac = t.mac.finish(st, st.mac[:0])
