@@ -278,7 +278,7 @@ func TestConformGuidesANewcomer(t *testing.T) {
 
 	environ := demoEnv()
 	environ[signature.EnvAccessKeySecret] = gateway.DemoKeySecret + "-wrong"
-	code, out, errOut := runCLI(t, environ, "conform", "--target", gw.URL, "--scenario", "signature/*", "--color", "never")
+	code, out, errOut := runCLI(t, environ, "conform", "--target", gw.URL, "--scenario", "signature/valid", "--scenario", "encoding/*", "--style", "rpc,v3", "--color", "never")
 	require.Equal(t, exitFailed, code, errOut)
 	lines := strings.Split(out, "\n")
 	require.Greater(t, len(lines), 3)
@@ -287,7 +287,7 @@ func TestConformGuidesANewcomer(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(out, "does not belong to this AccessKeyId"), "said once")
 	assert.NotContains(t, out, gateway.DemoKeySecret+"-wrong")
 
-	code, out, errOut = runCLI(t, demoEnv(), "conform", "--target", gw.URL, "--color", "never")
+	code, out, errOut = runCLI(t, demoEnv(), "conform", "--target", gw.URL, "--style", "rpc", "--product", "onsmqtt", "--color", "never")
 	require.Equal(t, exitOK, code, errOut)
 	notRun := out[strings.Index(out, "not run:"):]
 	for _, enable := range []string{"--inactive-key-id ID", "ACSHARNESS_SECOND_ACCESS_KEY_ID", "ACSHARNESS_THROTTLED_ACCESS_KEY_ID", "ACSHARNESS_STS_ACCESS_KEY_ID", "pass --long"} {
