@@ -49,7 +49,7 @@ func TestConformClockOffsetBound(t *testing.T) {
 		date   string
 		code   int
 		offset float64 // seconds, applied
-		note   string // a regular expression
+		note   string  // a regular expression
 	}{
 		{"drifting 30 minutes: shifted", 30 * time.Minute, "", exitOK, 1800, ""},
 		{"2 hours behind: reported, not shifted", -2 * time.Hour, "", exitFailed, 0, `its Date header is (1h59m59s|2h0m0s|2h0m1s) behind ours`}, // a Date header has whole seconds: ±1 s
