@@ -431,16 +431,9 @@ func startBenchClient(ctx context.Context, argv []string) (*benchClient, error) 
 	cmd.Env = append(os.Environ(), BenchClientEnv+"=1")
 	c := &benchClient{cmd: cmd, stderr: &tailBuffer{max: 4 << 10}}
 	cmd.Stderr = c.stderr
-	in, err := cmd.StdinPipe()
+	in, out, err := startPiped(cmd, "the client process "+exe)
 	if err != nil {
 		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the client process %s: %w", exe, err)
 	}
 	c.in, c.out, c.enc = in, json.NewDecoder(bufio.NewReader(out)), json.NewEncoder(in)
 	return c, nil

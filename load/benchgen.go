@@ -356,6 +356,23 @@ type childServer struct {
 	done  chan struct{}
 }
 
+// startPiped starts cmd, a child process of the benches named what in an
+// error, with pipes to its standard input and from its standard output.
+func startPiped(cmd *exec.Cmd, what string) (io.WriteCloser, io.ReadCloser, error) {
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("start %s: %w", what, err)
+	}
+	return in, out, nil
+}
+
 // startChildServer starts cmd, a process that prints a base URL on its
 // first line of output and serves until its stdin closes, and waits for
 // the URL.
@@ -363,16 +380,9 @@ func startChildServer(cmd *exec.Cmd) (*childServer, error) {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	stdin, err := cmd.StdinPipe()
+	stdin, stdout, err := startPiped(cmd, "the server process")
 	if err != nil {
 		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the server process: %w", err)
 	}
 	c := &childServer{cmd: cmd, stdin: stdin, done: make(chan struct{})}
 	type read struct {
