@@ -261,14 +261,7 @@ func (g *Gateway) serve(w http.ResponseWriter, c *call) *apiError {
 	}
 	// Step 2: the style, from the Authorization header.
 	auth := r.Header.Get(signature.HeaderAuthorization)
-	switch {
-	case strings.HasPrefix(auth, "ACS3-"):
-		c.style = signature.V3
-	case strings.HasPrefix(auth, "acs "):
-		c.style = signature.ROA
-	default:
-		c.style = signature.RPC
-	}
+	c.style = signature.StyleOfAuthorization(auth)
 	switch c.style {
 	case signature.RPC:
 		if r.Method != http.MethodGet && r.Method != http.MethodPost && !g.faults.has(FaultAnyMethod) {

@@ -57,15 +57,7 @@ func analyze(req *http.Request, body []byte, at time.Time, o Options) analysis {
 	if qerr != nil {
 		a.add(RuleWireEscapes, ValueMalformed, qerr.Error())
 	}
-	auth := req.Header.Get(signature.HeaderAuthorization)
-	switch {
-	case strings.HasPrefix(auth, "ACS3-"):
-		a.Style = signature.V3
-	case strings.HasPrefix(auth, "acs "):
-		a.Style = signature.ROA
-	default:
-		a.Style = signature.RPC
-	}
+	a.Style = signature.StyleOfAuthorization(req.Header.Get(signature.HeaderAuthorization))
 	a.add(RuleStyle, string(a.Style), "")
 	raw := []string{req.URL.RawQuery}
 	switch a.Style {

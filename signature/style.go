@@ -39,6 +39,20 @@ func ParseStyle(s string) (Style, error) {
 	return "", fmt.Errorf("unknown signing style %q: use rpc, roa or v3", s)
 }
 
+// StyleOfAuthorization tells a request's style from its Authorization
+// header, as a gateway does (docs/protocol.md §4.2): "ACS3-…" is V3,
+// "acs …" is ROA, anything else (none at all included) is RPC, whose
+// signature travels in the query.
+func StyleOfAuthorization(authorization string) Style {
+	switch {
+	case strings.HasPrefix(authorization, "ACS3-"):
+		return V3
+	case strings.HasPrefix(authorization, "acs "):
+		return ROA
+	}
+	return RPC
+}
+
 // Artifacts are the intermediate results of one signature, the same on the
 // client and the server side, so that two implementations can be compared
 // step by step.
