@@ -16,13 +16,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acsharness/acsharness/gateway"
+	"github.com/acsharness/acsharness/internal/nodetest"
 	"github.com/acsharness/acsharness/signature"
 )
 
 // The official Node clients against the reference gateway: the test project
 // in testdata/node pins @alicloud/openapi-client and @alicloud/pop-core (and
 // all they need) in its package-lock.json; `npm ci` installs exactly those,
-// from the npm cache when it holds them. clients.js calls RPC, ROA and V3
+// once per lock file (internal/nodetest). clients.js calls RPC, ROA and V3
 // with openapi-client and RPC with pop-core, each with the right secret and a
 // wrong one. Without node and npm on the machine the test is skipped and
 // says why; CI has Node, so there it runs.
@@ -52,12 +53,9 @@ func TestNodeClients(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
 	defer cancel()
 
-	dir, err := filepath.Abs(filepath.Join("testdata", "node"))
+	modules, err := nodetest.Modules(ctx, npm, filepath.Join("testdata", "node"))
 	require.NoError(t, err)
-	install := exec.CommandContext(ctx, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts")
-	install.Dir = dir
-	out, err := install.CombinedOutput()
-	require.NoError(t, err, "npm ci in %s (the lock file pins every version):\n%s", dir, out)
+	dir := nodetest.Script(t, modules, filepath.Join("testdata", "node"), "clients.js")
 
 	srv, rec := startRecordedGateway(t, gateway.Config{})
 	script := exec.CommandContext(ctx, node, "clients.js", srv.URL, gateway.DemoKeyID)
@@ -123,7 +121,7 @@ func TestNodeClients(t *testing.T) {
 	sts := exec.CommandContext(ctx, node, "clients.js", "--sts", absVectors)
 	sts.Dir = dir
 	sts.Stderr = &stderr
-	out, err = sts.Output()
+	out, err := sts.Output()
 	require.NoError(t, err, "node clients.js --sts: %s", stderr.String())
 	raw, err := os.ReadFile(vectors)
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acsharness/acsharness/internal/nodetest"
 	"github.com/acsharness/acsharness/internal/race"
 	"github.com/acsharness/acsharness/signature"
 	"github.com/acsharness/acsharness/signercheck"
@@ -119,18 +120,11 @@ func TestNodeOpenAPIUtil(t *testing.T) {
 	if err != nil {
 		t.Skip("skipped: npm not found")
 	}
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "signer.js"} {
-		b, err := os.ReadFile(filepath.Join("node-openapi-util", f))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, f), b, 0o644))
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--prefer-offline")
-	install.Dir = dir
-	out, err := install.CombinedOutput()
-	require.NoError(t, err, "npm ci (the versions of package-lock.json): %s", out)
+	modules, err := nodetest.Modules(ctx, npm, "node-openapi-util")
+	require.NoError(t, err)
+	dir := nodetest.Script(t, modules, "node-openapi-util", "signer.js")
 
 	res := run(t, []string{node, filepath.Join(dir, "signer.js")}, nil, cases, 5, true)
 	requirePassed(t, res, signature.Styles, cases, map[signature.Style][]string{
