@@ -113,12 +113,28 @@ func shaPath() string {
 	switch {
 	case runtime.GOARCH != "amd64":
 		return runtime.GOARCH + ": the architecture's own SHA code"
-	case hasSHANI():
+	case hasSHANI() && !godebugOff(os.Getenv("GODEBUG"), "sha"):
 		return "SHA-NI (every write)"
-	case cpu.X86.HasAVX2:
+	case cpu.X86.HasAVX2 && !godebugOff(os.Getenv("GODEBUG"), "avx2"):
 		return "no SHA-NI: AVX2 for long writes (SHA-1: 256 bytes or more), scalar code for short ones"
 	}
 	return "no SHA-NI, no AVX2: scalar code"
+}
+
+// godebugOff reports whether godebug (GODEBUG's value) turns the CPU
+// feature off for Go's own code, as cpu.sha=off (or cpu.all=off) does: the
+// way to measure, on a CPU with SHA-NI, the code another CPU runs.
+func godebugOff(godebug, feature string) bool {
+	off := false
+	for _, kv := range strings.Split(godebug, ",") {
+		switch strings.TrimSpace(kv) {
+		case "cpu." + feature + "=off", "cpu.all=off":
+			off = true
+		case "cpu." + feature + "=on", "cpu.all=on":
+			off = false
+		}
+	}
+	return off
 }
 
 // The request every signer signs: MQTT SendMessage (docs/protocol.md §1.7.3) with a

@@ -163,3 +163,22 @@ func TestServeMinimal(t *testing.T) {
 		t.Fatal("the server did not stop when its stdin closed")
 	}
 }
+
+// GODEBUG's cpu.<feature>=off turns a feature off for Go's own code, the
+// last setting winning: the bench says which SHA code ran under it.
+func TestGodebugOff(t *testing.T) {
+	for _, c := range []struct {
+		godebug string
+		off     bool
+	}{
+		{"", false},
+		{"cpu.sha=off", true},
+		{"x509negativeserial=1, cpu.sha=off", true},
+		{"cpu.all=off", true},
+		{"cpu.sha=off,cpu.sha=on", false},
+		{"cpu.avx2=off", false},
+		{"cpu.shax=off", false},
+	} {
+		assert.Equal(t, c.off, godebugOff(c.godebug, "sha"), "%q", c.godebug)
+	}
+}

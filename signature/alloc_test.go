@@ -21,13 +21,7 @@ import (
 // timestamp, without allocating.
 func TestTemplatesDoNotAllocate(t *testing.T) {
 	race.Skip(t, "sync.Pool drops pooled states at random under -race")
-	rpc, err := NewRPCTemplate(http.MethodPost, benchRPCParams(), benchSecret)
-	require.NoError(t, err)
-	roaMsg, v3Msg := benchROAMessage(), benchV3Message()
-	roa, err := NewROATemplate(&roaMsg, benchSecret)
-	require.NoError(t, err)
-	v3, err := NewV3Template(&v3Msg, benchSecret)
-	require.NoError(t, err)
+	rpc, roa, v3 := benchTemplates(t)
 
 	nonces := NewNonceSource()
 	var nonce, stamp, sig []byte

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -23,41 +24,85 @@ import (
 func TestPrefixMACMatchesHMAC(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
-	bytesOf := func(n int) []byte {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(r.IntN(256))
-		}
-		return b
-	}
-	for _, hf := range []struct {
-		name string
-		new  func() hash.Hash
-	}{{"sha1", sha1.New}, {"sha256", sha256.New}} {
+	bytesOf := randomBytes(r)
+	for _, hf := range hashKinds {
 		t.Run(hf.name, func(t *testing.T) {
 			for _, prefixLen := range []int{0, 1, 17, 63, 64, 65, 127, 128, 129, 300} {
 				for _, keyLen := range []int{0, 5, 30, 64, 65, 200} {
 					key, prefix := bytesOf(keyLen), bytesOf(prefixLen)
 					pm := newPrefixMAC(hf.new, key, prefix)
-					st := newMidState(hf.new)
+					require.True(t, pm.padded, "this Go's %s saves its state as digest reads it", hf.name)
+					st, padded := newMidState(hf.new), newMidState(hf.new)
 					// A template's part between the per-second value and
 					// the per-request one is fixed.
 					seconds, more := [][]byte{bytesOf(29), bytesOf(29), bytesOf(20)}, bytesOf(r.IntN(130))
 					for i := range 40 {
 						second, tail := seconds[r.IntN(len(seconds))], bytesOf(r.IntN(200))
 						want := hmac.New(hf.new, key)
+						n := pm.absorbed + len(tail)
 						if i%2 == 0 {
 							pm.start(st)
+							pm.start(padded)
 							want.Write(prefix)
 						} else {
 							pm.restoreSecond(st, second, more)
+							pm.restoreSecond(padded, second, more)
 							want.Write(prefix)
 							want.Write(second)
 							want.Write(more)
+							n += len(second) + len(more)
 						}
 						st.in.Write(tail)
 						want.Write(tail)
-						require.Equal(t, want.Sum(nil), pm.finish(st, nil), "prefix %d, key %d, message %d", prefixLen, keyLen, i)
+						sum := want.Sum(nil)
+						require.Equal(t, sum, pm.finish(st, nil), "prefix %d, key %d, message %d", prefixLen, keyLen, i)
+						// The same with the padding written after the tail,
+						// the digests read off the states.
+						padded.in.Write(appendPadding(append([]byte(nil), tail...), n))
+						require.Equal(t, sum, pm.finishPadded(padded, nil), "padded: prefix %d, key %d, message %d", prefixLen, keyLen, i)
+					}
+				}
+			}
+		})
+	}
+}
+
+// restoreAligned and finishPadded give crypto/hmac's HMAC (and a plain
+// prefix hash the digest) of the whole message, for prefixes around the
+// block size, keys of every kind, per-second values that change and come
+// back, and nonces whose changing lengths move the padding.
+func TestRestoreAlignedMatchesHMAC(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	bytesOf := randomBytes(r)
+	for _, hf := range hashKinds {
+		t.Run(hf.name, func(t *testing.T) {
+			for _, prefixLen := range []int{0, 1, 17, 63, 64, 65, 127, 128, 129, 300} {
+				for _, keyLen := range []int{-1, 0, 30, 64, 200} { // -1: a plain hash
+					key, prefix := bytesOf(max(keyLen, 0)), bytesOf(prefixLen)
+					pm := newPrefixMAC(hf.new, key, prefix)
+					if keyLen < 0 {
+						pm = newPrefixHash(hf.new, prefix)
+					}
+					require.True(t, pm.padded)
+					st := newMidState(hf.new)
+					seconds, more, tail := [][]byte{bytesOf(29), bytesOf(29), bytesOf(20)}, bytesOf(r.IntN(130)), bytesOf(r.IntN(300))
+					for i := range 40 {
+						second, nonce := seconds[r.IntN(len(seconds))], bytesOf(r.IntN(3)*r.IntN(40))
+						var want hash.Hash = hmac.New(hf.new, key)
+						if keyLen < 0 {
+							want = hf.new()
+						}
+						for _, part := range [][]byte{prefix, second, more, nonce, tail} {
+							want.Write(part)
+						}
+						n := pm.absorbed + len(second) + len(more) + len(nonce) + len(tail)
+						st.in.Write(pm.restoreAligned(st, prefix, second, more, nonce, tail, n))
+						got := st.digest(pm.size)
+						if keyLen >= 0 {
+							got = pm.finishPadded(st, nil)
+						}
+						require.Equal(t, want.Sum(nil), got, "prefix %d, key %d, message %d", prefixLen, keyLen, i)
 					}
 				}
 			}
@@ -88,13 +133,7 @@ func TestPrefixHashMatchesSHA256(t *testing.T) {
 // are never shared.
 func TestTemplatesConcurrentAcrossSeconds(t *testing.T) {
 	t.Parallel()
-	rpc, err := NewRPCTemplate("POST", benchRPCParams(), benchSecret)
-	require.NoError(t, err)
-	roaMsg, v3Msg := benchROAMessage(), benchV3Message()
-	roa, err := NewROATemplate(&roaMsg, benchSecret)
-	require.NoError(t, err)
-	v3, err := NewV3Template(&v3Msg, benchSecret)
-	require.NoError(t, err)
+	rpc, roa, v3 := benchTemplates(t)
 	base := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -103,7 +142,8 @@ func TestTemplatesConcurrentAcrossSeconds(t *testing.T) {
 			defer wg.Done()
 			for i := range 60 {
 				when := base.Add(time.Duration((g+i)%5) * time.Second)
-				nonce := []byte{byte('a' + g), byte('a' + i%26), 'x'}
+				// Nonces of changing lengths move the padding.
+				nonce := append([]byte{byte('a' + g), byte('a' + i%26)}, make([]byte, (g*7+i)%70)...)
 				ts, date := AppendTimestamp(nil, when), AppendDate(nil, when)
 
 				naive := hmac.New(sha1.New, []byte(benchSecret+"&"))
@@ -122,6 +162,74 @@ func TestTemplatesConcurrentAcrossSeconds(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// With hashes whose saved states did not hold the digest, the templates
+// would take the digests from Sum: that path signs the same.
+func TestTemplatesWithoutPaddedDigests(t *testing.T) {
+	t.Parallel()
+	rpc, roa, v3 := benchTemplates(t)
+	require.True(t, rpc.mac.padded && roa.mac.padded && v3.mac.padded && v3.hash.padded, "this Go's hashes give the padded path")
+	rpcSum, roaSum, v3Sum := benchTemplates(t)
+	rpcSum.mac.padded, roaSum.mac.padded, v3Sum.mac.padded, v3Sum.hash.padded = false, false, false, false
+	when := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for i := range 200 {
+		nonce := append([]byte("n"), make([]byte, i%90)...)
+		ts, date := AppendTimestamp(nil, when.Add(time.Duration(i/7)*time.Second)), AppendDate(nil, when.Add(time.Duration(i/7)*time.Second))
+		assert.Equal(t, string(rpcSum.AppendSignature(nil, nonce, ts)), string(rpc.AppendSignature(nil, nonce, ts)), "rpc %d", i)
+		assert.Equal(t, string(roaSum.AppendSignature(nil, date, nonce)), string(roa.AppendSignature(nil, date, nonce)), "roa %d", i)
+		assert.Equal(t, string(v3Sum.AppendSignature(nil, ts, nonce)), string(v3.AppendSignature(nil, ts, nonce)), "v3 %d", i)
+	}
+}
+
+// The padding brings every message length to a whole number of blocks, and
+// the digest read off the state is the hash's own.
+func TestPaddedDigest(t *testing.T) {
+	t.Parallel()
+	msg := make([]byte, 0, 300)
+	for n := range 300 {
+		for _, hf := range []func() hash.Hash{sha1.New, sha256.New} {
+			padded := appendPadding(append([]byte(nil), msg...), n)
+			require.Zero(t, len(padded)%64, "%d bytes", n)
+			require.Less(t, len(padded)-n, 64+9+1, "%d bytes: at most one block more", n)
+			st := newMidState(hf)
+			st.in.Reset()
+			st.in.Write(padded)
+			want := hf()
+			want.Write(msg)
+			require.Equal(t, want.Sum(nil), st.digest(want.Size()), "%d bytes", n)
+		}
+		msg = append(msg, byte(n*31))
+	}
+}
+
+// benchTemplates returns the three templates of the benchmark requests.
+func benchTemplates(t testing.TB) (*RPCTemplate, *ROATemplate, *V3Template) {
+	rpc, err := NewRPCTemplate(http.MethodPost, benchRPCParams(), benchSecret)
+	require.NoError(t, err)
+	roaMsg, v3Msg := benchROAMessage(), benchV3Message()
+	roa, err := NewROATemplate(&roaMsg, benchSecret)
+	require.NoError(t, err)
+	v3, err := NewV3Template(&v3Msg, benchSecret)
+	require.NoError(t, err)
+	return rpc, roa, v3
+}
+
+// hashKinds are the hashes the templates use.
+var hashKinds = []struct {
+	name string
+	new  func() hash.Hash
+}{{"sha1", sha1.New}, {"sha256", sha256.New}}
+
+// randomBytes returns a maker of random byte strings drawn from r.
+func randomBytes(r *rand.Rand) func(n int) []byte {
+	return func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+		}
+		return b
+	}
 }
 
 func b64(b []byte) string       { return base64.StdEncoding.EncodeToString(b) }

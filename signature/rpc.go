@@ -183,7 +183,8 @@ func (t *RPCTemplate) AppendStringToSign(dst, nonce, timestamp []byte) []byte {
 // AppendSignature appends the base64 signature of the request with this
 // nonce and timestamp. The HMAC resumes from its state after the string to
 // sign's unchanging prefix (everything before the nonce), so a signature
-// costs the hashing of the nonce, the timestamp and what follows them. It
+// costs the hashing of the nonce, the timestamp and what follows them, with
+// the padding, the digests read off the hash states (see finishPadded). It
 // allocates nothing once its pooled state is warm.
 func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
 	st := t.states.get()
@@ -198,8 +199,14 @@ func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
 	st.buf = append(st.buf, t.sts[1]...)
 	st.buf = append(st.buf, st.encoded...)
 	st.buf = append(st.buf, t.sts[2]...)
-	st.in.Write(st.buf)
-	st.mac = t.mac.finish(st, st.mac[:0])
+	if t.mac.padded {
+		st.buf = appendPadding(st.buf, t.mac.absorbed+len(st.buf))
+		st.in.Write(st.buf)
+		st.mac = t.mac.finishPadded(st, st.mac[:0])
+	} else {
+		st.in.Write(st.buf)
+		st.mac = t.mac.finish(st, st.mac[:0])
+	}
 	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
 	t.states.put(st)
 	return dst

@@ -2,8 +2,8 @@ package signature
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,15 +84,23 @@ func (t *ROATemplate) AppendStringToSign(dst, date, nonce []byte) []byte {
 
 // AppendSignature appends the base64 signature of the request with this
 // Date and nonce, allocating nothing once warm. The HMAC resumes from its
-// state after the Date and the headers up to the nonce, saved while the Date
+// state after the whole blocks before the nonce, saved while the Date
 // (which changes once a second) stays the same, so a signature costs the
-// nonce and what follows it.
+// nonce and what follows it, written in one call with the padding; the
+// digests are read off the hash states (see restoreAligned and
+// finishPadded).
 func (t *ROATemplate) AppendSignature(dst, date, nonce []byte) []byte {
 	st := t.states.get()
-	t.mac.restoreSecond(st, date, t.sts[1])
-	st.write(nonce)
-	st.in.Write(t.sts[2])
-	st.mac = t.mac.finish(st, st.mac[:0])
+	if t.mac.padded {
+		n := t.mac.absorbed + len(date) + len(t.sts[1]) + len(nonce) + len(t.sts[2])
+		st.in.Write(t.mac.restoreAligned(st, t.sts[0], date, t.sts[1], nonce, t.sts[2], n))
+		st.mac = t.mac.finishPadded(st, st.mac[:0])
+	} else {
+		t.mac.restoreSecond(st, date, t.sts[1])
+		st.write(nonce)
+		st.in.Write(t.sts[2])
+		st.mac = t.mac.finish(st, st.mac[:0])
+	}
 	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
 	t.states.put(st)
 	return dst
@@ -107,8 +115,8 @@ type V3Template struct {
 	signed    string
 	hash      prefixMAC // SHA-256 of the canonical request, over canonical[0]
 	mac       prefixMAC // HMAC-SHA256 over "ACS3-HMAC-SHA256\n"
-	hashes    midPool
-	macs      midPool
+	states    midPool   // one state serves both, in turn
+	innerPad  []byte    // the padding of the HMAC's inner message
 }
 
 // NewV3Template prepares the signing of requests like m (any x-acs-date or
@@ -122,9 +130,11 @@ func NewV3Template(m *Message, secret Secret) (*V3Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	mac := newPrefixMAC(sha256New, []byte(secret), []byte(V3Algorithm+"\n"))
 	return &V3Template{canonical: seg, signed: joinSemicolon(signed),
-		hash: newPrefixHash(sha256New, seg[0]), mac: newPrefixMAC(sha256New, []byte(secret), []byte(V3Algorithm+"\n")),
-		hashes: midPool{newHash: sha256New}, macs: midPool{newHash: sha256New}}, nil
+		hash: newPrefixHash(sha256New, seg[0]), mac: mac, states: midPool{newHash: sha256New},
+		// The inner message: key pad, algorithm line, the digest's hex.
+		innerPad: appendPadding(nil, mac.absorbed+2*sha256.Size)}, nil
 }
 
 func joinSemicolon(s []string) string {
@@ -152,25 +162,38 @@ func (t *V3Template) AppendCanonicalRequest(dst, date, nonce []byte) []byte {
 }
 
 // AppendSignature appends the hex signature of the request with this
-// x-acs-date and nonce. The canonical request is hashed as it streams, never
-// assembled, resuming from the hash's state after the x-acs-date and the
-// headers up to the nonce (saved while the date, which changes once a
-// second, stays the same); the HMAC resumes from its state after
-// "ACS3-HMAC-SHA256\n". Nothing is allocated once warm.
+// x-acs-date and nonce. The canonical request is never assembled: its hash
+// resumes from the state after the whole blocks before the nonce (saved
+// while the date, which changes once a second, stays the same) and absorbs
+// the nonce, the rest and the padding in one write; the HMAC resumes from
+// its state after "ACS3-HMAC-SHA256\n" and takes the digest's hex with its
+// padding. The three digests are read off the hash states, never through
+// Sum. Nothing is allocated once warm.
 func (t *V3Template) AppendSignature(dst, date, nonce []byte) []byte {
-	h := t.hashes.get()
-	t.hash.restoreSecond(h, date, t.canonical[1])
-	h.write(nonce)
-	h.in.Write(t.canonical[2])
-	h.sum = h.in.Sum(h.sum[:0])
-	m := t.macs.get()
-	t.mac.start(m)
-	m.buf = hex.AppendEncode(m.buf[:0], h.sum)
-	m.in.Write(m.buf)
-	m.mac = t.mac.finish(m, m.mac[:0])
-	dst = hex.AppendEncode(dst, m.mac)
-	t.macs.put(m)
-	t.hashes.put(h)
+	st := t.states.get()
+	// The canonical request's digest, whose hex is the string to sign's
+	// tail; then the HMAC over it, in the same state (restoreSecond keeps
+	// its own copy of the state it restores).
+	if t.hash.padded && t.mac.padded {
+		n := t.hash.absorbed + len(date) + len(t.canonical[1]) + len(nonce) + len(t.canonical[2])
+		st.in.Write(t.hash.restoreAligned(st, t.canonical[0], date, t.canonical[1], nonce, t.canonical[2], n))
+		st.buf = appendHex32(st.buf[:0], (*[32]byte)(st.digest(sha256.Size)))
+		st.buf = append(st.buf, t.innerPad...)
+		t.mac.start(st)
+		st.in.Write(st.buf)
+		st.mac = t.mac.finishPadded(st, st.mac[:0])
+	} else {
+		t.hash.restoreSecond(st, date, t.canonical[1])
+		st.write(nonce)
+		st.in.Write(t.canonical[2])
+		st.sum = st.in.Sum(st.sum[:0])
+		st.buf = appendHex32(st.buf[:0], (*[32]byte)(st.sum))
+		t.mac.start(st)
+		st.in.Write(st.buf)
+		st.mac = t.mac.finish(st, st.mac[:0])
+	}
+	dst = appendHex32(dst, (*[32]byte)(st.mac))
+	t.states.put(st)
 	return dst
 }
 
