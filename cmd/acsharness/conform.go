@@ -4,7 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -47,6 +49,21 @@ func (c *conformFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the totals")
 }
 
+// builtinSuite returns the built-in suite, parsed once per process: it is
+// compiled in and never changes, and parsing its YAML is most of what a
+// conform, load or selftest that stops at a flag costs (about 80 ms under
+// -race, where make test runs a few hundred of them in one process). Each
+// caller gets its own slice, to append to; the scenarios in it are shared
+// and only read.
+func builtinSuite() ([]conformance.Scenario, error) {
+	sc, err := parsedBuiltin()
+	return slices.Clone(sc), err
+}
+
+var parsedBuiltin = sync.OnceValues(func() ([]conformance.Scenario, error) {
+	return conformance.LoadFS(scenarios.FS, ".", nil)
+})
+
 // loadSuite loads the built-in and --scenarios files, and checks the
 // selection against them.
 func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.Scenario, conformance.Selection, error) {
@@ -54,7 +71,7 @@ func (c *conformFlags) loadSuite(profiles []conformance.Profile) ([]conformance.
 	codes := conformance.ProductCodes(profiles)
 	var all []conformance.Scenario
 	if !c.noBuiltin {
-		sc, err := conformance.LoadFS(scenarios.FS, ".", nil)
+		sc, err := builtinSuite()
 		if err != nil {
 			return nil, sel, fmt.Errorf("built-in suite: %w", err)
 		}

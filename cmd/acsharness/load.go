@@ -21,7 +21,6 @@ import (
 	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/load"
 	"github.com/acsharness/acsharness/reports"
-	"github.com/acsharness/acsharness/scenarios"
 	"github.com/acsharness/acsharness/signature"
 )
 
@@ -502,7 +501,7 @@ func (l *loadFlags) actionName(p *loadPlan, style signature.Style) string {
 // scenarioMix resolves --scenario ID=WEIGHT against the suite, for the
 // chosen product and style.
 func (l *loadFlags) scenarioMix(p *loadPlan) ([]weightedCase, error) {
-	suite, err := conformance.LoadFS(scenarios.FS, ".", nil)
+	suite, err := builtinSuite()
 	if err != nil {
 		return nil, err
 	}

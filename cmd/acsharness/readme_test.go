@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/acsharness/acsharness/conformance"
-	"github.com/acsharness/acsharness/scenarios"
 )
 
 func readme(t *testing.T) string {
@@ -40,7 +39,7 @@ func TestReadmeCaseCount(t *testing.T) {
 	t.Parallel()
 	m := regexp.MustCompile(`today (\d+) cases \+ 2\)`).FindStringSubmatch(readme(t))
 	require.NotNil(t, m, `the README says "today N cases + 2"`)
-	suite, err := conformance.LoadFS(scenarios.FS, ".", nil)
+	suite, err := builtinSuite()
 	require.NoError(t, err)
 	n := len(conformance.Expand(suite, conformance.BuiltinProfiles(), conformance.Selection{}))
 	assert.Equal(t, strconv.Itoa(n), m[1], "update the README's \"How cases are counted\" to %d cases + 2", n)

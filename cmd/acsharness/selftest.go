@@ -11,7 +11,6 @@ import (
 	"github.com/acsharness/acsharness/conformance"
 	"github.com/acsharness/acsharness/gateway"
 	"github.com/acsharness/acsharness/reports"
-	"github.com/acsharness/acsharness/scenarios"
 )
 
 // runSelftest proves the suite's power: the whole suite against the
@@ -36,7 +35,7 @@ func runSelftest(e *env, args []string) int {
 	if code := parseFlags(e, fs, args); code >= 0 {
 		return code
 	}
-	suite, err := conformance.LoadFS(scenarios.FS, ".", nil)
+	suite, err := builtinSuite()
 	if err != nil {
 		return usageError(e, "selftest", "built-in suite: %v", err)
 	}
