@@ -24,7 +24,7 @@ run: build
 # CPU-heavy tests of pure logic, which it only slows. make test runs them
 # without -race, in NORACE_PKGS (the packages that hold them), beside the
 # -race pass; internal/race's test keeps both lists in step with the code.
-NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations|TestParseSummaryRejectsHostileInput|TestGoOpenAPIUtil|TestNodeOpenAPIUtil|TestPythonExample|TestSecretsNeverLeak|TestSelftestOneFault|TestConformClockOffsetBound|TestBenchLoadCommand|TestBenchGatewayCommand|TestExportVerifiedBySDKs|TestProtocolCitations)$$
+NORACE_TESTS := ^(TestTemplatesDoNotAllocate|TestVerifierAllocations|TestSelfTest|TestOneLineBreaks|TestOracle|TestBootstrapCoverage|TestNonceStoreMemory|TestTargeterAllocations|TestResultPathAllocations|TestHandlerAllocations|TestParseSummaryRejectsHostileInput|TestGoOpenAPIUtil|TestNodeOpenAPIUtil|TestPythonExample|TestSecretsNeverLeak|TestSelftestOneFault|TestConformClockOffsetBound|TestBenchLoadCommand|TestBenchGatewayCommand|TestExportVerifiedBySDKs|TestProtocolCitations|TestCompareRealRuns|TestValidRequestsMatchOfficialSigners)$$
 NORACE_PKGS := ./cmd/acsharness ./conformance ./corpus ./examples/signers ./gateway ./load ./reports ./signature
 
 ## test: every test: format check, vet, staticcheck, go test -race (fuzz seed

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/acsharness/acsharness/internal/race"
 	"github.com/acsharness/acsharness/signature"
 )
 
@@ -24,6 +25,7 @@ import (
 // cannot drift into testing our own signer's quirks: a valid request of the
 // suite is valid for the SDKs too.
 func TestValidRequestsMatchOfficialSigners(t *testing.T) {
+	race.Skip(t, "a whole-suite run and the SDKs' signing of each request, pure logic; Run's concurrency is tested under -race in this package")
 	t.Parallel()
 	var mu sync.Mutex
 	var sent []Sent

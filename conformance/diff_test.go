@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/acsharness/acsharness/internal/race"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -144,6 +145,7 @@ func TestCompareMatchesAndNotes(t *testing.T) {
 // gateway's run each of those failures is a regression, and back again each
 // is newly passing.
 func TestCompareRealRuns(t *testing.T) {
+	race.Skip(t, "three whole-suite runs and their comparison, pure logic; Run's concurrency is tested under -race in this package")
 	t.Parallel()
 	sc := builtinScenarios(t)
 	rules, err := BuiltinRules()

@@ -35,8 +35,8 @@ func TestBenchGateway(t *testing.T) {
 
 	var profile, bareProfile bytes.Buffer
 	res, err := BenchGateway(context.Background(), GatewayBenchOptions{
-		Target: l.URL, Credentials: demo, Server: "test gateway", Duration: 200 * time.Millisecond, Workers: 4, Rounds: 2,
-		Client: benchClientArgs, CPUProfile: &profile, BareCPUProfile: &bareProfile, ProfileDuration: 100 * time.Millisecond})
+		Target: l.URL, Credentials: demo, Server: "test gateway", Duration: 100 * time.Millisecond, Workers: 4, Rounds: 2,
+		Client: benchClientArgs, CPUProfile: &profile, BareCPUProfile: &bareProfile, ProfileDuration: 50 * time.Millisecond})
 	require.NoError(t, err)
 	for name, s := range map[string]GatewayBenchSide{"gateway": res.Gateway, "bare": res.Bare} {
 		assert.Positive(t, s.Requests, "%s: requests were sent", name)
@@ -44,7 +44,7 @@ func TestBenchGateway(t *testing.T) {
 		assert.Positive(t, s.Rate, "%s: rate", name)
 		assert.Positive(t, s.P50, "%s: p50", name)
 		assert.GreaterOrEqual(t, s.P99, s.P50, "%s: p99 ≥ p50", name)
-		assert.InDelta(t, 0.2, s.Seconds, 0.1, "%s: attacked for its share of the duration", name)
+		assert.InDelta(t, 0.1, s.Seconds, 0.08, "%s: attacked for its share of the duration", name)
 		assert.Positive(t, s.ServerCPU, "%s: the server's CPU per request is measured", name)
 		assert.Positive(t, s.ClientCPU, "%s: the client process's CPU per request is measured", name)
 	}

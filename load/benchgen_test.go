@@ -102,7 +102,7 @@ func TestBenchGeneratorOptions(t *testing.T) {
 func TestBenchGenerator(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	res, err := BenchGenerator(context.Background(), GeneratorBenchOptions{Server: perfServerCmd, Duration: 150 * time.Millisecond,
+	res, err := BenchGenerator(context.Background(), GeneratorBenchOptions{Server: perfServerCmd, Duration: 100 * time.Millisecond,
 		Rounds: 3, Workers: 2, Dir: dir})
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.Rounds)
