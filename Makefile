@@ -46,12 +46,14 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/acsharness
 
 ## bench: the benchmarks behind the README's performance tables (medians of 6 runs via benchstat),
-## then the gateway against a bare net/http handler (throughput and server CPU per request, 7 rounds)
+## then each signer against the naive HMAC floor (9 interleaved rounds),
+## the gateway against a bare net/http handler (throughput and server CPU per request, 7 rounds)
 ## and the load generator against vegeta's static attack (medians of 7 interleaved rounds)
 bench: build
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./signature/ ./gateway/ ./load/ | tee $(OUT)/bench.txt
 	$(GO) tool benchstat $(OUT)/bench.txt
+	./$(BIN) bench signer --count 9 | tee $(OUT)/bench-signer.txt
 	./$(BIN) bench gateway | tee $(OUT)/bench-gateway.txt
 	./$(BIN) bench load | tee $(OUT)/bench-load.txt
 
