@@ -248,18 +248,28 @@ func TestConformInterrupted(t *testing.T) {
 			}
 			require.NoError(t, json.Unmarshal(b, &rep))
 			assert.True(t, rep.Interrupted, "report.json says interrupted")
-			skipped, failed := 0, 0
+			passed, interrupted, failed := 0, 0, 0
 			for _, c := range rep.Cases {
 				switch {
 				case c.Status == "fail":
 					failed++
+				case c.Status == "pass":
+					passed++
 				case strings.Contains(c.Reason, "interrupted"):
 					assert.Equal(t, "skip", c.Status, c.ID)
-					skipped++
+					interrupted++
 				}
 			}
 			assert.Zero(t, failed, "the interruption fails no case")
-			assert.Greater(t, skipped, 100, "the cases not run, or cut short, say the run was interrupted")
+			// Each case that passed had its requests answered, and only
+			// the first `forward` requests (the probe's among them) were;
+			// every case besides those and the few skipped for want of a
+			// key says the run was interrupted. (How many of the forwarded
+			// requests made whole cases depends on timing: a bound such as
+			// "more than 100 of 127" failed once on a loaded machine.)
+			assert.LessOrEqual(t, passed, int(forward), "no more cases passed than requests were answered")
+			assert.Positive(t, interrupted, "the cases not run, or cut short, say the run was interrupted")
+			assert.Less(t, len(rep.Cases)-passed-interrupted, 10, "besides the interrupted, only the few cases needing a key this run lacks skip")
 			md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
 			assert.Contains(t, string(md), "nterrupted")
 		})
