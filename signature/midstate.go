@@ -37,7 +37,7 @@ type prefixMAC struct {
 	inner   []byte
 	outer   []byte
 	// padded says the saved states give the digest, so a caller may write
-	// the padding with its last part and call finishPadded (see padding).
+	// the padding with its last part and call finishPadded (appendPadding).
 	padded   bool
 	keyed    []byte // the inner state after the key pad alone (for a plain hash, none)
 	size     int    // the digest's size
