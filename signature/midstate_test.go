@@ -19,8 +19,9 @@ import (
 
 // The resumed HMAC equals crypto/hmac over the whole message, for prefixes
 // around the 64-byte block (shorter than one, exactly one, one byte more,
-// several), keys shorter than, as long as and longer than a block, tails that
-// move the block boundary, and per-second values that change and come back.
+// several), keys shorter than, as long as and longer than a block, and
+// tails that move the block boundary: with the padding written and the
+// digests read off the states, and through Sum.
 func TestPrefixMACMatchesHMAC(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
@@ -30,36 +31,19 @@ func TestPrefixMACMatchesHMAC(t *testing.T) {
 			for _, prefixLen := range []int{0, 1, 17, 63, 64, 65, 127, 128, 129, 300} {
 				for _, keyLen := range []int{0, 5, 30, 64, 65, 200} {
 					key, prefix := bytesOf(keyLen), bytesOf(prefixLen)
-					pm := newPrefixMAC(hf.new, key, prefix)
-					require.True(t, pm.padded, "this Go's %s saves its state as digest reads it", hf.name)
-					st, padded := newMidState(hf.new), newMidState(hf.new)
-					// A template's part between the per-second value and
-					// the per-request one is fixed.
-					seconds, more := [][]byte{bytesOf(29), bytesOf(29), bytesOf(20)}, bytesOf(r.IntN(130))
-					for i := range 40 {
-						second, tail := seconds[r.IntN(len(seconds))], bytesOf(r.IntN(200))
-						want := hmac.New(hf.new, key)
-						n := pm.absorbed + len(tail)
-						if i%2 == 0 {
+					padded := newPrefixMAC(hf.new, key, prefix)
+					require.True(t, padded.padded, "this Go's %s saves its state as sum reads it", hf.name)
+					for _, pm := range []prefixMAC{padded, withoutPadding(padded)} {
+						st := newMidState(hf.new)
+						for i := range 20 {
+							tail := bytesOf(r.IntN(200))
+							want := hmac.New(hf.new, key)
+							want.Write(prefix)
+							want.Write(tail)
 							pm.start(st)
-							pm.start(padded)
-							want.Write(prefix)
-						} else {
-							pm.restoreSecond(st, second, more)
-							pm.restoreSecond(padded, second, more)
-							want.Write(prefix)
-							want.Write(second)
-							want.Write(more)
-							n += len(second) + len(more)
+							st.in.Write(pm.pad(append([]byte(nil), tail...), pm.absorbed+len(tail)))
+							require.Equal(t, want.Sum(nil), pm.finish(st, nil), "padded %v, prefix %d, key %d, message %d", pm.padded, prefixLen, keyLen, i)
 						}
-						st.in.Write(tail)
-						want.Write(tail)
-						sum := want.Sum(nil)
-						require.Equal(t, sum, pm.finish(st, nil), "prefix %d, key %d, message %d", prefixLen, keyLen, i)
-						// The same with the padding written after the tail,
-						// the digests read off the states.
-						padded.in.Write(appendPadding(append([]byte(nil), tail...), n))
-						require.Equal(t, sum, pm.finishPadded(padded, nil), "padded: prefix %d, key %d, message %d", prefixLen, keyLen, i)
 					}
 				}
 			}
@@ -67,10 +51,11 @@ func TestPrefixMACMatchesHMAC(t *testing.T) {
 	}
 }
 
-// restoreAligned and finishPadded give crypto/hmac's HMAC (and a plain
-// prefix hash the digest) of the whole message, for prefixes around the
-// block size, keys of every kind, per-second values that change and come
-// back, and nonces whose changing lengths move the padding.
+// restoreAligned, then finish (or a plain prefix hash's sum), give
+// crypto/hmac's HMAC (or the digest) of the whole message, for prefixes
+// around the block size, keys of every kind, per-second values that change
+// and come back, and nonces whose changing lengths move the padding: with
+// the padding written and the digests read off the states, and through Sum.
 func TestRestoreAlignedMatchesHMAC(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
@@ -80,29 +65,33 @@ func TestRestoreAlignedMatchesHMAC(t *testing.T) {
 			for _, prefixLen := range []int{0, 1, 17, 63, 64, 65, 127, 128, 129, 300} {
 				for _, keyLen := range []int{-1, 0, 30, 64, 200} { // -1: a plain hash
 					key, prefix := bytesOf(max(keyLen, 0)), bytesOf(prefixLen)
-					pm := newPrefixMAC(hf.new, key, prefix)
+					padded := newPrefixMAC(hf.new, key, prefix)
 					if keyLen < 0 {
-						pm = newPrefixHash(hf.new, prefix)
+						padded = newPrefixHash(hf.new, prefix)
 					}
-					require.True(t, pm.padded)
-					st := newMidState(hf.new)
+					require.True(t, padded.padded)
 					seconds, more, tail := [][]byte{bytesOf(29), bytesOf(29), bytesOf(20)}, bytesOf(r.IntN(130)), bytesOf(r.IntN(300))
-					for i := range 40 {
-						second, nonce := seconds[r.IntN(len(seconds))], bytesOf(r.IntN(3)*r.IntN(40))
-						var want hash.Hash = hmac.New(hf.new, key)
-						if keyLen < 0 {
-							want = hf.new()
+					for _, pm := range []prefixMAC{padded, withoutPadding(padded)} {
+						st := newMidState(hf.new)
+						for i := range 40 {
+							second, nonce := seconds[r.IntN(len(seconds))], bytesOf(r.IntN(3)*r.IntN(40))
+							var want hash.Hash = hmac.New(hf.new, key)
+							if keyLen < 0 {
+								want = hf.new()
+							}
+							for _, part := range [][]byte{prefix, second, more, nonce, tail} {
+								want.Write(part)
+							}
+							n := pm.absorbed + len(second) + len(more) + len(nonce) + len(tail)
+							st.in.Write(pm.restoreAligned(st, prefix, second, more, nonce, tail, n))
+							var got []byte
+							if keyLen < 0 {
+								got = pm.sum(st)
+							} else {
+								got = pm.finish(st, nil)
+							}
+							require.Equal(t, want.Sum(nil), got, "padded %v, prefix %d, key %d, message %d", pm.padded, prefixLen, keyLen, i)
 						}
-						for _, part := range [][]byte{prefix, second, more, nonce, tail} {
-							want.Write(part)
-						}
-						n := pm.absorbed + len(second) + len(more) + len(nonce) + len(tail)
-						st.in.Write(pm.restoreAligned(st, prefix, second, more, nonce, tail, n))
-						got := st.digest(pm.size)
-						if keyLen >= 0 {
-							got = pm.finishPadded(st, nil)
-						}
-						require.Equal(t, want.Sum(nil), got, "prefix %d, key %d, message %d", prefixLen, keyLen, i)
 					}
 				}
 			}
@@ -118,13 +107,22 @@ func TestPrefixHashMatchesSHA256(t *testing.T) {
 		for i := range prefix {
 			prefix[i] = byte(i)
 		}
-		ph := newPrefixHash(sha256.New, prefix)
-		st := newMidState(sha256.New)
-		ph.restoreSecond(st, []byte("2020-05-19T10:33:56Z"), []byte("\nx-acs-signature-nonce:"))
-		st.in.Write([]byte("abc"))
-		want := sha256.Sum256(append(prefix, "2020-05-19T10:33:56Z\nx-acs-signature-nonce:abc"...))
-		assert.Equal(t, want[:], st.in.Sum(nil), "prefix of %d bytes", n)
+		padded := newPrefixHash(sha256.New, prefix)
+		for _, ph := range []prefixMAC{padded, withoutPadding(padded)} {
+			st := newMidState(sha256.New)
+			date, more, nonce := []byte("2020-05-19T10:33:56Z"), []byte("\nx-acs-signature-nonce:"), []byte("abc")
+			st.in.Write(ph.restoreAligned(st, prefix, date, more, nonce, nil, n+len(date)+len(more)+len(nonce)))
+			want := sha256.Sum256(append(prefix, "2020-05-19T10:33:56Z\nx-acs-signature-nonce:abc"...))
+			assert.Equal(t, want[:], ph.sum(st), "padded %v, prefix of %d bytes", ph.padded, n)
+		}
 	}
+}
+
+// withoutPadding is m as a Go whose hashes save their state otherwise
+// would make it: no padding written, the digests from Sum.
+func withoutPadding(m prefixMAC) prefixMAC {
+	m.padded, m.outerPad = false, nil
+	return m
 }
 
 // Templates shared by goroutines that sign at once, across changing dates
@@ -171,7 +169,8 @@ func TestTemplatesWithoutPaddedDigests(t *testing.T) {
 	rpc, roa, v3 := benchTemplates(t)
 	require.True(t, rpc.mac.padded && roa.mac.padded && v3.mac.padded && v3.hash.padded, "this Go's hashes give the padded path")
 	rpcSum, roaSum, v3Sum := benchTemplates(t)
-	rpcSum.mac.padded, roaSum.mac.padded, v3Sum.mac.padded, v3Sum.hash.padded = false, false, false, false
+	rpcSum.mac, roaSum.mac, v3Sum.mac, v3Sum.hash = withoutPadding(rpcSum.mac), withoutPadding(roaSum.mac), withoutPadding(v3Sum.mac), withoutPadding(v3Sum.hash)
+	v3Sum.innerPad = nil
 	when := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 	for i := range 200 {
 		nonce := append([]byte("n"), make([]byte, i%90)...)
@@ -192,12 +191,12 @@ func TestPaddedDigest(t *testing.T) {
 			padded := appendPadding(append([]byte(nil), msg...), n)
 			require.Zero(t, len(padded)%64, "%d bytes", n)
 			require.Less(t, len(padded)-n, 64+9+1, "%d bytes: at most one block more", n)
-			st := newMidState(hf)
-			st.in.Reset()
+			ph, st := newPrefixHash(hf, nil), newMidState(hf)
+			ph.start(st)
 			st.in.Write(padded)
 			want := hf()
 			want.Write(msg)
-			require.Equal(t, want.Sum(nil), st.digest(want.Size()), "%d bytes", n)
+			require.Equal(t, want.Sum(nil), ph.sum(st), "%d bytes", n)
 		}
 		msg = append(msg, byte(n*31))
 	}

@@ -184,7 +184,7 @@ func (t *RPCTemplate) AppendStringToSign(dst, nonce, timestamp []byte) []byte {
 // nonce and timestamp. The HMAC resumes from its state after the string to
 // sign's unchanging prefix (everything before the nonce), so a signature
 // costs the hashing of the nonce, the timestamp and what follows them, with
-// the padding, the digests read off the hash states (see finishPadded). It
+// the padding, the digests read off the hash states (see pad and sum). It
 // allocates nothing once its pooled state is warm.
 func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
 	st := t.states.get()
@@ -199,14 +199,8 @@ func (t *RPCTemplate) AppendSignature(dst, nonce, timestamp []byte) []byte {
 	st.buf = append(st.buf, t.sts[1]...)
 	st.buf = append(st.buf, st.encoded...)
 	st.buf = append(st.buf, t.sts[2]...)
-	if t.mac.padded {
-		st.buf = appendPadding(st.buf, t.mac.absorbed+len(st.buf))
-		st.in.Write(st.buf)
-		st.mac = t.mac.finishPadded(st, st.mac[:0])
-	} else {
-		st.in.Write(st.buf)
-		st.mac = t.mac.finish(st, st.mac[:0])
-	}
+	st.in.Write(t.mac.pad(st.buf, t.mac.absorbed+len(st.buf)))
+	st.mac = t.mac.finish(st, st.mac[:0])
 	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
 	t.states.put(st)
 	return dst

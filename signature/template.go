@@ -87,20 +87,12 @@ func (t *ROATemplate) AppendStringToSign(dst, date, nonce []byte) []byte {
 // state after the whole blocks before the nonce, saved while the Date
 // (which changes once a second) stays the same, so a signature costs the
 // nonce and what follows it, written in one call with the padding; the
-// digests are read off the hash states (see restoreAligned and
-// finishPadded).
+// digests are read off the hash states (see restoreAligned, pad and sum).
 func (t *ROATemplate) AppendSignature(dst, date, nonce []byte) []byte {
 	st := t.states.get()
-	if t.mac.padded {
-		n := t.mac.absorbed + len(date) + len(t.sts[1]) + len(nonce) + len(t.sts[2])
-		st.in.Write(t.mac.restoreAligned(st, t.sts[0], date, t.sts[1], nonce, t.sts[2], n))
-		st.mac = t.mac.finishPadded(st, st.mac[:0])
-	} else {
-		t.mac.restoreSecond(st, date, t.sts[1])
-		st.write(nonce)
-		st.in.Write(t.sts[2])
-		st.mac = t.mac.finish(st, st.mac[:0])
-	}
+	n := t.mac.absorbed + len(date) + len(t.sts[1]) + len(nonce) + len(t.sts[2])
+	st.in.Write(t.mac.restoreAligned(st, t.sts[0], date, t.sts[1], nonce, t.sts[2], n))
+	st.mac = t.mac.finish(st, st.mac[:0])
 	dst = base64.StdEncoding.AppendEncode(dst, st.mac)
 	t.states.put(st)
 	return dst
@@ -116,7 +108,7 @@ type V3Template struct {
 	hash      prefixMAC // SHA-256 of the canonical request, over canonical[0]
 	mac       prefixMAC // HMAC-SHA256 over "ACS3-HMAC-SHA256\n"
 	states    midPool   // one state serves both, in turn
-	innerPad  []byte    // the padding of the HMAC's inner message
+	innerPad  []byte    // the padding of the HMAC's inner message; nil unless padded
 }
 
 // NewV3Template prepares the signing of requests like m (any x-acs-date or
@@ -134,7 +126,7 @@ func NewV3Template(m *Message, secret Secret) (*V3Template, error) {
 	return &V3Template{canonical: seg, signed: joinSemicolon(signed),
 		hash: newPrefixHash(sha256New, seg[0]), mac: mac, states: midPool{newHash: sha256New},
 		// The inner message: key pad, algorithm line, the digest's hex.
-		innerPad: appendPadding(nil, mac.absorbed+2*sha256.Size)}, nil
+		innerPad: mac.pad(nil, mac.absorbed+2*sha256.Size)}, nil
 }
 
 func joinSemicolon(s []string) string {
@@ -167,31 +159,19 @@ func (t *V3Template) AppendCanonicalRequest(dst, date, nonce []byte) []byte {
 // while the date, which changes once a second, stays the same) and absorbs
 // the nonce, the rest and the padding in one write; the HMAC resumes from
 // its state after "ACS3-HMAC-SHA256\n" and takes the digest's hex with its
-// padding. The three digests are read off the hash states, never through
-// Sum. Nothing is allocated once warm.
+// padding. The three digests are read off the hash states (see sum).
+// Nothing is allocated once warm.
 func (t *V3Template) AppendSignature(dst, date, nonce []byte) []byte {
 	st := t.states.get()
 	// The canonical request's digest, whose hex is the string to sign's
-	// tail; then the HMAC over it, in the same state (restoreSecond keeps
+	// tail; then the HMAC over it, in the same state (restoreAligned keeps
 	// its own copy of the state it restores).
-	if t.hash.padded && t.mac.padded {
-		n := t.hash.absorbed + len(date) + len(t.canonical[1]) + len(nonce) + len(t.canonical[2])
-		st.in.Write(t.hash.restoreAligned(st, t.canonical[0], date, t.canonical[1], nonce, t.canonical[2], n))
-		st.buf = appendHex32(st.buf[:0], (*[32]byte)(st.digest(sha256.Size)))
-		st.buf = append(st.buf, t.innerPad...)
-		t.mac.start(st)
-		st.in.Write(st.buf)
-		st.mac = t.mac.finishPadded(st, st.mac[:0])
-	} else {
-		t.hash.restoreSecond(st, date, t.canonical[1])
-		st.write(nonce)
-		st.in.Write(t.canonical[2])
-		st.sum = st.in.Sum(st.sum[:0])
-		st.buf = appendHex32(st.buf[:0], (*[32]byte)(st.sum))
-		t.mac.start(st)
-		st.in.Write(st.buf)
-		st.mac = t.mac.finish(st, st.mac[:0])
-	}
+	n := t.hash.absorbed + len(date) + len(t.canonical[1]) + len(nonce) + len(t.canonical[2])
+	st.in.Write(t.hash.restoreAligned(st, t.canonical[0], date, t.canonical[1], nonce, t.canonical[2], n))
+	st.buf = append(appendHex32(st.buf[:0], (*[32]byte)(t.hash.sum(st))), t.innerPad...)
+	t.mac.start(st)
+	st.in.Write(st.buf)
+	st.mac = t.mac.finish(st, st.mac[:0])
 	dst = appendHex32(dst, (*[32]byte)(st.mac))
 	t.states.put(st)
 	return dst
