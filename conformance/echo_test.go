@@ -157,15 +157,11 @@ func TestRunDiagnosis(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := gateway.Config{}
-			if tc.fault != "" {
-				cfg.Faults = []gateway.Fault{tc.fault}
-			}
-			l, err := gateway.StartLocal(cfg)
+			url, stop, err := startGateway(string(tc.fault))
 			require.NoError(t, err)
-			t.Cleanup(func() { _ = l.Close() })
+			t.Cleanup(func() { _ = stop() })
 			opts := demoOptions(sc)
-			opts.Target, opts.Select = l.URL, Selection{IDs: tc.ids}
+			opts.Target, opts.Select = url, Selection{IDs: tc.ids}
 			if tc.secret != "" {
 				opts.Credentials.AccessKeySecret = tc.secret
 			}
@@ -243,15 +239,11 @@ func TestCauseWhenStatusAndCodeMatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := gateway.Config{}
-			if tc.fault != "" {
-				cfg.Faults = []gateway.Fault{tc.fault}
-			}
-			l, err := gateway.StartLocal(cfg)
+			url, stop, err := startGateway(string(tc.fault))
 			require.NoError(t, err)
-			t.Cleanup(func() { _ = l.Close() })
+			t.Cleanup(func() { _ = stop() })
 			opts := demoOptions(sc)
-			opts.Target, opts.Select = l.URL, Selection{IDs: []string{"envelope/success-xml"}, Styles: []signature.Style{signature.RPC}}
+			opts.Target, opts.Select = url, Selection{IDs: []string{"envelope/success-xml"}, Styles: []signature.Style{signature.RPC}}
 			if tc.secret != "" {
 				opts.Credentials.AccessKeySecret = tc.secret
 			}
