@@ -39,10 +39,9 @@ type NonceStore struct {
 
 type nonceShard struct {
 	mu      sync.Mutex
-	entries map[nonceKey]int64    // nonce -> bucket it was added in
+	table   nonceTable            // nonce -> bucket it was added in
 	buckets map[int64]*[]nonceKey // bucket -> nonces added in it, for eviction
 	oldest  int64                 // no bucket older than this holds entries
-	peak    int                   // most entries held since entries was made
 	// The bucket adds go to, and its list: an add skips two lookups of
 	// buckets (issue 13).
 	cur     int64
@@ -67,14 +66,13 @@ func NewNonceStore(retention time.Duration, capacity int, now func() time.Time) 
 	s := &NonceStore{now: now, bucket: bucket, retention: retention, keep: int64((retention + bucket - 1) / bucket), capacity: int64(capacity)}
 	s.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	for i := range s.shards {
-		s.shards[i].entries = make(map[nonceKey]int64)
 		s.shards[i].buckets = make(map[int64]*[]nonceKey)
 	}
 	return s
 }
 
 func (s *NonceStore) key(nonce string) nonceKey {
-	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}
+	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}.nonZero()
 }
 
 // unixNano is the store's clock in nanoseconds.
@@ -98,10 +96,11 @@ func (s *NonceStore) Seen(nonce string) bool { return s.seen(s.key(nonce), s.uni
 // hashes a nonce once for its check and its record, and reads the clock
 // once per request.
 func (s *NonceStore) seen(k nonceKey, ns int64) bool {
+	k = k.nonZero()
 	sh := &s.shards[k[0]%nonceShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.entries[k]
+	e, ok := sh.table.get(k)
 	return ok && s.live(e, ns)
 }
 
@@ -117,6 +116,7 @@ func (s *NonceStore) Add(nonce string) (bool, error) { return s.addKey(s.key(non
 
 // addKey is Add of a nonce's key at ns (see seen).
 func (s *NonceStore) addKey(k nonceKey, ns int64) (bool, error) {
+	k = k.nonZero()
 	sh := &s.shards[k[0]%nonceShards]
 	for swept := false; ; swept = true {
 		added, full := s.add(sh, k, ns)
@@ -140,8 +140,8 @@ func (s *NonceStore) add(sh *nonceShard, k nonceKey, ns int64) (added, full bool
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.evict(sh, now)
-	e, ok := sh.entries[k]
-	if ok && s.live(e, ns) {
+	i, ok := sh.table.find(k)
+	if ok && s.live(sh.table.slots[i].e, ns) {
 		return false, false
 	}
 	// An entry expired but not yet evicted (eviction counts whole buckets)
@@ -150,7 +150,11 @@ func (s *NonceStore) add(sh *nonceShard, k nonceKey, ns int64) (added, full bool
 	if !ok && !s.reserve() {
 		return false, true
 	}
-	sh.entries[k] = now
+	if ok {
+		sh.table.slots[i].e = now
+	} else {
+		sh.table.insert(i, k, now)
+	}
 	if sh.curKeys == nil || sh.cur != now {
 		keys := sh.buckets[now]
 		if keys == nil {
@@ -160,7 +164,6 @@ func (s *NonceStore) add(sh *nonceShard, k nonceKey, ns int64) (added, full bool
 		sh.cur, sh.curKeys = now, keys
 	}
 	*sh.curKeys = append(*sh.curKeys, k)
-	sh.peak = max(sh.peak, len(sh.entries))
 	return true, false
 }
 
@@ -205,26 +208,14 @@ func (s *NonceStore) evict(sh *nonceShard, now int64) {
 		}
 	}
 	sh.oldest = cutoff
-	// A Go map never shrinks: after a burst its table stays at the peak
-	// (a million nonces left 53 MiB behind once all had expired). When the
-	// live entries fall to a quarter of the peak, move them to a fresh map,
-	// so that the memory of a past burst goes back, and an idle store swept
-	// empty holds next to nothing. Amortized, each entry is copied at most
-	// once for the four that came and went.
-	if n := len(sh.entries); sh.peak >= 64 && n < sh.peak/4 {
-		fresh := make(map[nonceKey]int64, n)
-		for k, e := range sh.entries {
-			fresh[k] = e
-		}
-		sh.entries, sh.peak = fresh, n
-	}
+	sh.table.shrink()
 }
 
 func (s *NonceStore) drop(sh *nonceShard, b int64, keys []nonceKey) {
 	n := 0
 	for _, k := range keys {
-		if e, ok := sh.entries[k]; ok && e == b {
-			delete(sh.entries, k)
+		if i, ok := sh.table.find(k); ok && sh.table.slots[i].e == b {
+			sh.table.remove(i)
 			n++
 		}
 	}
