@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -42,23 +43,28 @@ type AccessLogOptions struct {
 }
 
 // AccessLog is the gateway's access log written off the request path: a
-// request appends its record to a bounded buffer and goes on; a goroutine
-// formats the records waiting, every Flush or when the buffer is half full,
-// and writes them in one write. The lines are those of log/slog's JSON or
-// text handler, byte for byte (time, level INFO, msg "request", then the
-// request's fields), without slog's cost per record: slog formatted and
-// wrote each record on the request path, 10% of a served request (issue
-// 13). Close writes every record accepted before it returns, so nothing is
-// lost on shutdown; a record that finds the buffer full, or arrives after
-// Close, is dropped and counted. Use one AccessLog for one gateway.
+// request formats its line and appends it to a bounded buffer, and goes on;
+// a goroutine writes the lines waiting, every Flush or when the buffer is
+// half full, in writes of about 64 KiB. The lines are those of log/slog's
+// JSON or text handler, byte for byte (time, level INFO, msg "request",
+// then the request's fields), without slog's cost per record: slog
+// formatted and wrote each record on the request path, 10% of a served
+// request (issue 13). A line is formatted by the request it logs, while
+// the strings it holds are in the caches: formatted later by the writer, a
+// batch's records pointed at memory long since evicted, and the writer
+// waited on it for every field. Close writes every line accepted before it
+// returns, so nothing is lost on shutdown; a record that finds the buffer
+// full, or arrives after Close, is dropped and counted. Use one AccessLog
+// for one gateway.
 type AccessLog struct {
 	w        io.Writer
 	text     bool
-	capacity int
+	capacity int // lines
 	flush    time.Duration
 
 	mu      sync.Mutex
-	pending []accessRecord
+	pending []byte // the lines waiting, formatted
+	lines   int    // how many
 	closed  bool
 
 	kick    chan struct{}
@@ -121,16 +127,23 @@ func (l *AccessLog) Close() error {
 	return l.err
 }
 
-// add queues one record without waiting.
+// maxInlineLine is the room for one line on the request's stack: a
+// longer one (a long path or host) is formatted on the heap.
+const maxInlineLine = 512
+
+// add formats one record's line and queues it, without waiting.
 func (l *AccessLog) add(r *accessRecord) {
+	var buf [maxInlineLine]byte
+	line := l.appendRecord(buf[:0], r)
 	l.mu.Lock()
-	if l.closed || len(l.pending) >= l.capacity {
+	if l.closed || l.lines >= l.capacity {
 		l.mu.Unlock()
 		l.dropped.Add(1)
 		return
 	}
-	l.pending = append(l.pending, *r)
-	n := len(l.pending)
+	l.pending = append(l.pending, line...)
+	l.lines++
+	n := l.lines
 	l.mu.Unlock()
 	if n == l.capacity/2 {
 		select {
@@ -140,14 +153,13 @@ func (l *AccessLog) add(r *accessRecord) {
 	}
 }
 
-// run writes the waiting records every flush interval, when kicked, and a
+// run writes the waiting lines every flush interval, when kicked, and a
 // last time when stopped.
 func (l *AccessLog) run() {
 	defer close(l.done)
 	t := time.NewTicker(l.flush)
 	defer t.Stop()
-	var spare []accessRecord
-	var buf []byte
+	var spare []byte
 	for {
 		stopping := false
 		select {
@@ -158,37 +170,44 @@ func (l *AccessLog) run() {
 		}
 		l.mu.Lock()
 		batch := l.pending
-		l.pending = spare[:0]
+		l.pending, l.lines = spare[:0], 0
 		l.mu.Unlock()
-		buf = l.write(buf[:0], batch)
-		clear(batch) // the records' strings go back to the collector
+		l.write(batch)
+		// The buffer is kept for the next batch, so that it does not grow
+		// again from nothing each time; one four times larger than the
+		// batch it held, a past burst's, goes back to the collector.
 		spare = batch
+		if cap(spare) > 4*max(len(batch), accessLogChunk) {
+			spare = nil
+		}
 		if stopping {
 			return
 		}
 	}
 }
 
-// write formats batch and writes it, in chunks of about 64 KiB.
-func (l *AccessLog) write(buf []byte, batch []accessRecord) []byte {
-	const chunk = 64 << 10
-	from := 0
-	for i := range batch {
-		buf = l.appendRecord(buf, &batch[i])
-		if len(buf) >= chunk || i == len(batch)-1 {
-			if _, err := l.w.Write(buf); err != nil {
-				l.dropped.Add(uint64(i + 1 - from))
-				if l.err == nil {
-					l.err = err
-				}
+// accessLogChunk is about the size of one write.
+const accessLogChunk = 64 << 10
+
+// write writes batch in chunks of whole lines of about accessLogChunk;
+// the lines of a failed write count as dropped.
+func (l *AccessLog) write(batch []byte) {
+	for len(batch) > 0 {
+		n := len(batch)
+		if n > accessLogChunk {
+			n = bytes.LastIndexByte(batch[:accessLogChunk], '\n') + 1
+			if n == 0 { // one line longer than a chunk
+				n = bytes.IndexByte(batch, '\n') + 1
 			}
-			buf, from = buf[:0], i+1
 		}
+		if w, err := l.w.Write(batch[:n]); err != nil {
+			l.dropped.Add(uint64(bytes.Count(batch[min(max(w, 0), n):n], []byte{'\n'})))
+			if l.err == nil {
+				l.err = err
+			}
+		}
+		batch = batch[n:]
 	}
-	if cap(buf) > 4*chunk {
-		buf = nil
-	}
-	return buf
 }
 
 // appendRecord appends r's line as slog's JSON or text handler writes
