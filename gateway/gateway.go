@@ -596,6 +596,9 @@ func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 		}
 		return t, err == nil
 	}
+	if t, ok := parseTimestampZ(s); ok {
+		return t, true
+	}
 	if len(s) < 19 || s[10] != 'T' {
 		return time.Time{}, false
 	}
@@ -614,6 +617,42 @@ func (g *Gateway) parseTime(s string, httpDate bool) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// parseTimestampZ parses the form every official SDK sends,
+// YYYY-MM-DDThh:mm:ssZ, in a fraction of time.Parse's time (issue 13),
+// and reports false for anything else, a day past the month's last or a
+// 60th second included, which it leaves to time.Parse and the settings.
+// What it takes, time.Parse takes as the same instant (TestParseTimestampZ).
+func parseTimestampZ(s string) (time.Time, bool) {
+	if len(s) != len("2006-01-02T15:04:05Z") || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, false
+	}
+	var f [6]int // year, month, day, hour, minute, second
+	for i, at := range [6]struct{ from, to int }{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}} {
+		for _, c := range []byte(s[at.from:at.to]) {
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			f[i] = f[i]*10 + int(c-'0')
+		}
+	}
+	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > daysIn(time.Month(f[1]), f[0]) || f[3] > 23 || f[4] > 59 || f[5] > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], 0, time.UTC), true
+}
+
+// daysIn is the number of days of month m of year y.
+func daysIn(m time.Month, y int) int {
+	if m == time.February {
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + int((m+m/8)%2)
 }
 
 // Time layouts beyond RFC 3339 and the HTTP dates (docs/protocol.md §9 F2, F3).

@@ -120,3 +120,48 @@ func BenchmarkNonceStore(b *testing.B) {
 		}
 	}
 }
+
+// TestParseTimestampZ: the fast parser of the SDKs' timestamp form agrees
+// with time.Parse on the instant of every string it takes, takes every
+// valid one of that form, and refuses the rest: random strings of the
+// form's shape over digits and a few other bytes, every day of four
+// years (a leap one, 1900 and 2000 among them), and edge values.
+func TestParseTimestampZ(t *testing.T) {
+	t.Parallel()
+	check := func(s string) {
+		t.Helper()
+		got, ok := parseTimestampZ(s)
+		want, err := time.Parse(time.RFC3339, s)
+		if ok {
+			require.NoError(t, err, "%q taken, which time.Parse refuses", s)
+			require.True(t, want.Equal(got), "%q: %v, time.Parse %v", s, got, want)
+			return
+		}
+		if err == nil && len(s) == 20 && s[19] == 'Z' && want.Second() < 60 && !strings.ContainsAny(s, "+.") {
+			t.Fatalf("%q refused, a valid timestamp of the form", s)
+		}
+	}
+	for _, y := range []int{1900, 2000, 2023, 2024} {
+		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.Add(24*time.Hour + 61*time.Second) {
+			check(d.Format("2006-01-02T15:04:05Z"))
+		}
+	}
+	for _, s := range []string{
+		"2020-05-19T10:33:56Z", "2020-02-29T23:59:59Z", "2021-02-29T00:00:00Z", "2020-04-31T00:00:00Z",
+		"2020-13-01T00:00:00Z", "2020-00-10T00:00:00Z", "2020-01-00T00:00:00Z", "2020-01-01T24:00:00Z",
+		"2020-01-01T00:60:00Z", "2020-01-01T00:00:60Z", "2020-01-01 00:00:00Z", "2020-01-01T00:00:00z",
+		"2020-01-01T00:00:00+", "+020-01-01T00:00:00Z", "2020-01-01T00:00:0Z", "0000-01-01T00:00:00Z",
+		"9999-12-31T23:59:59Z", "２020-01-01T00:00:00Z", "",
+	} {
+		check(s)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789012345678901234567890123456789-:TZ +."
+	for range 20000 {
+		b := []byte("2020-05-19T10:33:56Z")
+		for range 1 + r.IntN(3) {
+			b[r.IntN(len(b))] = alphabet[r.IntN(len(alphabet))]
+		}
+		check(string(b))
+	}
+}
