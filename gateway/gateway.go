@@ -641,7 +641,20 @@ func parseTimestampZ(s string) (time.Time, bool) {
 	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > daysIn(time.Month(f[1]), f[0]) || f[3] > 23 || f[4] > 59 || f[5] > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], 0, time.UTC), true
+	// The day's number counted from 1970-01-01 (H. Hinnant's
+	// days_from_civil, the years from March on so that February ends them).
+	y, m := f[0], f[1]
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + f[2] - 1
+	days := era*146097 + yoe*365 + yoe/4 - yoe/100 + doy - 719468
+	return time.Unix(int64(days)*86400+int64(f[3]*3600+f[4]*60+f[5]), 0).UTC(), true
 }
 
 // daysIn is the number of days of month m of year y.
