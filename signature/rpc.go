@@ -55,18 +55,43 @@ func AppendRPCCanonicalQuery(dst []byte, params Params) []byte {
 // together; Signature is left out):
 // method "&%2F&" percentEncode(canonical query) (docs/protocol.md §1.4 step 3).
 func AppendRPCStringToSign(dst []byte, method string, params Params) []byte {
-	var buf [32]Param
 	dst = append(dst, method...)
 	dst = append(dst, "&%2F&"...)
-	for i, p := range sortedCopy(buf[:], params, ParamSignature) {
-		if i > 0 {
+	if !inOrder(params, ParamSignature) {
+		var buf [32]Param
+		params = sortedCopy(buf[:], params, ParamSignature)
+	}
+	first := true
+	for _, p := range params {
+		if p.Key == ParamSignature {
+			continue
+		}
+		if !first {
 			dst = append(dst, "%26"...)
 		}
+		first = false
 		dst = appendDoubleEncode(dst, p.Key)
 		dst = append(dst, "%3D"...)
 		dst = appendDoubleEncode(dst, p.Value)
 	}
 	return dst
+}
+
+// inOrder reports whether the names of params but skip are sorted already,
+// as the official SDKs send them: then sortedCopy, a stable sort, would
+// leave them as they are, and a verifier skips its copy (issue 13).
+func inOrder(params Params, skip string) bool {
+	prev := ""
+	for _, p := range params {
+		if p.Key == skip {
+			continue
+		}
+		if p.Key < prev {
+			return false
+		}
+		prev = p.Key
+	}
+	return true
 }
 
 // SignRPC signs an RPC request: method is the HTTP method as sent, params
