@@ -50,9 +50,19 @@ func TestAccessLogLinesAreSlogs(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(20, 26))
 	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("X", -(9*3600 + 30*60))}
+	// One log per format, as a gateway has: its second's formatting is
+	// kept, so records in one second (every other one here, another
+	// fraction, maybe another zone) are checked too.
+	logs := map[bool]*AccessLog{false: {}, true: {text: true}}
+	var last time.Time
 	for i := range 3000 {
+		at := time.Unix(r.Int64N(4e9), r.Int64N(1e9))
+		if i%2 == 1 {
+			at = time.Unix(last.Unix(), r.Int64N(1e9))
+		}
+		last = at
 		rec := &accessRecord{
-			time:      time.Unix(r.Int64N(4e9), r.Int64N(1e9)).In(zones[r.IntN(len(zones))]),
+			time:      at.In(zones[r.IntN(len(zones))]),
 			requestID: randomText(r), remote: randomText(r), method: randomText(r), path: randomText(r), host: randomText(r),
 			style: randomText(r), product: randomText(r), action: randomText(r), accessKey: randomText(r), result: randomText(r),
 			duration: time.Duration(r.Int64N(1e12) >> r.IntN(40)),
@@ -61,13 +71,24 @@ func TestAccessLogLinesAreSlogs(t *testing.T) {
 			rec.time = rec.time.Truncate(time.Second) // no fraction at all
 		}
 		for _, text := range []bool{false, true} {
-			l := &AccessLog{text: text}
-			got := string(l.appendRecord(nil, rec))
+			got := string(logs[text].appendRecord(nil, rec))
 			if !assert.Equal(t, slogLine(t, text, rec), got, "record #%d (text %v): %+v", i, text, rec) {
 				return
 			}
 		}
 	}
+}
+
+// TestAccessLogFiveDigitYears: a year of five digits, which slog reports
+// as an error, is written as time.Time.AppendFormat writes it, not cut at
+// the width of four.
+func TestAccessLogFiveDigitYears(t *testing.T) {
+	t.Parallel()
+	at := time.Date(10004, 1, 1, 0, 0, 0, 5e8, time.UTC)
+	line := string((&AccessLog{}).appendRecord(nil, &accessRecord{time: at}))
+	assert.True(t, strings.HasPrefix(line, `{"time":"10004-01-01T00:00:00.5Z",`), line)
+	line = string((&AccessLog{text: true}).appendRecord(nil, &accessRecord{time: at}))
+	assert.True(t, strings.HasPrefix(line, "time=10004-01-01T00:00:00.500Z "), line)
 }
 
 // lockedBuffer is a bytes.Buffer safe to read while the log writes it.
