@@ -2,6 +2,7 @@ package signature
 
 import (
 	"fmt"
+	"math/bits"
 	"unsafe"
 )
 
@@ -121,41 +122,80 @@ func (e *EscapeError) Error() string {
 func ParseQuery(dst Params, raw string) (Params, error) {
 	var arena []byte // decoded bytes; written once, never modified after a string views it
 	for pos := 0; pos < len(raw); {
-		end := pos
-		for end < len(raw) && raw[end] != '&' {
-			end++
-		}
-		pair := raw[pos:end]
-		base := pos
-		pos = end + 1
-		if pair == "" {
-			continue
-		}
-		k, v := pair, ""
-		voff := 0
-		for i := 0; i < len(pair); i++ {
-			if pair[i] == '=' {
-				k, v, voff = pair[:i], pair[i+1:], i+1
+		// One pass over the pair, eight bytes at a time between the bytes
+		// that matter, finds its end, its first '=' and whether its key or
+		// value holds an escape (issue 13: a pass per question, byte by
+		// byte, cost twice as much).
+		base, eq := pos, -1
+		escKey, escVal := false, false
+		for {
+			pos = nextQuerySpecial(raw, pos)
+			if pos == len(raw) || raw[pos] == '&' {
 				break
 			}
+			switch {
+			case raw[pos] != '=':
+				escKey, escVal = escKey || eq < 0, escVal || eq >= 0
+			case eq < 0:
+				eq = pos
+			}
+			pos++
+		}
+		end := pos
+		pos++ // past the '&'
+		if end == base {
+			continue
+		}
+		k, v, voff := raw[base:end], "", end
+		if eq >= 0 {
+			k, v, voff = raw[base:eq], raw[eq+1:end], eq+1
 		}
 		var err error
-		var key, val string
-		if key, arena, err = unescape(k, arena, len(raw), base); err != nil {
-			return dst, err
+		if escKey {
+			if k, arena, err = unescape(k, arena, len(raw), base); err != nil {
+				return dst, err
+			}
 		}
-		if val, arena, err = unescape(v, arena, len(raw), base+voff); err != nil {
-			return dst, err
+		if escVal {
+			if v, arena, err = unescape(v, arena, len(raw), voff); err != nil {
+				return dst, err
+			}
 		}
-		dst = append(dst, Param{Key: key, Value: val})
+		dst = append(dst, Param{Key: k, Value: v})
 	}
 	return dst, nil
 }
 
+// nextQuerySpecial returns the index of the first '&', '=', '%' or '+' of s
+// at or after i, or len(s). It tests eight bytes at once: x has a zero
+// byte where s equals c, and (x - 0x01…01) &^ x & 0x80…80 marks the first
+// zero byte exactly (the bits above it may be wrong, which the lowest set
+// bit ignores).
+func nextQuerySpecial(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		a, e, p, q := w^('&'*ones), w^('='*ones), w^('%'*ones), w^('+'*ones)
+		m := ((a - ones) &^ a) | ((e - ones) &^ e) | ((p - ones) &^ p) | ((q - ones) &^ q)
+		if m &= highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '&', '=', '%', '+':
+			return i
+		}
+	}
+	return len(s)
+}
+
 // unescape form-decodes s. When s holds no escape it is returned as is;
 // otherwise the decoded bytes are appended to arena (allocated on first use
-// with room for the whole input, so it never grows and earlier strings stay
-// valid) and returned as a string viewing them.
+// with room for the rest of the input from s on, which holds every byte
+// decoded after it, so it never grows and earlier strings stay valid) and
+// returned as a string viewing them.
 func unescape(s string, arena []byte, total, offset int) (string, []byte, error) {
 	i := 0
 	for i < len(s) && s[i] != '%' && s[i] != '+' {
@@ -165,7 +205,7 @@ func unescape(s string, arena []byte, total, offset int) (string, []byte, error)
 		return s, arena, nil
 	}
 	if arena == nil {
-		arena = make([]byte, 0, total)
+		arena = make([]byte, 0, total-offset)
 	}
 	start := len(arena)
 	arena = append(arena, s[:i]...)

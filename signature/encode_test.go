@@ -2,6 +2,7 @@ package signature
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -105,5 +106,37 @@ func TestAppendQueryRoundTrip(t *testing.T) {
 		got, err := ParseQuery(nil, raw)
 		require.NoError(t, err)
 		assert.Equal(t, in, got, "round trip of %q", raw)
+	}
+}
+
+// TestNextQuerySpecial: the word-at-a-time search finds what a byte-by-byte
+// one finds, from every start, in strings whose special bytes sit at every
+// offset of a word, beside the bytes that upset such tricks: 0x00, 0x01,
+// 0x80, 0xFF and the neighbours of the special bytes.
+func TestNextQuerySpecial(t *testing.T) {
+	t.Parallel()
+	naive := func(s string, i int) int {
+		for ; i < len(s); i++ {
+			if strings.IndexByte("&=%+", s[i]) >= 0 {
+				return i
+			}
+		}
+		return len(s)
+	}
+	alphabet := []byte("&=%+\x00\x01\x80\xff\x7f%&'<>*,$aZ09")
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			if r.IntN(4) == 0 {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[i] = alphabet[4+r.IntN(len(alphabet)-4)]
+			}
+		}
+		s := string(b)
+		for i := 0; i <= len(s); i++ {
+			require.Equal(t, naive(s, i), nextQuerySpecial(s, i), "%q from %d", s, i)
+		}
 	}
 }
