@@ -9,6 +9,7 @@ import (
 	"hash"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,3 +234,36 @@ func randomBytes(r *rand.Rand) func(n int) []byte {
 
 func b64(b []byte) string       { return base64.StdEncoding.EncodeToString(b) }
 func hexString(b []byte) string { return hex.EncodeToString(b) }
+
+// TestVerifierMACs: a Verifier's HMAC, padded or through Sum, equals
+// crypto/hmac's for each style's key and hash, over messages of every
+// length across three blocks and a key longer than a block.
+func TestVerifierMACs(t *testing.T) {
+	t.Parallel()
+	msg := make([]byte, 200)
+	for i := range msg {
+		msg[i] = byte(i*7 + 3)
+	}
+	for _, secret := range []Secret{"testsecret", Secret(strings.Repeat("k", 100))} {
+		for _, kind := range []macKind{macRPC, macROA, macV3} {
+			for _, padded := range []bool{true, false} {
+				var v Verifier
+				m := v.mac(kind, secret)
+				if !padded {
+					m.m = withoutPadding(m.m)
+				}
+				for n := range len(msg) + 1 {
+					want := newMAC(kind, secret)
+					want.Write(msg[:n])
+					enc := base64.StdEncoding.EncodeToString(want.Sum(nil))
+					if kind == macV3 {
+						enc = hex.EncodeToString(want.Sum(nil))
+					}
+					v.sts = append(v.sts[:0], msg[:n]...)
+					require.True(t, v.finish(kind, secret, enc), "kind %d, padded %v, %d bytes", kind, padded, n)
+					require.Equal(t, string(msg[:n]), string(v.sts), "the string to sign is left as it was")
+				}
+			}
+		}
+	}
+}

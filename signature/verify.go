@@ -3,7 +3,6 @@ package signature
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"hash"
 )
 
 // Verifier checks signatures on the server side. It keeps its buffers and
@@ -17,7 +16,18 @@ type Verifier struct {
 	sts       []byte // the string to sign of the last check
 	sum       []byte
 	expected  []byte // the signature computed, encoded
-	macs      map[macKey]hash.Hash
+	macs      map[macKey]*verifyMAC
+}
+
+// verifyMAC is a Verifier's HMAC for one key: keyed once, its inner and
+// outer states saved, and a working state to resume them in. It computes
+// the HMAC as the templates do (prefixMAC with no prefix), the padding
+// written with the message and the digests read off the states, which
+// crypto/hmac's Sum, copying each hash and padding it in a call of its
+// own, did not (issue 13).
+type verifyMAC struct {
+	m  prefixMAC
+	st *midState
 }
 
 type macKey struct {
@@ -29,16 +39,22 @@ type macKey struct {
 // many keys recycles them rather than growing without limit.
 const maxCachedMACs = 64
 
-func (v *Verifier) mac(kind macKind, secret Secret) hash.Hash {
+func (v *Verifier) mac(kind macKind, secret Secret) *verifyMAC {
 	k := macKey{kind, secret}
 	if m, ok := v.macs[k]; ok {
-		m.Reset()
 		return m
 	}
 	if v.macs == nil || len(v.macs) >= maxCachedMACs {
-		v.macs = make(map[macKey]hash.Hash, 4)
+		v.macs = make(map[macKey]*verifyMAC, 4)
 	}
-	m := newMAC(kind, secret)
+	newHash, key := sha1New, []byte(secret)
+	switch kind {
+	case macRPC:
+		key = append(key, '&')
+	case macV3:
+		newHash = sha256New
+	}
+	m := &verifyMAC{m: newPrefixMAC(newHash, key, nil), st: newMidState(newHash)}
 	v.macs[k] = m
 	return m
 }
@@ -80,8 +96,12 @@ func (v *Verifier) V3(m *Message, signed []string, secret Secret, got string) bo
 
 func (v *Verifier) finish(kind macKind, secret Secret, got string) bool {
 	m := v.mac(kind, secret)
-	m.Write(v.sts)
-	v.sum = m.Sum(v.sum[:0])
+	m.m.start(m.st)
+	n := len(v.sts)
+	v.sts = m.m.pad(v.sts, m.m.absorbed+n) // the padding, in the same write
+	m.st.in.Write(v.sts)
+	v.sts = v.sts[:n]
+	v.sum = m.m.finish(m.st, v.sum[:0])
 	if kind == macV3 {
 		v.expected = hex.AppendEncode(v.expected[:0], v.sum)
 	} else {
