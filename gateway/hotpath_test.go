@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -36,6 +38,46 @@ func TestMetricChildrenCache(t *testing.T) {
 	require.NotNil(t, m)
 	assert.Len(t, *m, maxCachedChildren, "the cache stops at its bound")
 	assert.Equal(t, n, testutil.CollectAndCount(vec), "every label set was counted")
+}
+
+// TestMetricChildrenLast: the child kept apart as the last one found is
+// the right one whatever the order of the label sets (runs, alternation)
+// and from goroutines that each count their own: every count lands on
+// its own label set, and each child is made once.
+func TestMetricChildrenLast(t *testing.T) {
+	t.Parallel()
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "c", Help: "h"}, []string{"k"})
+	var made atomic.Int64
+	c := children[requestLabels, prometheus.Counter]{make: func(k requestLabels) prometheus.Counter {
+		made.Add(1)
+		return vec.WithLabelValues(k.code)
+	}}
+	labels := func(code string) requestLabels { return requestLabels{"p", "a", "rpc", code} }
+	want := map[string]float64{}
+	for _, code := range strings.Split("a a b a b b c a a c b", " ") {
+		c.get(labels(code)).Inc()
+		want[code]++
+	}
+	shared := []string{"a", "b", "c"}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		code := "g" + strconv.Itoa(g)
+		wg.Go(func() {
+			for i := range 500 {
+				c.get(labels(code)).Inc()
+				c.get(labels(shared[i%3])).Inc()
+			}
+		})
+		want[code] += 500
+		for i := range 500 {
+			want[shared[i%3]]++
+		}
+	}
+	wg.Wait()
+	for code, n := range want {
+		assert.InDelta(t, n, testutil.ToFloat64(vec.WithLabelValues(code)), 0, "label set %q", code)
+	}
+	assert.Equal(t, int64(len(want)), made.Load(), "each child made once")
 }
 
 // TestHostCache: a Host resolved once resolves the same from the cache; a

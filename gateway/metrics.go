@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -27,21 +29,35 @@ type requestLabels struct{ product, action, style, code string }
 
 // children caches a vector's children by label values (at most
 // maxCachedChildren; hostile traffic can spread the bounded labels wide,
-// and past that a child is looked up in the vector itself).
+// and past that a child is looked up in the vector itself). The child
+// found last is kept apart: a run of requests alike finds it by comparing
+// its labels, strings that are mostly the very same constants, rather
+// than hashing them (issue 13).
 type children[K comparable, M any] struct {
-	cache[K, M]
+	cache[K, *child[K, M]]
+	last atomic.Pointer[child[K, M]]
 	make func(K) M
+}
+
+// child is one cached child and its label values.
+type child[K comparable, M any] struct {
+	k K
+	m M
 }
 
 const maxCachedChildren = 512
 
 func (c *children[K, M]) get(k K) M {
-	if v, ok := c.load(k); ok {
-		return v
+	if e := c.last.Load(); e != nil && e.k == k {
+		return e.m
 	}
-	v := c.make(k)
-	c.store(k, v, maxCachedChildren)
-	return v
+	e, ok := c.load(k)
+	if !ok {
+		e = &child[K, M]{k, c.make(k)}
+		c.store(k, e, maxCachedChildren)
+	}
+	c.last.Store(e)
+	return e.m
 }
 
 func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
@@ -108,6 +124,8 @@ var knownCodes = map[string]bool{
 // boundedCode maps a result to a label value from a fixed set.
 func boundedCode(code string) string {
 	switch {
+	case code == "OK": // the most frequent, without a lookup
+		return code
 	case knownCodes[code]:
 		return code
 	case len(code) > len(CodeMissingParameter) && code[:len(CodeMissingParameter)] == CodeMissingParameter:
