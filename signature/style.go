@@ -2,8 +2,6 @@ package signature
 
 import (
 	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
 	"fmt"
 	"hash"
 	"io"
@@ -131,17 +129,22 @@ const (
 	macV3                 // HMAC-SHA256 keyed with the secret
 )
 
-func newMAC(kind macKind, secret Secret) hash.Hash {
+// hash returns the hash and the key of kind's HMAC with secret.
+func (kind macKind) hash(secret Secret) (func() hash.Hash, []byte) {
 	switch kind {
 	case macRPC:
 		key := make([]byte, 0, len(secret)+1)
-		key = append(append(key, secret...), '&')
-		return hmac.New(sha1.New, key)
+		return sha1New, append(append(key, secret...), '&')
 	case macROA:
-		return hmac.New(sha1.New, []byte(secret))
+		return sha1New, []byte(secret)
 	default:
-		return hmac.New(sha256.New, []byte(secret))
+		return sha256New, []byte(secret)
 	}
+}
+
+func newMAC(kind macKind, secret Secret) hash.Hash {
+	newHash, key := kind.hash(secret)
+	return hmac.New(newHash, key)
 }
 
 // ctEqual compares a and b in time that depends only on their lengths.

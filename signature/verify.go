@@ -47,13 +47,7 @@ func (v *Verifier) mac(kind macKind, secret Secret) *verifyMAC {
 	if v.macs == nil || len(v.macs) >= maxCachedMACs {
 		v.macs = make(map[macKey]*verifyMAC, 4)
 	}
-	newHash, key := sha1New, []byte(secret)
-	switch kind {
-	case macRPC:
-		key = append(key, '&')
-	case macV3:
-		newHash = sha256New
-	}
+	newHash, key := kind.hash(secret)
 	m := &verifyMAC{m: newPrefixMAC(newHash, key, nil), st: newMidState(newHash)}
 	v.macs[k] = m
 	return m
