@@ -188,7 +188,7 @@ func NewRPCTemplate(method string, params Params, secret Secret) (*RPCTemplate, 
 	}
 	t.sts = append(t.sts, sts)
 	t.wire = append(t.wire, wire)
-	t.mac = newPrefixMAC(sha1New, []byte(secret+"&"), t.sts[0])
+	t.mac = macRPC.prefixMAC(secret, t.sts[0])
 	return t, nil
 }
 

@@ -147,6 +147,13 @@ func newMAC(kind macKind, secret Secret) hash.Hash {
 	return hmac.New(newHash, key)
 }
 
+// prefixMAC prepares kind's HMAC with secret over messages starting with
+// prefix (newPrefixMAC).
+func (kind macKind) prefixMAC(secret Secret, prefix []byte) prefixMAC {
+	newHash, key := kind.hash(secret)
+	return newPrefixMAC(newHash, key, prefix)
+}
+
 // ctEqual compares a and b in time that depends only on their lengths.
 func ctEqual(a []byte, b string) bool {
 	if len(a) != len(b) {

@@ -69,7 +69,7 @@ func NewROATemplate(m *Message, secret Secret) (*ROATemplate, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ROATemplate{sts: seg, mac: newPrefixMAC(sha1New, []byte(secret), seg[0]), states: midPool{newHash: sha1New}}, nil
+	return &ROATemplate{sts: seg, mac: macROA.prefixMAC(secret, seg[0]), states: midPool{newHash: sha1New}}, nil
 }
 
 // AppendStringToSign appends the string to sign of the request with this
@@ -122,7 +122,7 @@ func NewV3Template(m *Message, secret Secret) (*V3Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	mac := newPrefixMAC(sha256New, []byte(secret), []byte(V3Algorithm+"\n"))
+	mac := macV3.prefixMAC(secret, []byte(V3Algorithm+"\n"))
 	return &V3Template{canonical: seg, signed: joinSemicolon(signed),
 		hash: newPrefixHash(sha256New, seg[0]), mac: mac, states: midPool{newHash: sha256New},
 		// The inner message: key pad, algorithm line, the digest's hex.

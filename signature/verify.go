@@ -47,8 +47,8 @@ func (v *Verifier) mac(kind macKind, secret Secret) *verifyMAC {
 	if v.macs == nil || len(v.macs) >= maxCachedMACs {
 		v.macs = make(map[macKey]*verifyMAC, 4)
 	}
-	newHash, key := kind.hash(secret)
-	m := &verifyMAC{m: newPrefixMAC(newHash, key, nil), st: newMidState(newHash)}
+	pm := kind.prefixMAC(secret, nil)
+	m := &verifyMAC{m: pm, st: newMidState(pm.newHash)}
 	v.macs[k] = m
 	return m
 }
