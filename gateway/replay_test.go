@@ -358,6 +358,63 @@ func TestReplayForgedDoesNotBurnNonce(t *testing.T) {
 	}
 }
 
+// TestReplayAnswerOrder: a used nonce is answered SignatureNonceUsed
+// before every step that follows its place in docs/protocol.md §4.2 fails
+// (the gateway looks a nonce up only when it records it, or when a later
+// step fails first), and after the steps that come before its place (the
+// key's, under nonce_check after-key). The same requests with a fresh
+// nonce get each step's own answer and leave the nonce unused.
+func TestReplayAnswerOrder(t *testing.T) {
+	t.Parallel()
+	type attempt struct {
+		name  string
+		id    string
+		sec   signature.Secret
+		token signature.Secret
+		// code is the answer with a fresh nonce; beforeNonce: the step
+		// comes before the nonce's place under after-key.
+		code        string
+		beforeNonce bool
+	}
+	attempts := []attempt{
+		{name: "wrong-secret", id: gateway.DemoKeyID, sec: "not-the-secret", code: gateway.CodeSignatureDoesNotMatch},
+		{name: "unknown-key", id: "nosuchkey", sec: "whatever", code: gateway.CodeKeyNotFound, beforeNonce: true},
+		{name: "inactive-key", id: gateway.DemoInactiveKeyID, sec: gateway.DemoInactiveKey, code: gateway.CodeKeyInactive, beforeNonce: true},
+		{name: "wrong-sts-token", id: gateway.DemoSTSKeyID, sec: gateway.DemoSTSKey, token: "CAIS-not-the-token", code: gateway.CodeTokenMalformed},
+	}
+	for _, check := range []gateway.NonceCheck{gateway.NonceBeforeKey, gateway.NonceAfterKey} {
+		for _, tc := range []replayCase{replayCases[0], replayCases[3], replayCases[5]} {
+			t.Run(string(check)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				srv := startSDKGateway(t, gateway.Config{NonceCheck: check})
+				hc, ctx := newHTTPClient(t), replayCtx(t)
+				sign := func(a attempt, nonce string) *signature.Signed {
+					b := replaySigner(a.id, a.sec, nonce)
+					b.Credentials.SecurityToken = a.token
+					s, err := b.Sign(tc.req(srv.URL))
+					require.NoError(t, err, "sign %s", a.name)
+					return s
+				}
+				for i, a := range attempts {
+					fresh := fmt.Sprintf("order-fresh-%d", i)
+					rp := mustSendSigned(ctx, t, hc, sign(a, fresh))
+					assert.Equal(t, a.code, rp.env.Code, "%s with a fresh nonce; body %s", a.name, rp.body)
+					genuine := sign(attempt{id: gateway.DemoKeyID, sec: gateway.DemoKeySecret}, fresh)
+					rp = mustSendSigned(ctx, t, hc, genuine)
+					assert.Equal(t, http.StatusOK, rp.status, "%s must not have used its nonce; body %s", a.name, rp.body)
+
+					rp = mustSendSigned(ctx, t, hc, sign(a, fresh))
+					if a.beforeNonce && check == gateway.NonceAfterKey {
+						assert.Equal(t, a.code, rp.env.Code, "%s comes before the nonce under after-key; body %s", a.name, rp.body)
+					} else {
+						assert.Equal(t, gateway.CodeNonceUsed, rp.env.Code, "%s with a used nonce: the nonce's answer comes first; body %s", a.name, rp.body)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestReplayControls are the negative controls of the tests above: the
 // same harness, against a gateway started with the nonce faults of the
 // self-test, must see them. A race harness that never overlapped its
