@@ -416,6 +416,15 @@ func isForm(r *http.Request) bool {
 // dedupe keeps the first parameter of each name, as a Java servlet's
 // getParameter does (docs/protocol.md §1.6): a copy added after signing is ignored.
 func dedupe(p signature.Params) signature.Params {
+	// The SDKs send their parameters sorted (a url.Values encoded, a
+	// sorted query): names in strictly increasing order repeat none.
+	sorted := true
+	for i := 1; i < len(p) && sorted; i++ {
+		sorted = p[i-1].Key < p[i].Key
+	}
+	if sorted {
+		return p
+	}
 	for i := 1; i < len(p); i++ {
 		for j := 0; j < i; j++ {
 			if p[j].Key == p[i].Key {

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/acsharness/acsharness/signature"
 )
 
 // TestMetricChildrenCache: the cached child of a label set is the vector's
@@ -205,5 +208,36 @@ func TestParseTimestampZ(t *testing.T) {
 			b[r.IntN(len(b))] = alphabet[r.IntN(len(alphabet))]
 		}
 		check(string(b))
+	}
+}
+
+// TestDedupe: the first parameter of each name is kept, in order, whether
+// the list comes sorted (the fast path), sorted with a name repeated, or
+// in any order; checked against a plain model on random lists.
+func TestDedupe(t *testing.T) {
+	t.Parallel()
+	model := func(p signature.Params) signature.Params {
+		var out signature.Params
+		seen := map[string]bool{}
+		for _, q := range p {
+			if !seen[q.Key] {
+				seen[q.Key], out = true, append(out, q)
+			}
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"Action", "Format", "Signature", "SignatureNonce", "Timestamp", "Version", "a", "b"}
+	for i := range 5000 {
+		p := make(signature.Params, rng.IntN(10))
+		for j := range p {
+			p[j] = signature.Param{Key: names[rng.IntN(len(names))], Value: strconv.Itoa(j)}
+		}
+		if i%2 == 0 { // half sorted, with or without repeats
+			slices.SortStableFunc(p, func(a, b signature.Param) int { return strings.Compare(a.Key, b.Key) })
+		}
+		want := model(p)
+		got := dedupe(slices.Clone(p))
+		require.Equal(t, want, append(signature.Params(nil), got...), "dedupe of %v", p)
 	}
 }

@@ -171,8 +171,10 @@ func (g *Gateway) verifyRPC(c *call, got string, secret signature.Secret) (bool,
 	if g.faults.has(FaultSTSTokenUnsigned) {
 		params = params.Without(signature.ParamSecurityToken)
 	}
-	if k, ok := g.keys.byID[c.akID]; ok && k.SecurityToken != "" && g.faults.has(FaultSTSStoredToken) {
-		params = params.Clone().Set(signature.ParamSecurityToken, string(k.SecurityToken))
+	if g.faults.has(FaultSTSStoredToken) {
+		if k, ok := g.keys.byID[c.akID]; ok && k.SecurityToken != "" {
+			params = params.Clone().Set(signature.ParamSecurityToken, string(k.SecurityToken))
+		}
 	}
 	if g.faults.rpcCanonicalFaulty() {
 		sts := faultyRPCStringToSign(g.faults, c.r.Method, params)

@@ -163,6 +163,32 @@ func list[T any](w *wire, name string, items []T, fields func(*T, *wire)) {
 
 const hexLower = "0123456789abcdef"
 
+// plainWords returns the length of the longest prefix of s made of whole
+// eight-byte words that hold none of special, no control byte and no byte
+// of a multi-byte UTF-8 sequence: the bytes an escaper copies as they
+// are, found eight at a time. For each special c, x = w ^ c·0x01…01 has
+// a zero byte where w holds c, and (x - 0x01…01) &^ x has that byte's
+// high bit set; (w - 0x20·0x01…01) &^ w does the same for a byte below
+// 0x20. Borrows can set high bits above a byte that matched, never where
+// no byte did, so a word with none is plain.
+func plainWords(s string, special ...byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		m := w | (w-0x20*ones)&^w
+		for _, c := range special {
+			x := w ^ uint64(c)*ones
+			m |= (x - ones) &^ x
+		}
+		if m&highs != 0 {
+			break
+		}
+	}
+	return i
+}
+
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // escapes it without HTML escaping: quote, backslash and control bytes
 // (\b \f \n \r \t by name, the others as \u00XX), U+2028 and U+2029, and
@@ -174,7 +200,7 @@ func appendJSONString(dst []byte, s string) []byte { return appendJSONQuoted(dst
 func appendJSONQuoted(dst []byte, s string, namedBF bool) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := plainWords(s, '"', '\\'); i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
@@ -228,7 +254,7 @@ func appendJSONQuoted(dst []byte, s string, namedBF bool) []byte {
 // UTF-8, U+FFFE, U+FFFF) as U+FFFD, as encoding/xml replaces it.
 func appendXMLText(dst []byte, s string) []byte {
 	start := 0
-	for i := 0; i < len(s); {
+	for i := plainWords(s, '&', '<', '>'); i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			var esc string

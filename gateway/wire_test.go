@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -295,4 +296,40 @@ func FuzzWire(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlainWords checks the word-at-a-time scan of the escapers against a
+// byte loop: every byte value at every place of a word, and random text.
+func TestPlainWords(t *testing.T) {
+	t.Parallel()
+	model := func(s string, special ...byte) int {
+		i := 0
+		for i < len(s) && s[i] >= 0x20 && s[i] < 0x80 && !slices.Contains(special, s[i]) {
+			i++
+		}
+		return i / 8 * 8
+	}
+	sets := [][]byte{{'"', '\\'}, {'&', '<', '>'}, nil}
+	for _, special := range sets {
+		for pos := range 20 {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a~ Zz09", 4)[:21])
+				b[pos] = byte(c)
+				s := string(b)
+				require.Equal(t, model(s, special...), plainWords(s, special...), "byte %#x at %d of %q, specials %q", c, pos, s, special)
+			}
+		}
+		r := rand.New(rand.NewPCG(uint64(len(special)), 7))
+		for range 2000 {
+			b := make([]byte, r.IntN(40))
+			for i := range b {
+				b[i] = byte(0x20 + r.IntN(0x5f))
+				if r.IntN(30) == 0 {
+					b[i] = byte(r.IntN(256))
+				}
+			}
+			s := string(b)
+			require.Equal(t, model(s, special...), plainWords(s, special...), "%q, specials %q", s, special)
+		}
+	}
 }
