@@ -104,6 +104,13 @@ func (s *NonceStore) seen(k nonceKey, ns int64) bool {
 	return ok && s.live(e, ns)
 }
 
+// prefetch starts bringing the slot of a nonce's key into the caches
+// (nonceTable.prefetch), ahead of its lookup.
+func (s *NonceStore) prefetch(k nonceKey) {
+	k = k.nonZero()
+	s.shards[k[0]%nonceShards].table.prefetch(k)
+}
+
 // Add records nonce and reports true, or reports false when it is already
 // live. A full store returns ErrNonceStoreFull and records nothing.
 //

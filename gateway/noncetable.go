@@ -1,5 +1,10 @@
 package gateway
 
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
 // nonceTable is one shard's set of nonce keys, each with the bucket it was
 // added in: open addressing with linear probing over one flat array.
 //
@@ -15,6 +20,9 @@ package gateway
 type nonceTable struct {
 	slots []nonceSlot // a power of two long, or empty
 	used  int         // slots holding an entry
+	// shared is slots as published to prefetch, which runs without the
+	// shard's lock: replaced, never changed, at each resize.
+	shared atomic.Pointer[[]nonceSlot]
 }
 
 // nonceSlot is an entry; the zero key marks an empty slot (keys are made
@@ -55,6 +63,28 @@ func (t *nonceTable) find(k nonceKey) (int, bool) {
 			return i, false
 		}
 	}
+}
+
+// prefetch starts bringing k's home slot into the caches, so that a find
+// of k a microsecond later does not wait on memory: in a store larger
+// than the caches, a fresh nonce's lookup misses them (and the TLB). Any
+// goroutine may call it without the shard's lock; the table it reads may
+// be one a resize has just replaced, which costs only the prefetch.
+func (t *nonceTable) prefetch(k nonceKey) {
+	if p := t.sharedHome(k); p != nil {
+		prefetch(p)
+	}
+}
+
+// sharedHome is the address of k's home slot in the published table, nil
+// when there is none.
+func (t *nonceTable) sharedHome(k nonceKey) unsafe.Pointer {
+	p := t.shared.Load()
+	if p == nil {
+		return nil
+	}
+	s := *p
+	return unsafe.Pointer(&s[k[1]&uint64(len(s)-1)])
 }
 
 // get returns the bucket of k's entry, if present.
@@ -103,6 +133,7 @@ func (t *nonceTable) shrink() {
 	switch {
 	case t.used == 0:
 		t.slots = nil
+		t.shared.Store(nil)
 	case len(t.slots) > minNonceSlots && t.used*8 <= len(t.slots):
 		n := minNonceSlots
 		for n*3 < t.used*8 {
@@ -117,6 +148,8 @@ func (t *nonceTable) shrink() {
 func (t *nonceTable) resize(n int) {
 	old := t.slots
 	t.slots = make([]nonceSlot, n)
+	slots := t.slots
+	t.shared.Store(&slots)
 	for _, s := range old {
 		if s.k != (nonceKey{}) {
 			i, _ := t.find(s.k)

@@ -2,7 +2,12 @@ package gateway
 
 import (
 	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,6 +50,49 @@ func checkTable(t *testing.T, tb *nonceTable, model map[nonceKey]int64) {
 	if len(tb.slots) > 0 {
 		assert.LessOrEqual(t, tb.used*4, len(tb.slots)*3, "at most three quarters full")
 	}
+	// The table published to prefetch is this one.
+	probe := nonceKey{7, 0x9e3779b97f4a7c15}
+	if len(tb.slots) == 0 {
+		require.Nil(t, tb.sharedHome(probe), "an empty table publishes none")
+		return
+	}
+	for k := range model {
+		require.Equal(t, unsafe.Pointer(&tb.slots[tb.home(k)]), tb.sharedHome(k), "prefetch aims at the key's home slot")
+	}
+	require.Equal(t, unsafe.Pointer(&tb.slots[tb.home(probe)]), tb.sharedHome(probe), "prefetch aims at an absent key's home slot")
+}
+
+// TestNoncePrefetchRaces: prefetching runs without the shards' locks
+// while adds grow the tables and sweeps shrink them (under -race in make
+// test, which would see an unsynchronized read).
+func TestNoncePrefetchRaces(t *testing.T) {
+	t.Parallel()
+	var clock atomic.Int64
+	s := NewNonceStore(time.Second, 1<<16, func() time.Time { return time.Unix(0, clock.Load()) })
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s.prefetch(s.key(strconv.Itoa(i % 5000)))
+		}
+	}()
+	for round := range 4 {
+		for i := range 5000 {
+			_, err := s.Add(strconv.Itoa(round*5000 + i))
+			require.NoError(t, err)
+		}
+		clock.Add(int64(3 * time.Second)) // all expire: the sweep empties and shrinks the tables
+		s.Sweep()
+	}
+	close(stop)
+	wg.Wait()
 }
 
 // TestNonceTableModel runs random inserts and removes against a map,
