@@ -309,14 +309,14 @@ func TestPlainWords(t *testing.T) {
 		}
 		return i / 8 * 8
 	}
-	sets := [][]byte{{'"', '\\'}, {'&', '<', '>'}, nil}
+	sets := [][]byte{{'"', '\\', '"'}, {'&', '<', '>'}, {0, 0, 0}}
 	for _, special := range sets {
 		for pos := range 20 {
 			for c := range 256 {
 				b := []byte(strings.Repeat("a~ Zz09", 4)[:21])
 				b[pos] = byte(c)
 				s := string(b)
-				require.Equal(t, model(s, special...), plainWords(s, special...), "byte %#x at %d of %q, specials %q", c, pos, s, special)
+				require.Equal(t, model(s, special...), plainWords(s, special[0], special[1], special[2]), "byte %#x at %d of %q, specials %q", c, pos, s, special)
 			}
 		}
 		r := rand.New(rand.NewPCG(uint64(len(special)), 7))
@@ -329,7 +329,7 @@ func TestPlainWords(t *testing.T) {
 				}
 			}
 			s := string(b)
-			require.Equal(t, model(s, special...), plainWords(s, special...), "%q, specials %q", s, special)
+			require.Equal(t, model(s, special...), plainWords(s, special[0], special[1], special[2]), "%q, specials %q", s, special)
 		}
 	}
 }
