@@ -3,6 +3,8 @@ package gateway
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/acsharness/acsharness/internal/swar"
 )
 
 // response is an action's answer: a struct whose RequestId the gateway
@@ -164,23 +166,14 @@ func list[T any](w *wire, name string, items []T, fields func(*T, *wire)) {
 const hexLower = "0123456789abcdef"
 
 // plainWords returns the length of the longest prefix of s made of whole
-// eight-byte words that hold none of a, b and c, no control byte and no byte
-// of a multi-byte UTF-8 sequence: the bytes an escaper copies as they
-// are, found eight at a time. For each special c, x = w ^ c·0x01…01 has
-// a zero byte where w holds c, and (x - 0x01…01) &^ x has that byte's
-// high bit set; (w - 0x20·0x01…01) &^ w does the same for a byte below
-// 0x20. Borrows can set high bits above a byte that matched, never where
-// no byte did, so a word with none is plain.
+// eight-byte words that hold none of a, b and c, no control byte and no
+// byte of a multi-byte UTF-8 sequence: the bytes an escaper copies as they
+// are, found eight at a time.
 func plainWords(s string, a, b, c byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	ma, mb, mc := uint64(a)*ones, uint64(b)*ones, uint64(c)*ones
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		xa, xb, xc := w^ma, w^mb, w^mc
-		m := w | (w-0x20*ones)&^w | (xa-ones)&^xa | (xb-ones)&^xb | (xc-ones)&^xc
-		if m&highs != 0 {
+		w := swar.Load(s, i)
+		if swar.High(w)|swar.Below(w, 0x20)|swar.Eq(w, a)|swar.Eq(w, b)|swar.Eq(w, c) != 0 {
 			break
 		}
 	}

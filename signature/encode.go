@@ -2,8 +2,9 @@ package signature
 
 import (
 	"fmt"
-	"math/bits"
 	"unsafe"
+
+	"github.com/acsharness/acsharness/internal/swar"
 )
 
 const upperhex = "0123456789ABCDEF"
@@ -167,19 +168,12 @@ func ParseQuery(dst Params, raw string) (Params, error) {
 }
 
 // nextQuerySpecial returns the index of the first '&', '=', '%' or '+' of s
-// at or after i, or len(s). It tests eight bytes at once: x has a zero
-// byte where s equals c, and (x - 0x01…01) &^ x & 0x80…80 marks the first
-// zero byte exactly (the bits above it may be wrong, which the lowest set
-// bit ignores).
+// at or after i, or len(s), testing eight bytes at once.
 func nextQuerySpecial(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		a, e, p, q := w^('&'*ones), w^('='*ones), w^('%'*ones), w^('+'*ones)
-		m := ((a - ones) &^ a) | ((e - ones) &^ e) | ((p - ones) &^ p) | ((q - ones) &^ q)
-		if m &= highs; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+		w := swar.Load(s, i)
+		if m := swar.Eq(w, '&') | swar.Eq(w, '=') | swar.Eq(w, '%') | swar.Eq(w, '+'); m != 0 {
+			return i + swar.First(m)
 		}
 	}
 	for ; i < len(s); i++ {
