@@ -72,7 +72,7 @@ func NewNonceStore(retention time.Duration, capacity int, now func() time.Time) 
 }
 
 func (s *NonceStore) key(nonce string) nonceKey {
-	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}.nonZero()
+	return nonceKey{maphash.String(s.seeds[0], nonce), maphash.String(s.seeds[1], nonce)}
 }
 
 // unixNano is the store's clock in nanoseconds.
